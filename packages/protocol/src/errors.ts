@@ -1,0 +1,169 @@
+/**
+ * The one catalog of error codes Gatehouse answers with.
+ *
+ * IDX errors carry the i18n keys the Okta clients translate (the widget shows its own text for
+ * a key it knows, else `message`). OAuth errors keep their RFC 6749 / 7009 / 7662 / 6750 codes.
+ * `docs/reference/errors.md` is generated from this file and a test keeps the two in step.
+ */
+
+export interface IdxErrorEntry {
+  readonly key: string;
+  readonly status: number;
+  readonly message: string;
+  readonly class: 'ERROR' | 'INFO' | 'WARNING';
+  readonly when: string;
+}
+
+export interface OAuthErrorEntry {
+  readonly error: string;
+  readonly status: number;
+  readonly when: string;
+}
+
+function idx(
+  key: string,
+  status: number,
+  message: string,
+  when: string,
+  messageClass: IdxErrorEntry['class'] = 'ERROR',
+): IdxErrorEntry {
+  return Object.freeze({ key, status, message, class: messageClass, when });
+}
+
+function oauth(error: string, status: number, when: string): OAuthErrorEntry {
+  return Object.freeze({ error, status, when });
+}
+
+export const IdxErrors = Object.freeze({
+  sessionExpired: idx(
+    'idx.session.expired',
+    401,
+    'You have been logged out due to inactivity. Refresh or return to the sign in screen.',
+    'The interaction handle or state handle is unknown, expired, canceled or already finished.',
+  ),
+  authenticationFailed: idx(
+    'errors.E0000004',
+    401,
+    'Authentication failed',
+    'One-step sign-in with a wrong password, an unknown user, or a locked, suspended or deactivated user (the same answer for each).',
+  ),
+  incorrectPassword: idx(
+    'incorrectPassword',
+    401,
+    'Password is incorrect',
+    'Password challenge answered with a wrong password (also for unknown and locked users, so accounts cannot be told apart).',
+  ),
+  passcodeInvalid: idx(
+    'api.authn.error.PASSCODE_INVALID',
+    401,
+    'Invalid code. Try again.',
+    'An email one-time code that is wrong, expired or already used.',
+  ),
+  tooManyRequests: idx(
+    'tooManyRequests',
+    429,
+    'You exceeded the maximum number of requests. Try again in a while.',
+    'A rate limit was reached; the response carries `Retry-After`.',
+  ),
+  accessDenied: idx(
+    'security.access_denied',
+    403,
+    'You do not have permission to perform the requested action.',
+    'The app policy does not allow the requested step.',
+  ),
+  authenticatorNotAvailable: idx(
+    'gatehouse.authenticator.not_available',
+    400,
+    'The selected authenticator is not available.',
+    'A `challenge` names an authenticator id that this step does not offer.',
+  ),
+  stepNotAllowed: idx(
+    'gatehouse.step.not_allowed',
+    400,
+    'This action is not available at the current step. Refresh or return to the sign in screen.',
+    'A request was posted to an endpoint that the transaction is not at (steps cannot be skipped).',
+  ),
+  malformedRequest: idx(
+    'errors.E0000003',
+    400,
+    'The request body was not well-formed.',
+    'The body is not valid JSON.',
+  ),
+  invalidRequest: idx(
+    'errors.E0000001',
+    400,
+    'Api validation failed: {0}',
+    'A field is missing or has the wrong type; `{0}` names the field.',
+  ),
+  unsupportedMediaType: idx(
+    'gatehouse.request.unsupported_media_type',
+    415,
+    'The request content type is not supported; send application/json.',
+    'The request has a content type other than JSON.',
+  ),
+  payloadTooLarge: idx(
+    'gatehouse.request.too_large',
+    413,
+    'The request body is too large.',
+    'The body exceeds the configured `http.bodyLimitBytes`.',
+  ),
+  notFound: idx('errors.E0000007', 404, 'Not found: Resource not found', 'No IDX endpoint at this path.'),
+  internalError: idx(
+    'errors.E0000009',
+    500,
+    'Internal Server Error',
+    'An unexpected failure; the response names a request id to find it in the server log.',
+  ),
+  transferredToNewTab: idx(
+    'idx.transferred.to.new.tab',
+    200,
+    'Flow continued in a new tab.',
+    'A poll or introspect for a transaction that another tab or client already finished.',
+    'INFO',
+  ),
+});
+
+export type IdxErrorId = keyof typeof IdxErrors;
+
+export const OAuthErrors = Object.freeze({
+  invalid_request: oauth(
+    'invalid_request',
+    400,
+    'A parameter is missing, repeated, malformed or not allowed (for example no PKCE challenge, `plain` PKCE, a redirect URI that is not registered).',
+  ),
+  invalid_client: oauth(
+    'invalid_client',
+    401,
+    'The client is unknown or its authentication failed (`WWW-Authenticate` is sent when it used HTTP Basic).',
+  ),
+  invalid_grant: oauth(
+    'invalid_grant',
+    400,
+    'The interaction code or refresh token is unknown, expired, used, revoked, issued to another client, or the PKCE verifier does not match.',
+  ),
+  unauthorized_client: oauth('unauthorized_client', 400, 'The client is not allowed to use this grant type.'),
+  unsupported_grant_type: oauth('unsupported_grant_type', 400, 'The grant type is not supported.'),
+  unsupported_response_type: oauth('unsupported_response_type', 400, 'The response type is not supported.'),
+  invalid_scope: oauth('invalid_scope', 400, 'A requested scope is unknown or wider than the one granted.'),
+  access_denied: oauth('access_denied', 403, 'The request was refused by policy.'),
+  unsupported_token_type: oauth('unsupported_token_type', 400, 'The token type hint is not supported.'),
+  invalid_token: oauth(
+    'invalid_token',
+    401,
+    'The bearer access token is missing, malformed, expired or revoked (sent with `WWW-Authenticate: Bearer`).',
+  ),
+  unsupported_media_type: oauth(
+    'unsupported_media_type',
+    415,
+    'The request content type is not supported; send application/x-www-form-urlencoded.',
+  ),
+  payload_too_large: oauth('payload_too_large', 413, 'The request body is too large.'),
+  not_found: oauth(
+    'not_found',
+    404,
+    'No endpoint at this path (for example an unknown authorization server).',
+  ),
+  server_error: oauth('server_error', 500, 'An unexpected failure; the response names a request id.'),
+});
+
+export type OAuthErrorCode = keyof typeof OAuthErrors;

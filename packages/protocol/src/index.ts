@@ -1,0 +1,3 @@
+export * from './errors.js';
+export * from './idx.js';
+export * from './oauth.js';

@@ -1,0 +1,41 @@
+import type { Command } from 'commander';
+import { type CommonOptions, print, withServices, withStoreOptions } from '../common-options.js';
+
+export function keysCommand(program: Command): void {
+  const keys = program.command('keys').description('manage token signing keys');
+  withStoreOptions(
+    keys
+      .command('rotate')
+      .description('make a new signing key; the old one stays published until the tokens it signed expire')
+      .option('--json', 'print JSON'),
+  ).action((options: CommonOptions) =>
+    withServices(options, async (services) => {
+      const { tokens } = services.config;
+      const graceSeconds = Math.max(tokens.accessTokenTtlSeconds, tokens.idTokenTtlSeconds) + 300;
+      const result = await services.keys.rotate(graceSeconds);
+      print(
+        options,
+        { ...result, retiredPublishedForSeconds: graceSeconds },
+        `New signing key ${result.kid}${result.retired ? `; ${result.retired} stays published for ${graceSeconds} s` : ''}`,
+      );
+    }),
+  );
+  withStoreOptions(
+    keys.command('list').description('list signing keys').option('--json', 'print JSON'),
+  ).action((options: CommonOptions) =>
+    withServices(options, async (services) => {
+      const list = (await services.storage.keys.listAll()).map((k) => ({
+        kid: k.kid,
+        alg: k.alg,
+        status: k.status,
+        createdAt: new Date(k.createdAt).toISOString(),
+        publishUntil: k.publishUntil === null ? null : new Date(k.publishUntil).toISOString(),
+      }));
+      print(
+        options,
+        list,
+        list.map((k) => `${k.kid}  ${k.alg}  ${k.status}  ${k.createdAt}`).join('\n') || 'No keys.',
+      );
+    }),
+  );
+}

@@ -1,0 +1,42 @@
+import type { Command } from 'commander';
+import { loadConfig } from '../config/load.js';
+import type { GatehouseConfig } from '../config/schema.js';
+import { createServices } from '../gatehouse.js';
+import type { Services } from '../services.js';
+
+export interface CommonOptions {
+  dataDir?: string;
+  config?: string;
+  json?: boolean;
+}
+
+/** Options every command that touches the store takes. */
+export function withStoreOptions(command: Command): Command {
+  return command
+    .option('--data-dir <dir>', 'data directory of the embedded store (env GATEHOUSE_DATA_DIR)')
+    .option('--config <file>', 'JSON configuration file (env GATEHOUSE_CONFIG)');
+}
+
+export function configFrom(options: CommonOptions, overrides: Record<string, unknown> = {}): GatehouseConfig {
+  return loadConfig({
+    file: options.config,
+    overrides: { ...overrides, storage: { ...(options.dataDir ? { dataDir: options.dataDir } : {}) } },
+  });
+}
+
+/** Runs `work` with the services over the configured store, then closes it. */
+export async function withServices<T>(
+  options: CommonOptions,
+  work: (services: Services) => Promise<T>,
+): Promise<T> {
+  const services = await createServices(configFrom(options));
+  try {
+    return await work(services);
+  } finally {
+    await services.storage.close();
+  }
+}
+
+export function print(options: CommonOptions, value: unknown, text: string): void {
+  process.stdout.write(options.json ? `${JSON.stringify(value, null, 2)}\n` : `${text}\n`);
+}

@@ -1,0 +1,195 @@
+import { z } from 'zod';
+
+/**
+ * The one configuration schema: types, validation, defaults and the generated reference
+ * (`docs/reference/configuration.md`) all come from here. `env` in a field's meta names the
+ * environment variable that sets it.
+ */
+
+const seconds = (def: number, description: string, min = 1) =>
+  z.number().int().min(min).default(def).meta({ description });
+
+const serverSchema = z
+  .strictObject({
+    host: z
+      .string()
+      .min(1)
+      .default('127.0.0.1')
+      .meta({ description: 'Address the HTTP server binds to.', env: 'GATEHOUSE_HOST' }),
+    port: z
+      .number()
+      .int()
+      .min(0)
+      .max(65535)
+      .default(4455)
+      .meta({ description: 'TCP port (0 picks a free one).', env: 'GATEHOUSE_PORT' }),
+    publicUrl: z
+      .url({ protocol: /^https?$/ })
+      .optional()
+      .meta({
+        description:
+          'Origin (and optional path prefix) users and apps reach Gatehouse at; issuers, links in emails and IDX hrefs are built from it, never from request headers. Defaults to `http://localhost:<port>` in development; required (https) in production.',
+        env: 'GATEHOUSE_PUBLIC_URL',
+      }),
+    bodyLimitBytes: z
+      .number()
+      .int()
+      .min(1024)
+      .max(10 * 1024 * 1024)
+      .default(65536)
+      .meta({ description: 'Largest request body accepted; larger bodies get 413.' }),
+  })
+  .prefault({});
+
+const storageSchema = z
+  .strictObject({
+    dataDir: z
+      .string()
+      .min(1)
+      .default('.gatehouse')
+      .meta({ description: 'Directory of the embedded SQLite database.', env: 'GATEHOUSE_DATA_DIR' }),
+    sqliteFile: z
+      .string()
+      .min(1)
+      .default('gatehouse.db')
+      .meta({ description: 'SQLite file name inside `dataDir`, or `:memory:` (tests).' }),
+    databaseUrl: z
+      .string()
+      .regex(/^postgres(ql)?:\/\//, 'must be a postgres:// URL')
+      .optional()
+      .meta({ description: 'PostgreSQL connection URL; when set it replaces SQLite.', env: 'DATABASE_URL' }),
+    poolSize: z.number().int().min(1).max(200).default(10).meta({ description: 'PostgreSQL pool size.' }),
+  })
+  .prefault({});
+
+const tokensSchema = z
+  .strictObject({
+    accessTokenTtlSeconds: seconds(3600, 'Lifetime of access tokens.'),
+    idTokenTtlSeconds: seconds(3600, 'Lifetime of ID tokens.'),
+    interactionCodeTtlSeconds: z
+      .number()
+      .int()
+      .min(1)
+      .max(600)
+      .default(60)
+      .meta({ description: 'Lifetime of an interaction code (single use; at most 10 minutes).' }),
+    refreshTokenIdleTtlSeconds: seconds(14 * 86400, 'A refresh token not used for this long expires.'),
+    refreshTokenAbsoluteTtlSeconds: seconds(365 * 86400, 'No refresh token family lives longer than this.'),
+  })
+  .prefault({});
+
+const transactionsSchema = z
+  .strictObject({
+    ttlSeconds: z.number().int().min(60).max(3600).default(1800).meta({
+      description: 'Lifetime of a sign-in or recovery transaction (interaction handle and state handle).',
+    }),
+  })
+  .prefault({});
+
+const lockoutSchema = z
+  .strictObject({
+    enabled: z.boolean().default(true).meta({ description: 'Lock a user after repeated failed sign-ins.' }),
+    maxFailedAttempts: z
+      .number()
+      .int()
+      .min(1)
+      .max(100)
+      .default(10)
+      .meta({ description: 'Consecutive failed password attempts that lock the user.' }),
+    durationSeconds: seconds(
+      900,
+      'How long an automatic lock lasts (an administrator lock lasts until unlocked).',
+    ),
+  })
+  .prefault({});
+
+const passwordPolicySchema = z
+  .strictObject({
+    minLength: z.number().int().min(8).max(256).default(15).meta({
+      description: 'Minimum length in Unicode code points (NIST SP 800-63B-4: 15 for a single factor).',
+    }),
+    maxBytes: z
+      .number()
+      .int()
+      .min(64)
+      .max(4096)
+      .default(1024)
+      .meta({ description: 'Longest password accepted, in UTF-8 bytes (refused before hashing).' }),
+    minLowerCase: z.number().int().min(0).default(0).meta({ description: 'Minimum lower-case letters.' }),
+    minUpperCase: z.number().int().min(0).default(0).meta({ description: 'Minimum upper-case letters.' }),
+    minNumber: z.number().int().min(0).default(0).meta({ description: 'Minimum digits.' }),
+    minSymbol: z.number().int().min(0).default(0).meta({ description: 'Minimum symbols.' }),
+    excludeUsername: z
+      .boolean()
+      .default(true)
+      .meta({ description: 'Refuse passwords containing the login.' }),
+    excludeAttributes: z
+      .array(z.enum(['firstName', 'lastName', 'email']))
+      .default(['firstName', 'lastName'])
+      .meta({ description: 'Profile attributes a password may not contain.' }),
+    rejectCommonPasswords: z
+      .boolean()
+      .default(true)
+      .meta({ description: 'Refuse passwords on the shipped list of common passwords.' }),
+  })
+  .prefault({});
+
+const passwordHashingSchema = z
+  .strictObject({
+    memoryCostKiB: z
+      .number()
+      .int()
+      .min(7168)
+      .default(19456)
+      .meta({ description: 'argon2id memory cost (OWASP: 19456 KiB with t=2).' }),
+    timeCost: z.number().int().min(1).default(2).meta({ description: 'argon2id iterations.' }),
+    parallelism: z.number().int().min(1).max(8).default(1).meta({ description: 'argon2id lanes.' }),
+    maxConcurrency: z
+      .number()
+      .int()
+      .min(0)
+      .default(0)
+      .meta({ description: 'Hashes computed at once (0 = one per CPU core); the rest wait in a queue.' }),
+  })
+  .prefault({});
+
+const logSchema = z
+  .strictObject({
+    level: z
+      .enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
+      .default('info')
+      .meta({ description: 'Log level.', env: 'GATEHOUSE_LOG_LEVEL' }),
+  })
+  .prefault({});
+
+export const configSchema = z.strictObject({
+  mode: z.enum(['development', 'production']).default('development').meta({
+    description:
+      'Development enables embedded defaults (demo app and user, generated public URL) with a loud warning; production refuses them.',
+    env: 'NODE_ENV',
+  }),
+  orgName: z
+    .string()
+    .min(1)
+    .max(100)
+    .default('Gatehouse')
+    .meta({ description: 'Organisation name shown to users.' }),
+  seedDemo: z.boolean().optional().meta({
+    description:
+      'On the first start with an empty store, create a demo app and a demo user. Defaults to true in development; refused in production.',
+  }),
+  server: serverSchema,
+  storage: storageSchema,
+  tokens: tokensSchema,
+  transactions: transactionsSchema,
+  lockout: lockoutSchema,
+  passwordPolicy: passwordPolicySchema,
+  passwordHashing: passwordHashingSchema,
+  log: logSchema,
+});
+
+export type ConfigInput = z.input<typeof configSchema>;
+export type GatehouseConfig = z.output<typeof configSchema> & {
+  /** Resolved public URL (never undefined after loading). */
+  readonly publicUrl: string;
+};

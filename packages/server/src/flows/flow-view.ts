@@ -1,0 +1,38 @@
+import type { IdxErrorId } from '@gatehouse/protocol';
+import type { Enrollment } from '../authenticators/authenticator.js';
+import type { App } from '../storage/apps-store.js';
+import type { Transaction } from '../storage/transactions-store.js';
+
+/** An authenticator as the user may choose or answer it. */
+export interface AuthenticatorChoice {
+  type: string;
+  id: string;
+  displayName: string;
+  enrollment: Enrollment;
+}
+
+export type StepView =
+  | { name: 'identify'; withPassword: boolean }
+  | { name: 'select-authenticator'; options: AuthenticatorChoice[] }
+  | { name: 'challenge'; authenticator: AuthenticatorChoice; others: AuthenticatorChoice[] }
+  | { name: 'success'; interactionCode: string }
+  | { name: 'terminal' };
+
+export interface FlowMessage {
+  id: IdxErrorId;
+  params?: string[] | undefined;
+  /** Dotted path of the form field the message belongs to; top-level when absent. */
+  field?: string | undefined;
+}
+
+/** What the user should see next; the IDX serializer turns it into the wire envelope. */
+export interface FlowView {
+  transaction: Transaction;
+  stateHandle: string;
+  app: App;
+  /** The user being signed in as shown to the client (an unknown identifier gets a derived id). */
+  user: { id: string; identifier: string } | null;
+  step: StepView;
+  messages: FlowMessage[];
+  status: number;
+}

@@ -1,0 +1,374 @@
+import { createHash, randomUUID } from 'node:crypto';
+import type { Authenticator, AuthenticatorContext } from '../authenticators/authenticator.js';
+import type { AuthenticatorRegistry } from '../authenticators/registry.js';
+import type { Clock } from '../clock.js';
+import { IdxError } from '../errors.js';
+import { loginKey } from '../identity/users.js';
+import type { ServerId } from '../protocol/oauth/authorization-servers.js';
+import { hashSecret, randomToken } from '../secrets.js';
+import type { App } from '../storage/apps-store.js';
+import type { Storage } from '../storage/storage.js';
+import type { Transaction, TransactionPatch } from '../storage/transactions-store.js';
+import type { User } from '../storage/users-store.js';
+import type { AuthenticatorChoice, FlowMessage, FlowView, StepView } from './flow-view.js';
+import {
+  firstStateHandle,
+  hashHandle,
+  newInteractionHandle,
+  nextStateHandle,
+  stateHandleAt,
+} from './handles.js';
+import { asksPasswordOnIdentify, requiredFactors } from './policy.js';
+
+export interface FlowSettings {
+  transactionTtlSeconds: number;
+  interactionCodeTtlSeconds: number;
+}
+
+export interface RequestMeta {
+  ip: string | null;
+}
+
+export interface StartRequest {
+  app: App;
+  serverId: ServerId;
+  redirectUri: string;
+  scopes: string[];
+  state: string;
+  nonce: string | null;
+  codeChallenge: string;
+}
+
+type Step = 'identify' | 'select' | 'challenge' | 'complete';
+
+/**
+ * The sign-in flow: a transaction moves identify → (select → challenge)* → complete, as the app's
+ * policy requires. It owns the transaction's state; authenticators own the credentials. Every
+ * operation returns the view to show next; failures that end the conversation throw `IdxError`.
+ */
+export class SignInFlow {
+  constructor(
+    private readonly storage: Storage,
+    private readonly authenticators: AuthenticatorRegistry,
+    private readonly settings: FlowSettings,
+    private readonly clock: Clock,
+  ) {}
+
+  /** Creates a transaction for `/v1/interact`; returns the interaction handle (never stored in clear). */
+  async start(req: StartRequest): Promise<string> {
+    const interactionHandle = newInteractionHandle();
+    const now = this.clock.now();
+    await this.storage.transactions.create({
+      id: randomUUID(),
+      interactionHandleHash: hashHandle(interactionHandle),
+      stateHandleHash: hashHandle(firstStateHandle(interactionHandle)),
+      stateGeneration: 0,
+      serverId: req.serverId,
+      appId: req.app.id,
+      redirectUri: req.redirectUri,
+      scopes: req.scopes,
+      state: req.state,
+      nonce: req.nonce,
+      codeChallenge: req.codeChallenge,
+      flow: 'sign-in',
+      step: 'identify',
+      userId: null,
+      identifier: null,
+      authenticatorId: null,
+      verified: [],
+      status: 'active',
+      version: 0,
+      createdAt: now,
+      expiresAt: now + this.settings.transactionTtlSeconds * 1000,
+      completedAt: null,
+    });
+    return interactionHandle;
+  }
+
+  /** The current state, by interaction handle (page load, new tab) or state handle. */
+  async introspect(handle: {
+    interactionHandle?: string | undefined;
+    stateHandle?: string | undefined;
+  }): Promise<FlowView> {
+    let tx: Transaction | null = null;
+    let stateHandle: string;
+    if (handle.interactionHandle) {
+      tx = await this.storage.transactions.findByInteractionHandleHash(hashHandle(handle.interactionHandle));
+      stateHandle = tx ? stateHandleAt(handle.interactionHandle, tx.stateGeneration) : '';
+    } else {
+      stateHandle = handle.stateHandle ?? '';
+      tx = stateHandle
+        ? await this.storage.transactions.findByStateHandleHash(hashHandle(stateHandle))
+        : null;
+    }
+    const live = this.assertLive(tx, { allowCompleted: true });
+    if (live.status === 'completed') {
+      // Another tab holds the interaction code; once it is redeemed or expired the session is over.
+      const code = await this.storage.interactionCodes.findByTransaction(live.id);
+      if (!code || code.usedAt !== null || code.expiresAt <= this.clock.now())
+        throw new IdxError('sessionExpired');
+    }
+    return this.viewOf(live, stateHandle);
+  }
+
+  async identify(
+    stateHandle: string,
+    identifier: string,
+    passcode: string | undefined,
+    meta: RequestMeta,
+  ): Promise<FlowView> {
+    const tx = await this.load(stateHandle);
+    this.assertStep(tx, 'identify');
+    const app = await this.getApp(tx);
+    const user = await this.storage.users.findByLoginKey(loginKey(identifier));
+    const withPassword = asksPasswordOnIdentify(app.policy);
+    if (withPassword && !passcode) throw new IdxError('invalidRequest', { params: ['credentials.passcode'] });
+
+    const identified: Transaction = { ...tx, userId: user?.id ?? null, identifier };
+    if (withPassword) {
+      const password = this.authenticatorOfType('password');
+      const outcome = await password.verify(this.context(identified, app, user, meta), passcode!);
+      if (!outcome.ok) {
+        return {
+          ...(await this.viewOf(tx, stateHandle)),
+          messages: [{ id: 'authenticationFailed' }],
+          status: 401,
+        };
+      }
+      return this.advance(
+        tx,
+        stateHandle,
+        app,
+        user,
+        { userId: user!.id, identifier, verified: ['password'] },
+        meta,
+      );
+    }
+    return this.advance(
+      tx,
+      stateHandle,
+      app,
+      user,
+      { userId: user?.id ?? null, identifier, verified: [] },
+      meta,
+    );
+  }
+
+  async challenge(stateHandle: string, authenticatorId: string, meta: RequestMeta): Promise<FlowView> {
+    const tx = await this.load(stateHandle);
+    this.assertStep(tx, 'select');
+    const app = await this.getApp(tx);
+    const authenticator = this.remaining(tx, app).find((a) => a.id === authenticatorId);
+    if (!authenticator) throw new IdxError('authenticatorNotAvailable');
+    const user = await this.findUser(tx);
+    await authenticator.challenge(this.context(tx, app, user, meta));
+    const updated = await this.update(tx, { step: 'challenge', authenticatorId: authenticator.id });
+    return this.viewOf(updated, stateHandle, { app, user });
+  }
+
+  async answer(stateHandle: string, passcode: string, meta: RequestMeta): Promise<FlowView> {
+    const tx = await this.load(stateHandle);
+    this.assertStep(tx, 'challenge');
+    const app = await this.getApp(tx);
+    const user = await this.findUser(tx);
+    const authenticator = tx.authenticatorId ? this.authenticators.findById(tx.authenticatorId) : null;
+    if (!authenticator) throw new IdxError('stepNotAllowed');
+    const outcome = await authenticator.verify(this.context(tx, app, user, meta), passcode);
+    if (!outcome.ok) {
+      const view = await this.viewOf(tx, stateHandle, { app, user });
+      const field = outcome.error.options.params?.[0];
+      return { ...view, messages: [{ id: outcome.error.id, field }], status: outcome.error.status };
+    }
+    return this.advance(tx, stateHandle, app, user, { verified: [...tx.verified, authenticator.type] }, meta);
+  }
+
+  /** Restarts the transaction at identify under a new state handle; the old one stops working. */
+  async cancel(stateHandle: string): Promise<FlowView> {
+    const tx = await this.load(stateHandle);
+    const next = nextStateHandle(stateHandle);
+    const updated = await this.update(tx, {
+      stateHandleHash: hashHandle(next),
+      stateGeneration: tx.stateGeneration + 1,
+      step: 'identify',
+      userId: null,
+      identifier: null,
+      authenticatorId: null,
+      verified: [],
+    });
+    await this.storage.events.record(
+      { type: 'transaction.canceled', appId: tx.appId, data: { transaction: tx.id } },
+      this.clock.now(),
+    );
+    return this.viewOf(updated, next);
+  }
+
+  /** Moves on after a proof: to the next factor the policy requires, or to success. */
+  private async advance(
+    tx: Transaction,
+    stateHandle: string,
+    app: App,
+    user: User | null,
+    patch: TransactionPatch & { verified: string[] },
+    meta: RequestMeta,
+  ): Promise<FlowView> {
+    const pending = requiredFactors(app.policy).filter((type) => !patch.verified.includes(type));
+    if (pending.length > 0) {
+      const updated = await this.update(tx, { ...patch, step: 'select', authenticatorId: null });
+      return this.viewOf(updated, stateHandle, { app, user });
+    }
+    if (!user) throw new IdxError('stepNotAllowed');
+    const now = this.clock.now();
+    const code = randomToken(32);
+    const completed = await this.storage.transactions.complete(
+      tx,
+      { ...patch, step: 'complete', status: 'completed', completedAt: now },
+      {
+        codeHash: hashSecret(code),
+        transactionId: tx.id,
+        serverId: tx.serverId,
+        appId: tx.appId,
+        redirectUri: tx.redirectUri,
+        codeChallenge: tx.codeChallenge,
+        userId: user.id,
+        scopes: tx.scopes,
+        nonce: tx.nonce,
+        authTime: now,
+        amr: patch.verified.map((type) => this.authenticatorOfType(type).amr),
+        expiresAt: now + this.settings.interactionCodeTtlSeconds * 1000,
+        usedAt: null,
+      },
+    );
+    if (!completed) throw new IdxError('stepNotAllowed');
+    await this.storage.events.record(
+      {
+        type: 'user.authentication.sso',
+        userId: user.id,
+        appId: app.id,
+        ip: meta.ip,
+        data: { factors: patch.verified },
+      },
+      now,
+    );
+    return this.view(completed, stateHandle, app, user, { name: 'success', interactionCode: code });
+  }
+
+  private async viewOf(
+    tx: Transaction,
+    stateHandle: string,
+    known?: { app: App; user: User | null },
+  ): Promise<FlowView> {
+    const app = known?.app ?? (await this.getApp(tx));
+    const user = known ? known.user : await this.findUser(tx);
+    const step = tx.step as Step;
+    switch (step) {
+      case 'identify':
+        return this.view(tx, stateHandle, app, user, {
+          name: 'identify',
+          withPassword: asksPasswordOnIdentify(app.policy),
+        });
+      case 'select':
+        return this.view(tx, stateHandle, app, user, {
+          name: 'select-authenticator',
+          options: this.choices(tx, app, user),
+        });
+      case 'challenge': {
+        const authenticator = this.authenticators.findById(tx.authenticatorId ?? '');
+        if (!authenticator) throw new IdxError('sessionExpired');
+        const current = this.choice(authenticator, tx, user);
+        const others = this.choices(tx, app, user).filter((c) => c.id !== authenticator.id);
+        return this.view(tx, stateHandle, app, user, { name: 'challenge', authenticator: current, others });
+      }
+      case 'complete':
+        // Another tab or client received the interaction code: this one is told so.
+        return {
+          ...this.view(tx, stateHandle, app, user, { name: 'terminal' }),
+          messages: [{ id: 'transferredToNewTab' }],
+        };
+    }
+  }
+
+  private view(tx: Transaction, stateHandle: string, app: App, user: User | null, step: StepView): FlowView {
+    return {
+      transaction: tx,
+      stateHandle,
+      app,
+      user: this.shownUser(tx, user),
+      step,
+      messages: [] as FlowMessage[],
+      status: 200,
+    };
+  }
+
+  /** Unknown identifiers are shown with a derived id of the same shape as a real user id. */
+  private shownUser(tx: Transaction, user: User | null): FlowView['user'] {
+    if (!tx.identifier) return null;
+    if (user) return { id: user.id, identifier: tx.identifier };
+    const digest = createHash('sha256')
+      .update(`unknown-user:${loginKey(tx.identifier)}`)
+      .digest('hex');
+    return { id: `00u${digest.slice(0, 17)}`, identifier: tx.identifier };
+  }
+
+  private remaining(tx: Transaction, app: App): Authenticator[] {
+    return requiredFactors(app.policy)
+      .filter((type) => !tx.verified.includes(type))
+      .map((type) => this.authenticatorOfType(type));
+  }
+
+  private choices(tx: Transaction, app: App, user: User | null): AuthenticatorChoice[] {
+    return this.remaining(tx, app).map((a) => this.choice(a, tx, user));
+  }
+
+  private choice(authenticator: Authenticator, tx: Transaction, user: User | null): AuthenticatorChoice {
+    return {
+      type: authenticator.type,
+      id: authenticator.id,
+      displayName: authenticator.displayName,
+      enrollment: authenticator.enrollment(user, tx.identifier ?? ''),
+    };
+  }
+
+  private authenticatorOfType(type: string): Authenticator {
+    const authenticator = this.authenticators.findByType(type);
+    if (!authenticator) throw new Error(`No authenticator of type ${type} is configured`);
+    return authenticator;
+  }
+
+  private context(tx: Transaction, app: App, user: User | null, meta: RequestMeta): AuthenticatorContext {
+    return { transaction: tx, app, user, identifier: tx.identifier ?? '', ip: meta.ip };
+  }
+
+  private async load(stateHandle: string): Promise<Transaction> {
+    const tx = await this.storage.transactions.findByStateHandleHash(hashHandle(stateHandle));
+    return this.assertLive(tx, { allowCompleted: false });
+  }
+
+  /** Unknown, expired, canceled or (for actions) finished transactions all read as an expired session. */
+  private assertLive(tx: Transaction | null, options: { allowCompleted: boolean }): Transaction {
+    if (!tx || this.clock.now() >= tx.expiresAt) throw new IdxError('sessionExpired');
+    if (tx.status === 'active') return tx;
+    if (tx.status === 'completed' && options.allowCompleted) return tx;
+    throw new IdxError('sessionExpired');
+  }
+
+  private assertStep(tx: Transaction, step: Step) {
+    if (tx.step !== step) throw new IdxError('stepNotAllowed');
+  }
+
+  private async update(tx: Transaction, patch: TransactionPatch): Promise<Transaction> {
+    const updated = await this.storage.transactions.update(tx, patch);
+    if (!updated)
+      throw new IdxError('stepNotAllowed', { detail: 'The transaction was changed by another request.' });
+    return updated;
+  }
+
+  private async getApp(tx: Transaction): Promise<App> {
+    const app = await this.storage.apps.findById(tx.appId);
+    if (!app) throw new IdxError('sessionExpired');
+    return app;
+  }
+
+  private async findUser(tx: Transaction): Promise<User | null> {
+    return tx.userId ? this.storage.users.findById(tx.userId) : null;
+  }
+}

@@ -1,0 +1,122 @@
+import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
+import { AppService } from './apps/app-service.js';
+import { PasswordAuthenticator } from './authenticators/password/password-authenticator.js';
+import { AuthenticatorRegistry } from './authenticators/registry.js';
+import { type Clock, systemClock } from './clock.js';
+import type { GatehouseConfig } from './config/schema.js';
+import { SignInFlow } from './flows/sign-in-flow.js';
+import { buildHttpApp } from './http/app.js';
+import { PasswordHasher } from './identity/password-hasher.js';
+import { UserService } from './identity/users.js';
+import { SigningKeys } from './keys/signing-keys.js';
+import { authorizationServer, type ServerId } from './protocol/oauth/authorization-servers.js';
+import { TokenIssuer } from './protocol/oauth/token-issuer.js';
+import type { Services } from './services.js';
+import { openStorage, type Storage } from './storage/storage.js';
+
+export interface GatehouseOptions {
+  clock?: Clock;
+}
+
+export interface Gatehouse {
+  services: Services;
+  http: FastifyInstance;
+  /** Starts listening; resolves with the bound address, e.g. `http://127.0.0.1:4455`. */
+  listen(): Promise<string>;
+  close(): Promise<void>;
+}
+
+const SWEEP_INTERVAL_MS = 60_000;
+
+/** Opens storage and wires every service (services only; no HTTP). Used by the server and the CLI. */
+export async function createServices(
+  config: GatehouseConfig,
+  options: GatehouseOptions = {},
+): Promise<Services> {
+  const clock = options.clock ?? systemClock;
+  const storage: Storage = await openStorage({
+    databaseUrl: config.storage.databaseUrl,
+    dataDir: config.storage.dataDir,
+    sqliteFile: config.storage.sqliteFile,
+    poolSize: config.storage.poolSize,
+  });
+  const keys = new SigningKeys(storage.keys, clock);
+  const hasher = new PasswordHasher(config.passwordHashing);
+  const password = new PasswordAuthenticator(storage.users, hasher, storage.events, config.lockout, clock);
+  const authenticators = new AuthenticatorRegistry([password]);
+  const servers = new Map<ServerId, ReturnType<typeof authorizationServer>>(
+    (['default', 'org'] as const).map((id) => [id, authorizationServer(config.publicUrl, id)]),
+  );
+  return {
+    config,
+    clock,
+    storage,
+    keys,
+    hasher,
+    tokens: new TokenIssuer(keys, config.tokens, clock, config.publicUrl),
+    users: new UserService(storage.users, hasher, config.passwordPolicy, clock),
+    apps: new AppService(storage.apps, clock),
+    authenticators,
+    signIn: new SignInFlow(
+      storage,
+      authenticators,
+      {
+        transactionTtlSeconds: config.transactions.ttlSeconds,
+        interactionCodeTtlSeconds: config.tokens.interactionCodeTtlSeconds,
+      },
+      clock,
+    ),
+    server: (id) => servers.get(id)!,
+  };
+}
+
+/** Builds a complete Gatehouse server: storage migrated, a signing key present, routes ready. */
+export async function createGatehouse(
+  config: GatehouseConfig,
+  options: GatehouseOptions = {},
+): Promise<Gatehouse> {
+  const services = await createServices(config, options);
+  try {
+    await services.keys.ensureActiveKey();
+    const http = await buildHttpApp(services);
+    let sweeper: NodeJS.Timeout | null = null;
+    return {
+      services,
+      http,
+      async listen() {
+        const address = await http.listen({ host: config.server.host, port: config.server.port });
+        sweeper = startSweeper(services, http.log);
+        return address;
+      },
+      async close() {
+        if (sweeper) clearInterval(sweeper);
+        await http.close();
+        await services.storage.close();
+      },
+    };
+  } catch (err) {
+    await services.storage.close();
+    throw err;
+  }
+}
+
+/** Deletes expired transactions and interaction codes; one run at a time. */
+function startSweeper(services: Services, log: FastifyBaseLogger): NodeJS.Timeout {
+  let running = false;
+  const timer = setInterval(async () => {
+    if (running) return;
+    running = true;
+    try {
+      // Kept a day past expiry so late polls still read as "expired", not "unknown".
+      const before = services.clock.now() - 86_400_000;
+      await services.storage.transactions.deleteExpired(before);
+      await services.storage.interactionCodes.deleteExpired(before);
+    } catch (err) {
+      log.warn({ err }, 'sweeping expired transactions failed; retrying on the next tick');
+    } finally {
+      running = false;
+    }
+  }, SWEEP_INTERVAL_MS);
+  timer.unref();
+  return timer;
+}

@@ -1,0 +1,47 @@
+import { randomUUID } from 'node:crypto';
+import formbody from '@fastify/formbody';
+import Fastify, { type FastifyInstance, LogController } from 'fastify';
+import type { Services } from '../services.js';
+import { installCors } from './cors.js';
+import { installErrorHandling } from './error-handler.js';
+import { idxRoutes } from './routes/idx-routes.js';
+import { oauthRoutes } from './routes/oauth-routes.js';
+
+/** Builds the HTTP server: the only layer that sees requests and replies. */
+export async function buildHttpApp(services: Services): Promise<FastifyInstance> {
+  const { config } = services;
+  const app = Fastify({
+    logger: {
+      level: config.log.level,
+      redact: ['req.headers.authorization', 'req.headers.cookie', 'req.query', 'req.body'],
+    },
+    // Per-request lines are off: URLs can carry one-time codes (magic links); errors are still logged.
+    logController: new LogController({ disableRequestLogging: true }),
+    bodyLimit: config.server.bodyLimitBytes,
+    genReqId: () => randomUUID(),
+    return503OnClosing: true,
+    // Types are checked, never coerced: `{"identifier": 5}` is an error, not "5".
+    ajv: { customOptions: { coerceTypes: false, removeAdditional: false, allErrors: false } },
+  });
+
+  // auth-js posts introspect as ion+json; everything else as JSON (parameters such as okta-version are ignored).
+  app.addContentTypeParser(
+    'application/ion+json',
+    { parseAs: 'string' },
+    app.getDefaultJsonParser('error', 'error'),
+  );
+  await app.register(formbody);
+  installErrorHandling(app);
+  await installCors(app, services.storage.apps);
+
+  app.addHook('onSend', async (request, reply) => {
+    reply.header('x-content-type-options', 'nosniff');
+    reply.header('x-request-id', request.id);
+  });
+
+  app.get('/healthz', { config: { protocol: 'plain' } }, async () => ({ status: 'ok' }));
+  await app.register(async (instance) => idxRoutes(instance, services));
+  await app.register(oauthRoutes(services, 'default', '/oauth2/default', '/oauth2/default'));
+  await app.register(oauthRoutes(services, 'org', '', '/oauth2'));
+  return app;
+}

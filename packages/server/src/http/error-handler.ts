@@ -1,0 +1,141 @@
+import { IDX_RESPONSE_CONTENT_TYPE, type IdxErrorId, type OAuthErrors } from '@gatehouse/protocol';
+import type { FastifyError, FastifyInstance, FastifyReply } from 'fastify';
+import { IdxError, OAuthError } from '../errors.js';
+import { serializeError } from '../protocol/idx/serialize-view.js';
+import { protocolOf } from './protocol-kind.js';
+
+/**
+ * The one place errors become responses. IDX routes answer with an IDX `messages` body, OAuth
+ * routes with `{ error, error_description }`; framework errors (bad JSON, wrong content type, too
+ * large, schema violations) are mapped into the same catalog. Nothing leaks a stack trace.
+ */
+export function installErrorHandling(app: FastifyInstance): void {
+  app.setErrorHandler((error: FastifyError | IdxError | OAuthError, request, reply) => {
+    const kind = protocolOf(request);
+    if (error instanceof IdxError)
+      return sendIdxError(reply, error.id, error.options.params, error.options.retryAfterSeconds);
+    if (error instanceof OAuthError) return sendOAuthError(reply, error);
+
+    const mapped = mapFrameworkError(error as FastifyError);
+    if (mapped) {
+      if (kind === 'idx') return sendIdxError(reply, mapped.idx, mapped.params);
+      return sendOAuthError(reply, new OAuthError(mapped.oauth, mapped.description));
+    }
+
+    request.log.error({ err: error, reqId: request.id }, 'unhandled error');
+    if (kind === 'idx') {
+      return reply
+        .code(500)
+        .type(IDX_RESPONSE_CONTENT_TYPE)
+        .send(serializeError({ id: 'internalError' }, `Internal Server Error (request id ${request.id})`));
+    }
+    return reply.code(500).send({
+      error: 'server_error',
+      error_description: `Internal server error (request id ${request.id}).`,
+    });
+  });
+
+  app.setNotFoundHandler((request, reply) => {
+    if (protocolOf(request) === 'idx') return sendIdxError(reply, 'notFound');
+    return sendOAuthError(
+      reply,
+      new OAuthError('not_found', `No endpoint at ${request.method} ${request.url.split('?')[0]}.`),
+    );
+  });
+}
+
+export function sendIdxError(
+  reply: FastifyReply,
+  id: IdxErrorId,
+  params?: string[],
+  retryAfterSeconds?: number,
+) {
+  const body = serializeError({ id, params });
+  if (retryAfterSeconds !== undefined) reply.header('retry-after', String(retryAfterSeconds));
+  return reply
+    .code(errorStatus(id))
+    .type(IDX_RESPONSE_CONTENT_TYPE)
+    .header('cache-control', 'no-store')
+    .send(body);
+}
+
+function sendOAuthError(reply: FastifyReply, error: OAuthError) {
+  if (error.options.wwwAuthenticate) reply.header('www-authenticate', error.options.wwwAuthenticate);
+  if (error.options.retryAfterSeconds !== undefined)
+    reply.header('retry-after', String(error.options.retryAfterSeconds));
+  return reply
+    .code(error.status)
+    .header('cache-control', 'no-store')
+    .header('pragma', 'no-cache')
+    .send({ error: error.error, error_description: error.description });
+}
+
+function errorStatus(id: IdxErrorId): number {
+  return new IdxError(id).status;
+}
+
+interface MappedError {
+  idx: IdxErrorId;
+  params?: string[];
+  oauth: keyof typeof OAuthErrors;
+  description: string;
+}
+
+function mapFrameworkError(error: FastifyError): MappedError | null {
+  if (error.validation) {
+    const first = error.validation[0];
+    const path = (first?.instancePath ?? '').replace(/^\//, '').replaceAll('/', '.');
+    const missing =
+      first?.keyword === 'required'
+        ? (first.params as { missingProperty?: string }).missingProperty
+        : undefined;
+    const field = [path, missing].filter(Boolean).join('.') || 'body';
+    return {
+      idx: 'invalidRequest',
+      params: [field],
+      oauth: 'invalid_request',
+      description: `The request is invalid: ${field}.`,
+    };
+  }
+  switch (error.code) {
+    case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
+    case 'FST_ERR_CTP_INVALID_CONTENT_LENGTH':
+      return {
+        idx: 'unsupportedMediaType',
+        oauth: 'unsupported_media_type',
+        description: 'The request content type is not supported.',
+      };
+    case 'FST_ERR_CTP_BODY_TOO_LARGE':
+      return {
+        idx: 'payloadTooLarge',
+        oauth: 'payload_too_large',
+        description: 'The request body is too large.',
+      };
+    case 'FST_ERR_CTP_EMPTY_JSON_BODY':
+    case 'FST_ERR_CTP_INVALID_JSON_BODY':
+      return {
+        idx: 'malformedRequest',
+        oauth: 'invalid_request',
+        description: 'The request body is malformed.',
+      };
+  }
+  if (error instanceof SyntaxError || error.statusCode === 400)
+    return {
+      idx: 'malformedRequest',
+      oauth: 'invalid_request',
+      description: 'The request body is malformed.',
+    };
+  if (error.statusCode === 415)
+    return {
+      idx: 'unsupportedMediaType',
+      oauth: 'unsupported_media_type',
+      description: 'The request content type is not supported.',
+    };
+  if (error.statusCode === 413)
+    return {
+      idx: 'payloadTooLarge',
+      oauth: 'payload_too_large',
+      description: 'The request body is too large.',
+    };
+  return null;
+}

@@ -1,0 +1,96 @@
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { OAuthError } from '../../errors.js';
+import type { ServerId } from '../../protocol/oauth/authorization-servers.js';
+import { discoveryDocument } from '../../protocol/oauth/discovery.js';
+import { interact } from '../../protocol/oauth/interact.js';
+import { introspect } from '../../protocol/oauth/introspect.js';
+import { logout } from '../../protocol/oauth/logout.js';
+import { readParams } from '../../protocol/oauth/params.js';
+import { revoke } from '../../protocol/oauth/revoke.js';
+import { token } from '../../protocol/oauth/token.js';
+import { userinfo } from '../../protocol/oauth/userinfo.js';
+import type { Services } from '../../services.js';
+import { htmlPage } from '../html-page.js';
+
+const FORM = 'application/x-www-form-urlencoded';
+
+/** Parameters of a form POST; a JSON or other body is refused with an OAuth error. */
+function formParams(request: FastifyRequest): Record<string, string> {
+  const type = request.headers['content-type'];
+  const hasBody = request.body !== undefined && request.body !== null && request.body !== '';
+  if (hasBody && !(type ?? '').toLowerCase().startsWith(FORM))
+    throw new OAuthError('unsupported_media_type', `Send the parameters as ${FORM}.`);
+  return readParams(request.body, request.query);
+}
+
+function noStore(reply: FastifyReply): FastifyReply {
+  return reply.header('cache-control', 'no-store').header('pragma', 'no-cache');
+}
+
+/** OAuth 2.0 / OIDC endpoints of one authorization server. */
+export function oauthRoutes(
+  services: Services,
+  serverId: ServerId,
+  discoveryPath: string,
+  endpointPrefix: string,
+) {
+  return async (app: FastifyInstance): Promise<void> => {
+    const server = services.server(serverId);
+    const config = { protocol: 'oauth' as const };
+    const authorization = (request: FastifyRequest) => request.headers.authorization;
+
+    for (const path of [
+      `${discoveryPath}/.well-known/openid-configuration`,
+      `${discoveryPath}/.well-known/oauth-authorization-server`,
+    ]) {
+      app.get(path, { config }, async (_request, reply) =>
+        reply.header('cache-control', 'public, max-age=300').send(discoveryDocument(server)),
+      );
+    }
+
+    app.get(`${endpointPrefix}/v1/keys`, { config }, async (_request, reply) =>
+      reply.header('cache-control', 'public, max-age=300').send(await services.keys.jwks()),
+    );
+
+    app.post(`${endpointPrefix}/v1/interact`, { config }, async (request, reply) =>
+      noStore(reply).send(await interact(services, serverId, formParams(request), authorization(request))),
+    );
+
+    app.post(`${endpointPrefix}/v1/token`, { config }, async (request, reply) =>
+      noStore(reply).send(
+        await token(services, serverId, formParams(request), authorization(request), request.ip ?? null),
+      ),
+    );
+
+    app.post(`${endpointPrefix}/v1/revoke`, { config }, async (request, reply) => {
+      await revoke(services, server, formParams(request), authorization(request), request.ip ?? null);
+      return noStore(reply).code(200).send();
+    });
+
+    app.post(`${endpointPrefix}/v1/introspect`, { config }, async (request, reply) =>
+      noStore(reply).send(await introspect(services, server, formParams(request), authorization(request))),
+    );
+
+    const userinfoHandler = async (request: FastifyRequest, reply: FastifyReply) =>
+      noStore(reply).send(await userinfo(services, server, authorization(request)));
+    app.get(`${endpointPrefix}/v1/userinfo`, { config }, userinfoHandler);
+    app.post(`${endpointPrefix}/v1/userinfo`, { config }, userinfoHandler);
+
+    app.get(`${endpointPrefix}/v1/logout`, { config }, async (request, reply) => {
+      const outcome = await logout(services, server, readParams(undefined, request.query));
+      if (outcome.kind === 'redirect') return reply.redirect(outcome.location, 302);
+      if (outcome.kind === 'signed-out')
+        return htmlPage(reply, 200, 'Signed out', 'You have been signed out. You can close this window.');
+      return htmlPage(reply, 400, 'Sign-out failed', outcome.message);
+    });
+
+    app.get(`${endpointPrefix}/v1/authorize`, { config }, async (_request, reply) =>
+      htmlPage(
+        reply,
+        400,
+        'Not supported',
+        'This server signs users in through the embedded Interaction Code flow (/v1/interact); browser redirects to /v1/authorize are not supported.',
+      ),
+    );
+  };
+}

@@ -1,0 +1,15 @@
+import type { UserInfoResponse } from '@gatehouse/protocol';
+import type { Services } from '../../services.js';
+import type { AuthorizationServer } from './authorization-servers.js';
+import { authenticateBearer } from './bearer-token.js';
+import { profileClaims } from './token-issuer.js';
+
+/** `GET|POST /v1/userinfo`: claims about the token's user, as its scopes allow. */
+export async function userinfo(
+  services: Services,
+  server: AuthorizationServer,
+  authorization: string | undefined,
+): Promise<UserInfoResponse> {
+  const { claims, user } = await authenticateBearer(services, server, authorization);
+  return { sub: user.id, ...profileClaims(user, claims.scp) };
+}

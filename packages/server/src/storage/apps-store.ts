@@ -1,0 +1,112 @@
+import type { Kysely, Selectable } from 'kysely';
+import type { AppsTable, Database } from './schema.js';
+
+/** Which authenticators an app's sign-in requires, and in which shape the identify step comes. */
+export interface AppPolicy {
+  factors: 'password' | 'password+email' | 'email';
+  /** true: identify → choose authenticator → password; false: identifier and password on one form. */
+  identifierFirst: boolean;
+  selfServiceRecovery: boolean;
+}
+
+export interface App {
+  id: string;
+  clientId: string;
+  name: string;
+  /** SHA-256 of the client secret; null for a public client (PKCE alone). */
+  secretHash: string | null;
+  redirectUris: string[];
+  postLogoutRedirectUris: string[];
+  emailVerifyUri: string | null;
+  trustedOrigins: string[];
+  grantTypes: string[];
+  policy: AppPolicy;
+  createdAt: number;
+}
+
+function toApp(row: Selectable<AppsTable>): App {
+  return {
+    id: row.id,
+    clientId: row.client_id,
+    name: row.name,
+    secretHash: row.secret_hash,
+    redirectUris: JSON.parse(row.redirect_uris) as string[],
+    postLogoutRedirectUris: JSON.parse(row.post_logout_redirect_uris) as string[],
+    emailVerifyUri: row.email_verify_uri,
+    trustedOrigins: JSON.parse(row.trusted_origins) as string[],
+    grantTypes: JSON.parse(row.grant_types) as string[],
+    policy: JSON.parse(row.policy) as AppPolicy,
+    createdAt: row.created_at,
+  };
+}
+
+export class AppsStore {
+  constructor(private readonly db: Kysely<Database>) {}
+
+  async createApp(app: App): Promise<App> {
+    await this.db.transaction().execute(async (trx) => {
+      await trx
+        .insertInto('apps')
+        .values({
+          id: app.id,
+          client_id: app.clientId,
+          name: app.name,
+          secret_hash: app.secretHash,
+          redirect_uris: JSON.stringify(app.redirectUris),
+          post_logout_redirect_uris: JSON.stringify(app.postLogoutRedirectUris),
+          email_verify_uri: app.emailVerifyUri,
+          trusted_origins: JSON.stringify(app.trustedOrigins),
+          grant_types: JSON.stringify(app.grantTypes),
+          policy: JSON.stringify(app.policy),
+          created_at: app.createdAt,
+        })
+        .execute();
+      const origins = [...new Set(app.trustedOrigins)];
+      if (origins.length) {
+        await trx
+          .insertInto('app_origins')
+          .values(origins.map((origin) => ({ origin, app_id: app.id })))
+          .execute();
+      }
+    });
+    return app;
+  }
+
+  async findByClientId(clientId: string): Promise<App | null> {
+    const row = await this.db
+      .selectFrom('apps')
+      .selectAll()
+      .where('client_id', '=', clientId)
+      .executeTakeFirst();
+    return row ? toApp(row) : null;
+  }
+
+  async findById(id: string): Promise<App | null> {
+    const row = await this.db.selectFrom('apps').selectAll().where('id', '=', id).executeTakeFirst();
+    return row ? toApp(row) : null;
+  }
+
+  async list(): Promise<App[]> {
+    const rows = await this.db.selectFrom('apps').selectAll().orderBy('created_at').orderBy('id').execute();
+    return rows.map(toApp);
+  }
+
+  async count(): Promise<number> {
+    const row = await this.db
+      .selectFrom('apps')
+      .select((eb) => eb.fn.countAll<number>().as('n'))
+      .executeTakeFirstOrThrow();
+    return Number(row.n);
+  }
+
+  /** Whether any app lists this exact origin as trusted (for CORS). */
+  async isTrustedOrigin(origin: string): Promise<boolean> {
+    const row = await this.db
+      .selectFrom('app_origins')
+      .select('app_id')
+      .where('origin', '=', origin)
+      .limit(1)
+      .executeTakeFirst();
+    return row !== undefined;
+  }
+}

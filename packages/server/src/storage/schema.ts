@@ -1,0 +1,148 @@
+/** Row shapes as stored. Times are milliseconds since the epoch; flags are 0/1; lists are JSON text. */
+export interface UsersTable {
+  id: string;
+  login: string;
+  login_key: string;
+  email: string;
+  email_verified: number;
+  status: string;
+  profile: string;
+  failed_attempts: number;
+  locked_until: number | null;
+  created_at: number;
+  updated_at: number;
+  password_changed_at: number | null;
+}
+
+export interface CredentialsTable {
+  user_id: string;
+  type: string;
+  secret_hash: string;
+  created_at: number;
+}
+
+export interface AppsTable {
+  id: string;
+  client_id: string;
+  name: string;
+  secret_hash: string | null;
+  redirect_uris: string;
+  post_logout_redirect_uris: string;
+  email_verify_uri: string | null;
+  trusted_origins: string;
+  grant_types: string;
+  policy: string;
+  created_at: number;
+}
+
+export interface AppOriginsTable {
+  origin: string;
+  app_id: string;
+}
+
+export interface TransactionsTable {
+  id: string;
+  interaction_handle_hash: string;
+  state_handle_hash: string;
+  state_generation: number;
+  server_id: string;
+  app_id: string;
+  redirect_uri: string;
+  scopes: string;
+  state: string;
+  nonce: string | null;
+  code_challenge: string;
+  flow: string;
+  step: string;
+  user_id: string | null;
+  identifier: string | null;
+  authenticator_id: string | null;
+  verified: string;
+  status: string;
+  version: number;
+  created_at: number;
+  expires_at: number;
+  completed_at: number | null;
+}
+
+export interface InteractionCodesTable {
+  code_hash: string;
+  transaction_id: string;
+  server_id: string;
+  app_id: string;
+  redirect_uri: string;
+  code_challenge: string;
+  user_id: string;
+  scopes: string;
+  nonce: string | null;
+  auth_time: number;
+  amr: string;
+  expires_at: number;
+  used_at: number | null;
+}
+
+export interface GrantsTable {
+  id: string;
+  user_id: string;
+  app_id: string;
+  server_id: string;
+  scopes: string;
+  code_hash: string | null;
+  auth_time: number;
+  amr: string;
+  created_at: number;
+  expires_at: number;
+  revoked_at: number | null;
+}
+
+export interface AccessTokensTable {
+  jti: string;
+  grant_id: string;
+  expires_at: number;
+  revoked_at: number | null;
+}
+
+export interface RefreshTokensTable {
+  token_hash: string;
+  grant_id: string;
+  scopes: string;
+  created_at: number;
+  expires_at: number;
+  used_at: number | null;
+  revoked_at: number | null;
+}
+
+export interface SigningKeysTable {
+  kid: string;
+  alg: string;
+  private_jwk: string;
+  public_jwk: string;
+  status: string;
+  created_at: number;
+  retired_at: number | null;
+  publish_until: number | null;
+}
+
+export interface EventsTable {
+  id: string;
+  type: string;
+  user_id: string | null;
+  app_id: string | null;
+  ip: string | null;
+  data: string;
+  created_at: number;
+}
+
+export interface Database {
+  users: UsersTable;
+  credentials: CredentialsTable;
+  apps: AppsTable;
+  app_origins: AppOriginsTable;
+  transactions: TransactionsTable;
+  interaction_codes: InteractionCodesTable;
+  grants: GrantsTable;
+  access_tokens: AccessTokensTable;
+  refresh_tokens: RefreshTokensTable;
+  signing_keys: SigningKeysTable;
+  events: EventsTable;
+}

@@ -1,0 +1,43 @@
+import { AppsStore } from './apps-store.js';
+import { type DatabaseHandle, migrateToLatest, openDatabase, type StorageOptions } from './database.js';
+import { EventsStore } from './events-store.js';
+import { GrantsStore } from './grants-store.js';
+import { InteractionCodesStore } from './interaction-codes-store.js';
+import { KeysStore } from './keys-store.js';
+import { TransactionsStore } from './transactions-store.js';
+import { UsersStore } from './users-store.js';
+
+/** Every store over one database. */
+export interface Storage {
+  handle: DatabaseHandle;
+  users: UsersStore;
+  apps: AppsStore;
+  transactions: TransactionsStore;
+  interactionCodes: InteractionCodesStore;
+  grants: GrantsStore;
+  keys: KeysStore;
+  events: EventsStore;
+  close(): Promise<void>;
+}
+
+export async function openStorage(options: StorageOptions, migrate = true): Promise<Storage> {
+  const handle = openDatabase(options);
+  try {
+    if (migrate) await migrateToLatest(handle.db);
+  } catch (err) {
+    await handle.close();
+    throw err;
+  }
+  const { db } = handle;
+  return {
+    handle,
+    users: new UsersStore(db),
+    apps: new AppsStore(db),
+    transactions: new TransactionsStore(db),
+    interactionCodes: new InteractionCodesStore(db),
+    grants: new GrantsStore(db),
+    keys: new KeysStore(db),
+    events: new EventsStore(db),
+    close: () => handle.close(),
+  };
+}

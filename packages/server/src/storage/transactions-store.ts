@@ -1,0 +1,222 @@
+import type { Kysely, Selectable, Updateable } from 'kysely';
+import type { InteractionCode } from './interaction-codes-store.js';
+import type { Database, TransactionsTable } from './schema.js';
+
+export type FlowName = 'sign-in' | 'recovery';
+export type TransactionStatus = 'active' | 'completed' | 'canceled' | 'failed';
+
+/** A sign-in or recovery transaction: what the user is doing, which step it is at. */
+export interface Transaction {
+  id: string;
+  interactionHandleHash: string;
+  stateHandleHash: string;
+  stateGeneration: number;
+  serverId: string;
+  appId: string;
+  redirectUri: string;
+  scopes: string[];
+  state: string;
+  nonce: string | null;
+  codeChallenge: string;
+  flow: FlowName;
+  step: string;
+  userId: string | null;
+  identifier: string | null;
+  authenticatorId: string | null;
+  /** Authenticator types proven in this transaction, in order (becomes `amr`). */
+  verified: string[];
+  status: TransactionStatus;
+  version: number;
+  createdAt: number;
+  expiresAt: number;
+  completedAt: number | null;
+}
+
+export type TransactionPatch = Partial<
+  Pick<
+    Transaction,
+    | 'stateHandleHash'
+    | 'stateGeneration'
+    | 'flow'
+    | 'step'
+    | 'userId'
+    | 'identifier'
+    | 'authenticatorId'
+    | 'verified'
+    | 'status'
+    | 'completedAt'
+  >
+>;
+
+function toTransaction(row: Selectable<TransactionsTable>): Transaction {
+  return {
+    id: row.id,
+    interactionHandleHash: row.interaction_handle_hash,
+    stateHandleHash: row.state_handle_hash,
+    stateGeneration: row.state_generation,
+    serverId: row.server_id,
+    appId: row.app_id,
+    redirectUri: row.redirect_uri,
+    scopes: row.scopes.split(' ').filter(Boolean),
+    state: row.state,
+    nonce: row.nonce,
+    codeChallenge: row.code_challenge,
+    flow: row.flow as FlowName,
+    step: row.step,
+    userId: row.user_id,
+    identifier: row.identifier,
+    authenticatorId: row.authenticator_id,
+    verified: JSON.parse(row.verified) as string[],
+    status: row.status as TransactionStatus,
+    version: row.version,
+    createdAt: row.created_at,
+    expiresAt: row.expires_at,
+    completedAt: row.completed_at,
+  };
+}
+
+function toRowPatch(patch: TransactionPatch): Updateable<TransactionsTable> {
+  const row: Updateable<TransactionsTable> = {};
+  if (patch.stateHandleHash !== undefined) row.state_handle_hash = patch.stateHandleHash;
+  if (patch.stateGeneration !== undefined) row.state_generation = patch.stateGeneration;
+  if (patch.flow !== undefined) row.flow = patch.flow;
+  if (patch.step !== undefined) row.step = patch.step;
+  if (patch.userId !== undefined) row.user_id = patch.userId;
+  if (patch.identifier !== undefined) row.identifier = patch.identifier;
+  if (patch.authenticatorId !== undefined) row.authenticator_id = patch.authenticatorId;
+  if (patch.verified !== undefined) row.verified = JSON.stringify(patch.verified);
+  if (patch.status !== undefined) row.status = patch.status;
+  if (patch.completedAt !== undefined) row.completed_at = patch.completedAt;
+  return row;
+}
+
+export class TransactionsStore {
+  constructor(private readonly db: Kysely<Database>) {}
+
+  async create(tx: Transaction): Promise<void> {
+    await this.db
+      .insertInto('transactions')
+      .values({
+        id: tx.id,
+        interaction_handle_hash: tx.interactionHandleHash,
+        state_handle_hash: tx.stateHandleHash,
+        state_generation: tx.stateGeneration,
+        server_id: tx.serverId,
+        app_id: tx.appId,
+        redirect_uri: tx.redirectUri,
+        scopes: tx.scopes.join(' '),
+        state: tx.state,
+        nonce: tx.nonce,
+        code_challenge: tx.codeChallenge,
+        flow: tx.flow,
+        step: tx.step,
+        user_id: tx.userId,
+        identifier: tx.identifier,
+        authenticator_id: tx.authenticatorId,
+        verified: JSON.stringify(tx.verified),
+        status: tx.status,
+        version: tx.version,
+        created_at: tx.createdAt,
+        expires_at: tx.expiresAt,
+        completed_at: tx.completedAt,
+      })
+      .execute();
+  }
+
+  async findByInteractionHandleHash(hash: string): Promise<Transaction | null> {
+    const row = await this.db
+      .selectFrom('transactions')
+      .selectAll()
+      .where('interaction_handle_hash', '=', hash)
+      .executeTakeFirst();
+    return row ? toTransaction(row) : null;
+  }
+
+  async findByStateHandleHash(hash: string): Promise<Transaction | null> {
+    const row = await this.db
+      .selectFrom('transactions')
+      .selectAll()
+      .where('state_handle_hash', '=', hash)
+      .executeTakeFirst();
+    return row ? toTransaction(row) : null;
+  }
+
+  async findById(id: string): Promise<Transaction | null> {
+    const row = await this.db.selectFrom('transactions').selectAll().where('id', '=', id).executeTakeFirst();
+    return row ? toTransaction(row) : null;
+  }
+
+  /**
+   * Compare-and-set: applies the patch only if the transaction is still at `expectedVersion`.
+   * Returns the updated transaction, or null when another request changed it first.
+   */
+  async update(tx: Transaction, patch: TransactionPatch): Promise<Transaction | null> {
+    const result = await this.db
+      .updateTable('transactions')
+      .set({ ...toRowPatch(patch), version: tx.version + 1 })
+      .where('id', '=', tx.id)
+      .where('version', '=', tx.version)
+      .executeTakeFirst();
+    if (Number(result.numUpdatedRows) !== 1) return null;
+    return { ...tx, ...patch, version: tx.version + 1 };
+  }
+
+  /**
+   * Finishes the transaction and stores its interaction code in one database transaction, so a
+   * transaction is never completed without its code (or a code minted for a lost race).
+   */
+  async complete(
+    tx: Transaction,
+    patch: TransactionPatch,
+    code: InteractionCode,
+  ): Promise<Transaction | null> {
+    return this.db.transaction().execute(async (trx) => {
+      const result = await trx
+        .updateTable('transactions')
+        .set({ ...toRowPatch(patch), version: tx.version + 1 })
+        .where('id', '=', tx.id)
+        .where('version', '=', tx.version)
+        .executeTakeFirst();
+      if (Number(result.numUpdatedRows) !== 1) return null;
+      await trx
+        .insertInto('interaction_codes')
+        .values({
+          code_hash: code.codeHash,
+          transaction_id: code.transactionId,
+          server_id: code.serverId,
+          app_id: code.appId,
+          redirect_uri: code.redirectUri,
+          code_challenge: code.codeChallenge,
+          user_id: code.userId,
+          scopes: code.scopes.join(' '),
+          nonce: code.nonce,
+          auth_time: code.authTime,
+          amr: JSON.stringify(code.amr),
+          expires_at: code.expiresAt,
+          used_at: null,
+        })
+        .execute();
+      return { ...tx, ...patch, version: tx.version + 1 };
+    });
+  }
+
+  /** Ends every open transaction of a user (after a password reset, a lock, …). */
+  async cancelOpenForUser(userId: string, exceptId: string | null, now: number): Promise<number> {
+    let query = this.db
+      .updateTable('transactions')
+      .set((eb) => ({ status: 'canceled', completed_at: now, version: eb('version', '+', 1) }))
+      .where('user_id', '=', userId)
+      .where('status', '=', 'active');
+    if (exceptId) query = query.where('id', '!=', exceptId);
+    const result = await query.executeTakeFirst();
+    return Number(result.numUpdatedRows);
+  }
+
+  async deleteExpired(before: number): Promise<number> {
+    const result = await this.db
+      .deleteFrom('transactions')
+      .where('expires_at', '<', before)
+      .executeTakeFirst();
+    return Number(result.numDeletedRows);
+  }
+}

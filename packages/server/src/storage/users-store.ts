@@ -1,0 +1,209 @@
+import type { Kysely, Selectable } from 'kysely';
+import type { Database, UsersTable } from './schema.js';
+
+export type UserStatus = 'ACTIVE' | 'LOCKED_OUT' | 'SUSPENDED' | 'DEPROVISIONED';
+
+export interface UserProfile {
+  login: string;
+  email: string;
+  firstName?: string | undefined;
+  lastName?: string | undefined;
+  [attribute: string]: string | undefined;
+}
+
+export interface User {
+  id: string;
+  login: string;
+  email: string;
+  emailVerified: boolean;
+  status: UserStatus;
+  profile: UserProfile;
+  failedAttempts: number;
+  lockedUntil: number | null;
+  createdAt: number;
+  updatedAt: number;
+  passwordChangedAt: number | null;
+}
+
+export interface NewUser {
+  id: string;
+  login: string;
+  loginKey: string;
+  email: string;
+  emailVerified: boolean;
+  profile: UserProfile;
+  createdAt: number;
+}
+
+function toUser(row: Selectable<UsersTable>): User {
+  return {
+    id: row.id,
+    login: row.login,
+    email: row.email,
+    emailVerified: row.email_verified === 1,
+    status: row.status as UserStatus,
+    profile: JSON.parse(row.profile) as UserProfile,
+    failedAttempts: row.failed_attempts,
+    lockedUntil: row.locked_until,
+    createdAt: row.created_at,
+    updatedAt: row.updated_at,
+    passwordChangedAt: row.password_changed_at,
+  };
+}
+
+export class UsersStore {
+  constructor(private readonly db: Kysely<Database>) {}
+
+  /** Creates the user and, when given, its password credential in one transaction. */
+  async createUser(user: NewUser, passwordHash: string | null): Promise<User> {
+    await this.db.transaction().execute(async (trx) => {
+      await trx
+        .insertInto('users')
+        .values({
+          id: user.id,
+          login: user.login,
+          login_key: user.loginKey,
+          email: user.email,
+          email_verified: user.emailVerified ? 1 : 0,
+          status: 'ACTIVE',
+          profile: JSON.stringify(user.profile),
+          failed_attempts: 0,
+          locked_until: null,
+          created_at: user.createdAt,
+          updated_at: user.createdAt,
+          password_changed_at: passwordHash ? user.createdAt : null,
+        })
+        .execute();
+      if (passwordHash) {
+        await trx
+          .insertInto('credentials')
+          .values({
+            user_id: user.id,
+            type: 'password',
+            secret_hash: passwordHash,
+            created_at: user.createdAt,
+          })
+          .execute();
+      }
+    });
+    return (await this.findById(user.id))!;
+  }
+
+  async findById(id: string): Promise<User | null> {
+    const row = await this.db.selectFrom('users').selectAll().where('id', '=', id).executeTakeFirst();
+    return row ? toUser(row) : null;
+  }
+
+  async findByLoginKey(loginKey: string): Promise<User | null> {
+    const row = await this.db
+      .selectFrom('users')
+      .selectAll()
+      .where('login_key', '=', loginKey)
+      .executeTakeFirst();
+    return row ? toUser(row) : null;
+  }
+
+  async list(limit: number, offset = 0): Promise<User[]> {
+    const rows = await this.db
+      .selectFrom('users')
+      .selectAll()
+      .orderBy('created_at')
+      .orderBy('id')
+      .limit(limit)
+      .offset(offset)
+      .execute();
+    return rows.map(toUser);
+  }
+
+  async count(): Promise<number> {
+    const row = await this.db
+      .selectFrom('users')
+      .select((eb) => eb.fn.countAll<number>().as('n'))
+      .executeTakeFirstOrThrow();
+    return Number(row.n);
+  }
+
+  async findPasswordHash(userId: string): Promise<string | null> {
+    const row = await this.db
+      .selectFrom('credentials')
+      .select('secret_hash')
+      .where('user_id', '=', userId)
+      .where('type', '=', 'password')
+      .executeTakeFirst();
+    return row?.secret_hash ?? null;
+  }
+
+  /** Replaces (or sets) the password hash; `rehash` keeps `password_changed_at` (parameter upgrade). */
+  async setPasswordHash(userId: string, hash: string, now: number, rehash = false): Promise<void> {
+    await this.db.transaction().execute(async (trx) => {
+      const updated = await trx
+        .updateTable('credentials')
+        .set({ secret_hash: hash, ...(rehash ? {} : { created_at: now }) })
+        .where('user_id', '=', userId)
+        .where('type', '=', 'password')
+        .executeTakeFirst();
+      if (Number(updated.numUpdatedRows) === 0) {
+        await trx
+          .insertInto('credentials')
+          .values({ user_id: userId, type: 'password', secret_hash: hash, created_at: now })
+          .execute();
+      }
+      if (!rehash) {
+        await trx
+          .updateTable('users')
+          .set({ password_changed_at: now, updated_at: now })
+          .where('id', '=', userId)
+          .execute();
+      }
+    });
+  }
+
+  /**
+   * Counts one failed attempt with a guarded update and locks the user when the count reaches
+   * `maxAttempts`. Returns the user's state after the update.
+   */
+  async recordFailedAttempt(
+    userId: string,
+    now: number,
+    maxAttempts: number,
+    lockUntil: number,
+  ): Promise<User | null> {
+    await this.db
+      .updateTable('users')
+      .set((eb) => ({
+        failed_attempts: eb('failed_attempts', '+', 1),
+        locked_until: eb
+          .case()
+          .when('failed_attempts', '>=', maxAttempts - 1)
+          .then(lockUntil)
+          .else(eb.ref('locked_until'))
+          .end(),
+        updated_at: now,
+      }))
+      .where('id', '=', userId)
+      .execute();
+    return this.findById(userId);
+  }
+
+  async resetFailedAttempts(userId: string, now: number): Promise<void> {
+    await this.db
+      .updateTable('users')
+      .set({ failed_attempts: 0, locked_until: null, updated_at: now })
+      .where('id', '=', userId)
+      .where((eb) => eb.or([eb('failed_attempts', '>', 0), eb('locked_until', 'is not', null)]))
+      .execute();
+  }
+
+  async setStatus(userId: string, status: UserStatus, now: number): Promise<boolean> {
+    const result = await this.db
+      .updateTable('users')
+      .set({
+        status,
+        updated_at: now,
+        ...(status === 'ACTIVE' ? { failed_attempts: 0, locked_until: null } : {}),
+      })
+      .where('id', '=', userId)
+      .executeTakeFirst();
+    return Number(result.numUpdatedRows) === 1;
+  }
+}
