@@ -65,6 +65,24 @@ export const IdxErrors = Object.freeze({
     'You exceeded the maximum number of requests. Try again in a while.',
     'A rate limit was reached; the response carries `Retry-After`.',
   ),
+  challengeLocked: idx(
+    'gatehouse.challenge.too_many_attempts',
+    429,
+    'Too many wrong codes. Start again to get a new code.',
+    'The last allowed wrong answer to an email code: the challenge and its transaction are over.',
+  ),
+  emailNotSent: idx(
+    'gatehouse.email.not_sent',
+    502,
+    'We could not send the email. Try again in a moment.',
+    'The mail transport refused or failed; the transaction stays usable for a resend.',
+  ),
+  serviceUnavailable: idx(
+    'gatehouse.service.unavailable',
+    503,
+    'The service is temporarily unavailable. Try again in a moment.',
+    'A dependency (rate-limit store) is unreachable; requests fail closed.',
+  ),
   accessDenied: idx(
     'security.access_denied',
     403,
@@ -105,7 +123,7 @@ export const IdxErrors = Object.freeze({
     'gatehouse.request.too_large',
     413,
     'The request body is too large.',
-    'The body exceeds the configured `http.bodyLimitBytes`.',
+    'The body exceeds the configured `server.bodyLimitBytes`.',
   ),
   notFound: idx('errors.E0000007', 404, 'Not found: Resource not found', 'No IDX endpoint at this path.'),
   internalError: idx(

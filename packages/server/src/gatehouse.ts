@@ -1,5 +1,6 @@
 import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
 import { AppService } from './apps/app-service.js';
+import { EmailAuthenticator } from './authenticators/email/email-authenticator.js';
 import { PasswordAuthenticator } from './authenticators/password/password-authenticator.js';
 import { AuthenticatorRegistry } from './authenticators/registry.js';
 import { type Clock, systemClock } from './clock.js';
@@ -9,8 +10,15 @@ import { buildHttpApp } from './http/app.js';
 import { PasswordHasher } from './identity/password-hasher.js';
 import { UserService } from './identity/users.js';
 import { SigningKeys } from './keys/signing-keys.js';
+import { Mailer } from './messaging/mailer.js';
+import { EmailTemplates } from './messaging/templates/email-templates.js';
+import type { MailTransport } from './messaging/transports/mail-transport.js';
+import { OutboxTransport } from './messaging/transports/outbox-transport.js';
+import { SmtpTransport } from './messaging/transports/smtp-transport.js';
 import { authorizationServer, type ServerId } from './protocol/oauth/authorization-servers.js';
 import { TokenIssuer } from './protocol/oauth/token-issuer.js';
+import { DatabaseRateLimiter, type RateLimiter, RedisRateLimiter } from './rate-limits/rate-limiter.js';
+import { randomToken } from './secrets.js';
 import type { Services } from './services.js';
 import { openStorage, type Storage } from './storage/storage.js';
 
@@ -42,8 +50,35 @@ export async function createServices(
   });
   const keys = new SigningKeys(storage.keys, clock);
   const hasher = new PasswordHasher(config.passwordHashing);
+  const limiter = await createRateLimiter(config, storage, clock);
+  const emailTemplates = new EmailTemplates(storage.emailTemplates, clock);
+  const transport: MailTransport = config.email.smtpUrl
+    ? new SmtpTransport(config.email.smtpUrl, { rejectUnauthorized: config.email.smtpRejectUnauthorized })
+    : new OutboxTransport(storage.outbox, clock);
+  const mailer = new Mailer(transport, emailTemplates, { from: config.email.from, orgName: config.orgName });
+  const secret = Buffer.from(
+    config.secretKey ??
+      (await storage.serverSecrets.getOrCreate('email-code-key', () => randomToken(32), clock.now())),
+    'utf8',
+  );
   const password = new PasswordAuthenticator(storage.users, hasher, storage.events, config.lockout, clock);
-  const authenticators = new AuthenticatorRegistry([password]);
+  const email = new EmailAuthenticator(
+    storage.emailChallenges,
+    mailer,
+    limiter,
+    storage.events,
+    secret,
+    {
+      otpTtlSeconds: config.email.otpTtlSeconds,
+      maxAttempts: config.email.maxAttempts,
+      resendIntervalSeconds: config.email.resendIntervalSeconds,
+      maxSendsPerTransaction: config.email.maxSendsPerTransaction,
+      publicUrl: config.publicUrl,
+      limits: config.rateLimits,
+    },
+    clock,
+  );
+  const authenticators = new AuthenticatorRegistry([password, email]);
   const servers = new Map<ServerId, ReturnType<typeof authorizationServer>>(
     (['default', 'org'] as const).map((id) => [id, authorizationServer(config.publicUrl, id)]),
   );
@@ -55,6 +90,9 @@ export async function createServices(
     hasher,
     tokens: new TokenIssuer(keys, config.tokens, clock, config.publicUrl),
     users: new UserService(storage.users, hasher, config.passwordPolicy, clock),
+    mailer,
+    emailTemplates,
+    limiter,
     apps: new AppService(storage.apps, clock),
     authenticators,
     signIn: new SignInFlow(
@@ -91,13 +129,37 @@ export async function createGatehouse(
       async close() {
         if (sweeper) clearInterval(sweeper);
         await http.close();
-        await services.storage.close();
+        await closeServices(services);
       },
     };
   } catch (err) {
-    await services.storage.close();
+    await closeServices(services);
     throw err;
   }
+}
+
+/** Closes what the services hold open: mail transport, rate-limit store, database. */
+export async function closeServices(services: Services): Promise<void> {
+  await services.mailer.close().catch(() => undefined);
+  await services.limiter.close().catch(() => undefined);
+  await services.storage.close();
+}
+
+async function createRateLimiter(
+  config: GatehouseConfig,
+  storage: Storage,
+  clock: Clock,
+): Promise<RateLimiter> {
+  if (!config.rateLimits.redisUrl) return new DatabaseRateLimiter(storage.rateLimits, clock);
+  const { Redis } = await import('ioredis');
+  // Commands fail fast when Redis is down (and the limiter fails closed) instead of queueing.
+  const redis = new Redis(config.rateLimits.redisUrl, {
+    maxRetriesPerRequest: 1,
+    enableOfflineQueue: false,
+    lazyConnect: false,
+  });
+  redis.on('error', () => undefined);
+  return new RedisRateLimiter(redis);
 }
 
 /** Deletes expired transactions and interaction codes; one run at a time. */
@@ -111,6 +173,8 @@ function startSweeper(services: Services, log: FastifyBaseLogger): NodeJS.Timeou
       const before = services.clock.now() - 86_400_000;
       await services.storage.transactions.deleteExpired(before);
       await services.storage.interactionCodes.deleteExpired(before);
+      await services.storage.emailChallenges.deleteExpired(before);
+      await services.storage.rateLimits.deleteOlderThan(before);
     } catch (err) {
       log.warn({ err }, 'sweeping expired transactions failed; retrying on the next tick');
     } finally {

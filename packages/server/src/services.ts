@@ -6,8 +6,11 @@ import type { SignInFlow } from './flows/sign-in-flow.js';
 import type { PasswordHasher } from './identity/password-hasher.js';
 import type { UserService } from './identity/users.js';
 import type { SigningKeys } from './keys/signing-keys.js';
+import type { Mailer } from './messaging/mailer.js';
+import type { EmailTemplates } from './messaging/templates/email-templates.js';
 import type { AuthorizationServer, ServerId } from './protocol/oauth/authorization-servers.js';
 import type { TokenIssuer } from './protocol/oauth/token-issuer.js';
+import type { RateLimiter } from './rate-limits/rate-limiter.js';
 import type { Storage } from './storage/storage.js';
 
 /** Everything a request handler may use, built once at start-up. */
@@ -20,6 +23,9 @@ export interface Services {
   hasher: PasswordHasher;
   users: UserService;
   apps: AppService;
+  mailer: Mailer;
+  emailTemplates: EmailTemplates;
+  limiter: RateLimiter;
   authenticators: AuthenticatorRegistry;
   signIn: SignInFlow;
   server(id: ServerId): AuthorizationServer;

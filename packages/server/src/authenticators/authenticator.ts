@@ -11,6 +11,9 @@ export interface AuthenticatorContext {
   user: User | null;
   identifier: string;
   ip: string | null;
+  userAgent: string | null;
+  /** Preferred locale of the request (Accept-Language), for emails. */
+  locale: string;
 }
 
 /** A user's enrolment of an authenticator, as shown to the client. */
@@ -20,7 +23,16 @@ export interface Enrollment {
   profile?: Record<string, string>;
 }
 
-export type VerifyOutcome = { ok: true } | { ok: false; error: IdxError };
+export type VerifyOutcome =
+  | { ok: true }
+  | {
+      ok: false;
+      error: IdxError;
+      /** The form field the message belongs to (top-level when absent). */
+      field?: string;
+      /** The challenge is over (too many attempts): the transaction ends. */
+      fatal?: boolean;
+    };
 
 /**
  * How a user proves who they are (a strategy). Flows ask it to challenge and verify; it owns its
@@ -40,4 +52,8 @@ export interface Authenticator {
   challenge(ctx: AuthenticatorContext): Promise<void>;
   /** Checks the answer. Never reveals whether the user exists. */
   verify(ctx: AuthenticatorContext, passcode: string): Promise<VerifyOutcome>;
+  /** Sends the challenge again (absent for factors with nothing to send). */
+  resend?(ctx: AuthenticatorContext): Promise<void>;
+  /** When set, clients poll the challenge at this interval (ms) to learn another tab finished. */
+  readonly pollIntervalMs?: number;
 }

@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { loadConfig } from '../config/load.js';
 import type { GatehouseConfig } from '../config/schema.js';
-import { createServices } from '../gatehouse.js';
+import { closeServices, createServices } from '../gatehouse.js';
 import type { Services } from '../services.js';
 
 export interface CommonOptions {
@@ -33,7 +33,7 @@ export async function withServices<T>(
   try {
     return await work(services);
   } finally {
-    await services.storage.close();
+    await closeServices(services);
   }
 }
 

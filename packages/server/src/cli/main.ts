@@ -3,6 +3,7 @@ import { Command, CommanderError } from 'commander';
 import { ConfigError } from '../config/load.js';
 import { ConflictError, NotFoundError, ValidationError } from '../errors.js';
 import { appsCommand } from './commands/apps.js';
+import { docsCommand } from './commands/docs.js';
 import { keysCommand } from './commands/keys.js';
 import { migrateCommand } from './commands/migrate.js';
 import { startCommand } from './commands/start.js';
@@ -18,6 +19,7 @@ migrateCommand(program);
 usersCommand(program);
 appsCommand(program);
 keysCommand(program);
+docsCommand(program);
 
 try {
   await program.parseAsync(process.argv);

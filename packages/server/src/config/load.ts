@@ -28,6 +28,10 @@ export const ENV_KEYS: ReadonlyArray<{ env: string; path: string[]; parse?: (v: 
   { env: 'GATEHOUSE_DATA_DIR', path: ['storage', 'dataDir'] },
   { env: 'DATABASE_URL', path: ['storage', 'databaseUrl'] },
   { env: 'GATEHOUSE_LOG_LEVEL', path: ['log', 'level'] },
+  { env: 'SMTP_URL', path: ['email', 'smtpUrl'] },
+  { env: 'GATEHOUSE_EMAIL_FROM', path: ['email', 'from'] },
+  { env: 'REDIS_URL', path: ['rateLimits', 'redisUrl'] },
+  { env: 'GATEHOUSE_SECRET_KEY', path: ['secretKey'] },
 ];
 
 function parseNumber(v: string): unknown {
@@ -63,17 +67,25 @@ export function loadConfig(options: LoadConfigOptions = {}): GatehouseConfig {
 
   const problems: string[] = [];
   const seedDemo = config.seedDemo ?? config.mode === 'development';
+  const devMailbox = config.devMailbox.enabled ?? config.mode === 'development';
   let publicUrl = config.server.publicUrl;
   if (config.mode === 'production') {
     if (!publicUrl) problems.push('server.publicUrl: required in production (set GATEHOUSE_PUBLIC_URL)');
     else if (new URL(publicUrl).protocol !== 'https:' && !isLoopbackHost(new URL(publicUrl).hostname))
       problems.push('server.publicUrl: must use https in production');
     if (config.seedDemo === true) problems.push('seedDemo: demo data is refused in production');
+    if (config.devMailbox.enabled === true)
+      problems.push('devMailbox.enabled: the dev mailbox is refused in production');
   }
   if (problems.length) throw new ConfigError(`Invalid configuration:\n  - ${problems.join('\n  - ')}`);
   publicUrl = (publicUrl ?? `http://localhost:${config.server.port}`).replace(/\/+$/, '');
 
-  return deepFreeze({ ...config, seedDemo, publicUrl }) as GatehouseConfig;
+  return deepFreeze({
+    ...config,
+    seedDemo,
+    publicUrl,
+    devMailbox: { enabled: devMailbox },
+  }) as GatehouseConfig;
 }
 
 /** The development defaults in force, each a line for the start-up warning. */
@@ -83,6 +95,9 @@ export function developmentDefaults(config: GatehouseConfig): string[] {
   if (!config.server.publicUrl) lines.push(`public URL not configured; using ${config.publicUrl}`);
   if (!config.storage.databaseUrl) lines.push('embedded SQLite storage (set DATABASE_URL for PostgreSQL)');
   if (config.seedDemo) lines.push('a demo app and a demo user are created on an empty store');
+  if (!config.email.smtpUrl)
+    lines.push('emails are kept in the outbox, readable at /dev/mailbox (set SMTP_URL to send them)');
+  else if (config.devMailbox.enabled) lines.push('the dev mailbox is enabled at /dev/mailbox');
   return lines;
 }
 
@@ -143,7 +158,9 @@ function setPath(target: Plain, path: string[], value: unknown) {
 function describeIssues(error: z.ZodError, sources: Map<string, string>): string {
   const lines = error.issues.map((issue) => {
     const key = issue.path.join('.') || '(root)';
-    const from = sources.get(key);
+    // An unknown key's source is recorded under the key itself (or the values beneath it).
+    const at = issue.code === 'unrecognized_keys' ? [...issue.path, issue.keys[0]].join('.') : key;
+    const from = sourceOf(sources, at);
     const unknown =
       issue.code === 'unrecognized_keys'
         ? ` (unknown key${issue.keys.length > 1 ? 's' : ''}: ${issue.keys.join(', ')})`
@@ -151,6 +168,15 @@ function describeIssues(error: z.ZodError, sources: Map<string, string>): string
     return `${key}: ${issue.message}${unknown}${from ? ` (from ${from})` : ''}`;
   });
   return `Invalid configuration:\n  - ${lines.join('\n  - ')}`;
+}
+
+/** Where the value at `key` came from: recorded for it, for the list holding it, or for values under it. */
+function sourceOf(sources: Map<string, string>, key: string): string | undefined {
+  const exact = sources.get(key);
+  if (exact) return exact;
+  for (const [path, label] of sources)
+    if (key.startsWith(`${path}.`) || path.startsWith(`${key}.`)) return label;
+  return undefined;
 }
 
 function deepFreeze<T>(value: T): T {

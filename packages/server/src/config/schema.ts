@@ -153,6 +153,97 @@ const passwordHashingSchema = z
   })
   .prefault({});
 
+const limit = (limitDefault: number, windowDefault: number, description: string) =>
+  z
+    .strictObject({
+      limit: z
+        .number()
+        .int()
+        .min(1)
+        .default(limitDefault)
+        .meta({ description: 'Requests allowed per window.' }),
+      windowSeconds: z.number().int().min(1).default(windowDefault).meta({ description: 'Window length.' }),
+    })
+    .prefault({})
+    .meta({ description });
+
+const emailSchema = z
+  .strictObject({
+    from: z
+      .string()
+      .min(3)
+      .regex(/^[^\r\n]+$/, 'must be one line')
+      .default('Gatehouse <no-reply@gatehouse.localhost>')
+      .meta({ description: 'From address of every email.', env: 'GATEHOUSE_EMAIL_FROM' }),
+    smtpUrl: z
+      .string()
+      .regex(/^smtps?:\/\//, 'must be an smtp:// or smtps:// URL')
+      .optional()
+      .meta({
+        description:
+          'SMTP server (nodemailer URL, e.g. smtp://user:pass@mail:587). Unset: mail goes to the outbox shown by the dev mailbox.',
+        env: 'SMTP_URL',
+      }),
+    smtpRejectUnauthorized: z
+      .boolean()
+      .default(true)
+      .meta({ description: 'Verify the SMTP server certificate (turn off only for a local test relay).' }),
+    otpTtlSeconds: z
+      .number()
+      .int()
+      .min(60)
+      .max(600)
+      .default(300)
+      .meta({ description: 'Lifetime of an email one-time code (at most 10 minutes).' }),
+    maxAttempts: z
+      .number()
+      .int()
+      .min(1)
+      .max(10)
+      .default(5)
+      .meta({ description: 'Wrong answers that end an email challenge and its transaction.' }),
+    resendIntervalSeconds: z
+      .number()
+      .int()
+      .min(0)
+      .max(600)
+      .default(30)
+      .meta({ description: 'Minimum time between two emails of one challenge.' }),
+    maxSendsPerTransaction: z
+      .number()
+      .int()
+      .min(1)
+      .max(20)
+      .default(5)
+      .meta({ description: 'Emails one transaction may send.' }),
+  })
+  .prefault({});
+
+const rateLimitsSchema = z
+  .strictObject({
+    redisUrl: z
+      .string()
+      .regex(/^rediss?:\/\//, 'must be a redis:// URL')
+      .optional()
+      .meta({
+        description: 'Keep rate-limit counters in Redis (shared by all instances); unset: in the database.',
+        env: 'REDIS_URL',
+      }),
+    emailPerRecipient: limit(5, 900, 'Emails sent to one address.'),
+    challengePerIp: limit(30, 600, 'Challenge and resend requests from one client IP.'),
+    answerPerIp: limit(100, 600, 'Code answers from one client IP.'),
+  })
+  .prefault({});
+
+const devMailboxSchema = z
+  .strictObject({
+    enabled: z.boolean().optional().meta({
+      description:
+        'Serve the dev mailbox (/dev/mailbox and its JSON API). Defaults to true in development; refused in production.',
+    }),
+  })
+  .prefault({});
+
 const logSchema = z
   .strictObject({
     level: z
@@ -178,6 +269,11 @@ export const configSchema = z.strictObject({
     description:
       'On the first start with an empty store, create a demo app and a demo user. Defaults to true in development; refused in production.',
   }),
+  secretKey: z.string().min(32).optional().meta({
+    description:
+      'Server secret (at least 32 characters) for one-time codes. Unset: one is generated and kept in the database, shared by every instance.',
+    env: 'GATEHOUSE_SECRET_KEY',
+  }),
   server: serverSchema,
   storage: storageSchema,
   tokens: tokensSchema,
@@ -185,11 +281,17 @@ export const configSchema = z.strictObject({
   lockout: lockoutSchema,
   passwordPolicy: passwordPolicySchema,
   passwordHashing: passwordHashingSchema,
+  email: emailSchema,
+  rateLimits: rateLimitsSchema,
+  devMailbox: devMailboxSchema,
   log: logSchema,
 });
 
 export type ConfigInput = z.input<typeof configSchema>;
-export type GatehouseConfig = z.output<typeof configSchema> & {
+export type GatehouseConfig = Omit<z.output<typeof configSchema>, 'seedDemo' | 'devMailbox'> & {
   /** Resolved public URL (never undefined after loading). */
   readonly publicUrl: string;
+  /** Resolved from the mode when not set. */
+  readonly seedDemo: boolean;
+  readonly devMailbox: { readonly enabled: boolean };
 };

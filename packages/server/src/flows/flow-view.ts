@@ -9,6 +9,10 @@ export interface AuthenticatorChoice {
   id: string;
   displayName: string;
   enrollment: Enrollment;
+  /** The challenge can be sent again (a `resend` action is offered). */
+  canResend: boolean;
+  /** Clients should poll the challenge at this interval; null: no polling. */
+  pollIntervalMs: number | null;
 }
 
 export type StepView =

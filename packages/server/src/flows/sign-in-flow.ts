@@ -27,6 +27,9 @@ export interface FlowSettings {
 
 export interface RequestMeta {
   ip: string | null;
+  userAgent?: string | null | undefined;
+  /** Preferred locale (from Accept-Language), used for emails. */
+  locale?: string | undefined;
 }
 
 export interface StartRequest {
@@ -175,11 +178,40 @@ export class SignInFlow {
     if (!authenticator) throw new IdxError('stepNotAllowed');
     const outcome = await authenticator.verify(this.context(tx, app, user, meta), passcode);
     if (!outcome.ok) {
+      if (outcome.fatal) {
+        // The challenge is over (too many wrong answers): so is the transaction (security.md E4).
+        const failed = await this.update(tx, { status: 'failed', completedAt: this.clock.now() });
+        return {
+          ...this.view(failed, stateHandle, app, user, { name: 'terminal' }),
+          messages: [{ id: outcome.error.id }],
+          status: outcome.error.status,
+        };
+      }
       const view = await this.viewOf(tx, stateHandle, { app, user });
-      const field = outcome.error.options.params?.[0];
-      return { ...view, messages: [{ id: outcome.error.id, field }], status: outcome.error.status };
+      return {
+        ...view,
+        messages: [{ id: outcome.error.id, field: outcome.field }],
+        status: outcome.error.status,
+      };
     }
     return this.advance(tx, stateHandle, app, user, { verified: [...tx.verified, authenticator.type] }, meta);
+  }
+
+  /** Sends the current challenge again (email), within the authenticator's throttle. */
+  async resend(stateHandle: string, meta: RequestMeta): Promise<FlowView> {
+    const tx = await this.load(stateHandle);
+    this.assertStep(tx, 'challenge');
+    const app = await this.getApp(tx);
+    const user = await this.findUser(tx);
+    const authenticator = tx.authenticatorId ? this.authenticators.findById(tx.authenticatorId) : null;
+    if (!authenticator?.resend) throw new IdxError('stepNotAllowed');
+    await authenticator.resend(this.context(tx, app, user, meta));
+    return this.viewOf(tx, stateHandle, { app, user });
+  }
+
+  /** The current state for a polling tab: the challenge while pending, "continued in another tab" after. */
+  async poll(stateHandle: string): Promise<FlowView> {
+    return this.introspect({ stateHandle });
   }
 
   /** Restarts the transaction at identify under a new state handle; the old one stops working. */
@@ -325,6 +357,8 @@ export class SignInFlow {
       id: authenticator.id,
       displayName: authenticator.displayName,
       enrollment: authenticator.enrollment(user, tx.identifier ?? ''),
+      canResend: authenticator.resend !== undefined,
+      pollIntervalMs: authenticator.pollIntervalMs ?? null,
     };
   }
 
@@ -335,7 +369,15 @@ export class SignInFlow {
   }
 
   private context(tx: Transaction, app: App, user: User | null, meta: RequestMeta): AuthenticatorContext {
-    return { transaction: tx, app, user, identifier: tx.identifier ?? '', ip: meta.ip };
+    return {
+      transaction: tx,
+      app,
+      user,
+      identifier: tx.identifier ?? '',
+      ip: meta.ip,
+      userAgent: meta.userAgent ?? null,
+      locale: meta.locale ?? 'en',
+    };
   }
 
   private async load(stateHandle: string): Promise<Transaction> {

@@ -4,6 +4,8 @@ import Fastify, { type FastifyInstance, LogController } from 'fastify';
 import type { Services } from '../services.js';
 import { installCors } from './cors.js';
 import { installErrorHandling } from './error-handler.js';
+import { devMailboxRoutes } from './routes/dev-mailbox-routes.js';
+import { emailVerifyRoutes } from './routes/email-verify-routes.js';
 import { idxRoutes } from './routes/idx-routes.js';
 import { oauthRoutes } from './routes/oauth-routes.js';
 
@@ -41,6 +43,8 @@ export async function buildHttpApp(services: Services): Promise<FastifyInstance>
 
   app.get('/healthz', { config: { protocol: 'plain' } }, async () => ({ status: 'ok' }));
   await app.register(async (instance) => idxRoutes(instance, services));
+  await app.register(emailVerifyRoutes);
+  if (config.devMailbox.enabled) await app.register(async (instance) => devMailboxRoutes(instance, services));
   await app.register(oauthRoutes(services, 'default', '/oauth2/default', '/oauth2/default'));
   await app.register(oauthRoutes(services, 'org', '', '/oauth2'));
   return app;

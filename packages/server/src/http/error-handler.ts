@@ -67,7 +67,12 @@ function sendOAuthError(reply: FastifyReply, error: OAuthError) {
     .code(error.status)
     .header('cache-control', 'no-store')
     .header('pragma', 'no-cache')
-    .send({ error: error.error, error_description: error.description });
+    .send({ error: error.error, error_description: descriptionChars(error.description) });
+}
+
+/** RFC 6749 §5.2: error_description is limited to %x20-21 / %x23-5B / %x5D-7E (it may echo input). */
+function descriptionChars(description: string): string {
+  return description.replace(/[^\x20\x21\x23-\x5B\x5D-\x7E]/g, '?');
 }
 
 function errorStatus(id: IdxErrorId): number {

@@ -75,14 +75,14 @@ export function checkPassword(
   if (countMatching(normalized, /[^\p{L}\p{Nd}\s]/u) < policy.minSymbol)
     violations.push({ rule: 'symbol', message: `At least ${policy.minSymbol} symbol(s)` });
   if (policy.excludeUsername) {
-    const login = context.login.toLowerCase();
+    const login = normalize(context.login).toLowerCase();
     const localPart = login.split('@')[0] ?? login;
     if ((localPart.length >= 3 && lower.includes(localPart)) || lower.includes(login))
       violations.push({ rule: 'username', message: 'Does not contain part of your username' });
   }
   for (const attribute of policy.excludeAttributes) {
     const raw = context[attribute];
-    const value = (attribute === 'email' ? raw?.split('@')[0] : raw)?.toLowerCase();
+    const value = (attribute === 'email' ? raw?.split('@')[0] : raw)?.normalize('NFKC').toLowerCase();
     if (value && value.length >= 3 && lower.includes(value)) {
       violations.push({ rule: 'attribute', message: `Does not contain your ${attributeLabel(attribute)}` });
     }

@@ -63,8 +63,13 @@ export class KeysStore {
         .where('status', '=', 'active')
         .executeTakeFirst();
       if (active) return false;
-      await trx.insertInto('signing_keys').values(this.toRow(key)).execute();
-      return true;
+      // A concurrent first start may have inserted one since: the unique index on the active key wins.
+      const result = await trx
+        .insertInto('signing_keys')
+        .values(this.toRow(key))
+        .onConflict((oc) => oc.doNothing())
+        .executeTakeFirst();
+      return Number(result.numInsertedOrUpdatedRows) === 1;
     });
   }
 

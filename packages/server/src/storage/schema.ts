@@ -133,6 +133,55 @@ export interface EventsTable {
   created_at: number;
 }
 
+export interface EmailChallengesTable {
+  id: string;
+  transaction_id: string;
+  user_id: string | null;
+  recipient: string | null;
+  purpose: string;
+  seed: string;
+  created_at: number;
+  expires_at: number;
+  attempts: number;
+  max_attempts: number;
+  sends: number;
+  last_sent_at: number | null;
+  consumed_at: number | null;
+}
+
+export interface OutboxTable {
+  id: string;
+  to_address: string;
+  from_address: string;
+  subject: string;
+  text_body: string;
+  html_body: string;
+  template_id: string;
+  created_at: number;
+}
+
+export interface EmailTemplatesTable {
+  server_id: string;
+  template_id: string;
+  locale: string;
+  subject: string;
+  html: string;
+  text: string;
+  updated_at: number;
+}
+
+export interface RateLimitsTable {
+  key: string;
+  window_start: number;
+  count: number;
+}
+
+export interface ServerSecretsTable {
+  name: string;
+  value: string;
+  created_at: number;
+}
+
 export interface Database {
   users: UsersTable;
   credentials: CredentialsTable;
@@ -145,4 +194,9 @@ export interface Database {
   refresh_tokens: RefreshTokensTable;
   signing_keys: SigningKeysTable;
   events: EventsTable;
+  email_challenges: EmailChallengesTable;
+  outbox: OutboxTable;
+  email_templates: EmailTemplatesTable;
+  rate_limits: RateLimitsTable;
+  server_secrets: ServerSecretsTable;
 }

@@ -1,9 +1,14 @@
 import { AppsStore } from './apps-store.js';
 import { type DatabaseHandle, migrateToLatest, openDatabase, type StorageOptions } from './database.js';
+import { EmailChallengesStore } from './email-challenges-store.js';
+import { EmailTemplatesStore } from './email-templates-store.js';
 import { EventsStore } from './events-store.js';
 import { GrantsStore } from './grants-store.js';
 import { InteractionCodesStore } from './interaction-codes-store.js';
 import { KeysStore } from './keys-store.js';
+import { OutboxStore } from './outbox-store.js';
+import { RateLimitsStore } from './rate-limits-store.js';
+import { ServerSecretsStore } from './server-secrets-store.js';
 import { TransactionsStore } from './transactions-store.js';
 import { UsersStore } from './users-store.js';
 
@@ -17,6 +22,11 @@ export interface Storage {
   grants: GrantsStore;
   keys: KeysStore;
   events: EventsStore;
+  emailChallenges: EmailChallengesStore;
+  outbox: OutboxStore;
+  emailTemplates: EmailTemplatesStore;
+  rateLimits: RateLimitsStore;
+  serverSecrets: ServerSecretsStore;
   close(): Promise<void>;
 }
 
@@ -38,6 +48,11 @@ export async function openStorage(options: StorageOptions, migrate = true): Prom
     grants: new GrantsStore(db),
     keys: new KeysStore(db),
     events: new EventsStore(db),
+    emailChallenges: new EmailChallengesStore(db),
+    outbox: new OutboxStore(db),
+    emailTemplates: new EmailTemplatesStore(db),
+    rateLimits: new RateLimitsStore(db),
+    serverSecrets: new ServerSecretsStore(db),
     close: () => handle.close(),
   };
 }

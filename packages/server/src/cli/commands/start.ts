@@ -52,8 +52,6 @@ export function startCommand(program: Command): void {
         ].join('\n'),
       );
     }
-    process.stdout.write(`Gatehouse listening on ${address} (issuer ${issuer})\n`);
-
     let closing = false;
     const shutdown = async (signal: string) => {
       if (closing) return;
@@ -64,5 +62,7 @@ export function startCommand(program: Command): void {
     };
     process.on('SIGINT', () => void shutdown('SIGINT'));
     process.on('SIGTERM', () => void shutdown('SIGTERM'));
+    // Announced only once the handlers are in place: a supervisor may stop the server right away.
+    process.stdout.write(`Gatehouse listening on ${address} (issuer ${issuer})\n`);
   });
 }

@@ -35,7 +35,14 @@ interface IntrospectBody {
 /** The IDX endpoints: thin adapters from requests to the sign-in flow and back to the envelope. */
 export async function idxRoutes(app: FastifyInstance, services: Services): Promise<void> {
   const config = { protocol: 'idx' as const };
-  const meta = (request: FastifyRequest) => ({ ip: request.ip ?? null });
+  // IDX bodies are JSON only (→ 415 otherwise). Form and text bodies are CORS "simple" requests a
+  // foreign page could post without a preflight, so they must not reach the flow.
+  app.removeContentTypeParser(['application/x-www-form-urlencoded', 'text/plain']);
+  const meta = (request: FastifyRequest) => ({
+    ip: request.ip ?? null,
+    userAgent: request.headers['user-agent'] ?? null,
+    locale: preferredLocale(request.headers['accept-language']),
+  });
   const send = (reply: FastifyReply, view: FlowView) => {
     const server = services.server(view.transaction.serverId === 'org' ? 'org' : 'default');
     const body = serializeView(view, {
@@ -147,8 +154,27 @@ export async function idxRoutes(app: FastifyInstance, services: Services): Promi
   );
 
   app.post<{ Body: { stateHandle: string } }>(
+    '/idp/idx/challenge/resend',
+    { config, schema: { body: stateHandleBody } },
+    async (request, reply) =>
+      send(reply, await services.signIn.resend(request.body.stateHandle, meta(request))),
+  );
+
+  app.post<{ Body: { stateHandle: string } }>(
+    '/idp/idx/challenge/poll',
+    { config, schema: { body: stateHandleBody } },
+    async (request, reply) => send(reply, await services.signIn.poll(request.body.stateHandle)),
+  );
+
+  app.post<{ Body: { stateHandle: string } }>(
     '/idp/idx/cancel',
     { config, schema: { body: stateHandleBody } },
     async (request, reply) => send(reply, await services.signIn.cancel(request.body.stateHandle)),
   );
+}
+
+/** The first language tag of Accept-Language (`fr-CA,fr;q=0.9` → `fr-CA`), or `en`. */
+export function preferredLocale(header: string | undefined): string {
+  const first = header?.split(',')[0]?.split(';')[0]?.trim();
+  return first && /^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})?$/.test(first) ? first : 'en';
 }

@@ -37,6 +37,8 @@ export function oauthRoutes(
   return async (app: FastifyInstance): Promise<void> => {
     const server = services.server(serverId);
     const config = { protocol: 'oauth' as const };
+    // OAuth bodies are forms only: any JSON body (even `null` or malformed) is the wrong media type (415).
+    app.removeContentTypeParser(['application/json', 'application/ion+json']);
     const authorization = (request: FastifyRequest) => request.headers.authorization;
 
     for (const path of [

@@ -108,7 +108,11 @@ export function serializeView(view: FlowView, urls: IdxUrls): IdxResponse {
         ),
       );
       if (step.others.length) remediations.push(selectForm(step.others, form));
-      response.currentAuthenticatorEnrollment = { type: 'object', value: enrollmentObject(authenticator) };
+      const current: IdxAuthenticator = enrollmentObject(authenticator);
+      if (authenticator.canResend) current.resend = form('resend', '/challenge/resend', []);
+      if (authenticator.pollIntervalMs !== null)
+        current.poll = form('poll', '/challenge/poll', [], { refresh: authenticator.pollIntervalMs });
+      response.currentAuthenticatorEnrollment = { type: 'object', value: current };
       const all = [authenticator, ...step.others];
       response.authenticators = array(all.map(authenticatorObject));
       response.authenticatorEnrollments = array(all.map(enrollmentObject));

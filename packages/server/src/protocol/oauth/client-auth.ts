@@ -29,6 +29,8 @@ export function readClientCredentials(
       }
     };
     const clientId = decode(colon === -1 ? decoded : decoded.slice(0, colon));
+    if (clientId.includes('\0'))
+      throw new OAuthError('invalid_client', 'Client authentication failed.', { wwwAuthenticate: 'Basic' });
     const clientSecret = colon === -1 ? undefined : decode(decoded.slice(colon + 1)) || undefined;
     if (params.client_id && params.client_id !== clientId)
       throw new OAuthError(

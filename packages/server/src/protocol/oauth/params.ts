@@ -12,10 +12,13 @@ export function readParams(body: unknown, query: unknown): Record<string, string
     if (typeof source !== 'object' || Array.isArray(source))
       throw new OAuthError('invalid_request', 'The request parameters are malformed.');
     for (const [key, value] of Object.entries(source as Record<string, unknown>)) {
-      if (Array.isArray(value) || key in params)
+      if (Array.isArray(value) || Object.hasOwn(params, key))
         throw new OAuthError('invalid_request', `The parameter '${key}' is repeated.`);
       if (typeof value !== 'string')
         throw new OAuthError('invalid_request', `The parameter '${key}' must be a string.`);
+      // PostgreSQL text cannot hold NUL: refuse it here rather than fail in the store.
+      if (value.includes('\0'))
+        throw new OAuthError('invalid_request', `The parameter '${key}' contains a NUL character.`);
       if (value !== '') params[key] = value;
     }
   }

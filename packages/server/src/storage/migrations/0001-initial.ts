@@ -1,4 +1,4 @@
-import type { Kysely } from 'kysely';
+import { type Kysely, sql } from 'kysely';
 
 // One migration set for SQLite and PostgreSQL: only types both understand (text, integer, bigint).
 export async function up(db: Kysely<unknown>): Promise<void> {
@@ -143,6 +143,14 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .addColumn('created_at', 'bigint', (c) => c.notNull())
     .addColumn('retired_at', 'bigint')
     .addColumn('publish_until', 'bigint')
+    .execute();
+  // At most one active key, even when two instances start or rotate at once.
+  await db.schema
+    .createIndex('signing_keys_one_active')
+    .on('signing_keys')
+    .column('status')
+    .unique()
+    .where(sql.ref('status'), '=', 'active')
     .execute();
 
   await db.schema

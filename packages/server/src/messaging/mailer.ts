@@ -1,0 +1,104 @@
+import type { EmailTemplates, TemplateId } from './templates/email-templates.js';
+import type { TemplateValues } from './templates/template-variables.js';
+import type { MailTransport } from './transports/mail-transport.js';
+
+/** What the request looked like, for the "was this you?" part of an email. */
+export interface RequestContext {
+  ip: string | null;
+  userAgent: string | null;
+  locale: string;
+  at: number;
+}
+
+export interface ChallengeEmail {
+  serverId: string;
+  to: string;
+  otp: string;
+  link: string;
+  relayState: string;
+  expiresInMinutes: number;
+  user: { login: string; email: string; firstName?: string | undefined; lastName?: string | undefined };
+  appName: string;
+  request: RequestContext;
+}
+
+/** Semantic mailer: flows say what to send, templates say how it reads, the transport delivers. */
+export class Mailer {
+  constructor(
+    private readonly transport: MailTransport,
+    private readonly templates: EmailTemplates,
+    private readonly settings: { from: string; orgName: string },
+  ) {}
+
+  get transportName(): string {
+    return this.transport.name;
+  }
+
+  /** The sign-in code and magic link (template "email-challenge"). */
+  sendEmailChallenge(email: ChallengeEmail): Promise<void> {
+    return this.send('email-challenge', email, { emailAuthenticationLink: email.link });
+  }
+
+  /** The password-recovery code and link (template "forgot-password"). */
+  sendPasswordReset(email: ChallengeEmail): Promise<void> {
+    return this.send('forgot-password', email, { resetPasswordLink: email.link });
+  }
+
+  private async send(templateId: TemplateId, email: ChallengeEmail, extra: TemplateValues): Promise<void> {
+    const template = await this.templates.resolve(email.serverId, templateId, email.request.locale);
+    const at = new Date(email.request.at);
+    const { browser, operatingSystem } = describeUserAgent(email.request.userAgent);
+    const rendered = this.templates.render(template, {
+      oneTimePassword: email.otp,
+      verificationToken: email.otp,
+      expiresInMinutes: String(email.expiresInMinutes),
+      'user.profile.firstName': email.user.firstName ?? '',
+      'user.profile.lastName': email.user.lastName ?? '',
+      'user.profile.login': email.user.login,
+      'user.profile.email': email.user.email,
+      'org.name': this.settings.orgName,
+      'app.name': email.appName,
+      'request.relayState': email.relayState,
+      'request.browser': browser,
+      'request.operatingSystem': operatingSystem,
+      'request.ipAddress': email.request.ip ?? 'unknown',
+      'request.location': 'unknown location',
+      'request.date': at.toISOString().slice(0, 10),
+      'request.time': `${at.toISOString().slice(11, 16)} UTC`,
+      ...extra,
+    });
+    await this.transport.send({ to: email.to, from: this.settings.from, templateId, ...rendered });
+  }
+
+  close(): Promise<void> {
+    return this.transport.close();
+  }
+}
+
+/** A coarse, human description of a User-Agent ("Chrome on Linux"). */
+export function describeUserAgent(userAgent: string | null): { browser: string; operatingSystem: string } {
+  const ua = userAgent ?? '';
+  const browser = /Edg\//.test(ua)
+    ? 'Edge'
+    : /Firefox\//.test(ua)
+      ? 'Firefox'
+      : /Chrom(e|ium)\//.test(ua)
+        ? 'Chrome'
+        : /Safari\//.test(ua)
+          ? 'Safari'
+          : /node|undici/i.test(ua)
+            ? 'an app'
+            : 'an unknown browser';
+  const operatingSystem = /Windows/.test(ua)
+    ? 'Windows'
+    : /Android/.test(ua)
+      ? 'Android'
+      : /iPhone|iPad/.test(ua)
+        ? 'iOS'
+        : /Mac OS X/.test(ua)
+          ? 'macOS'
+          : /Linux/.test(ua)
+            ? 'Linux'
+            : 'an unknown system';
+  return { browser, operatingSystem };
+}

@@ -1,0 +1,76 @@
+import type { Redis } from 'ioredis';
+import type { Clock } from '../clock.js';
+import { IdxError } from '../errors.js';
+import type { RateLimitsStore } from '../storage/rate-limits-store.js';
+
+export interface Limit {
+  limit: number;
+  windowSeconds: number;
+}
+
+export interface LimitResult {
+  allowed: boolean;
+  /** Seconds until the window resets (for `Retry-After`). */
+  retryAfterSeconds: number;
+}
+
+/** Fixed-window counters shared by every instance: in the database, or in Redis when configured. */
+export interface RateLimiter {
+  hit(key: string, limit: Limit): Promise<LimitResult>;
+  close(): Promise<void>;
+}
+
+/** Throws the IDX 429 when `key` is over its limit. */
+export async function assertWithinLimit(limiter: RateLimiter, key: string, limit: Limit): Promise<void> {
+  const result = await limiter.hit(key, limit);
+  if (!result.allowed) throw new IdxError('tooManyRequests', { retryAfterSeconds: result.retryAfterSeconds });
+}
+
+export class DatabaseRateLimiter implements RateLimiter {
+  constructor(
+    private readonly store: RateLimitsStore,
+    private readonly clock: Clock,
+  ) {}
+
+  async hit(key: string, limit: Limit): Promise<LimitResult> {
+    const now = this.clock.now();
+    const windowMs = limit.windowSeconds * 1000;
+    const { count, windowStart } = await this.store.hit(key, now, windowMs);
+    return {
+      allowed: count <= limit.limit,
+      retryAfterSeconds: Math.max(1, Math.ceil((windowStart + windowMs - now) / 1000)),
+    };
+  }
+
+  async close(): Promise<void> {}
+}
+
+export class RedisRateLimiter implements RateLimiter {
+  constructor(private readonly redis: Redis) {}
+
+  async hit(key: string, limit: Limit): Promise<LimitResult> {
+    const redisKey = `gatehouse:rl:${key}`;
+    let result: [error: Error | null, value: unknown][] | null;
+    try {
+      result = await this.redis
+        .multi()
+        .incr(redisKey)
+        .pexpire(redisKey, limit.windowSeconds * 1000, 'NX')
+        .pttl(redisKey)
+        .exec();
+    } catch {
+      result = null;
+    }
+    if (!result || result.some(([error]) => error)) {
+      // Fail closed: without counters nothing is allowed through (security.md M2).
+      throw new IdxError('serviceUnavailable');
+    }
+    const count = Number(result[0]![1]);
+    const ttlMs = Number(result[2]![1]);
+    return { allowed: count <= limit.limit, retryAfterSeconds: Math.max(1, Math.ceil(ttlMs / 1000)) };
+  }
+
+  async close(): Promise<void> {
+    this.redis.disconnect();
+  }
+}
