@@ -83,6 +83,18 @@ export const IdxErrors = Object.freeze({
     'The service is temporarily unavailable. Try again in a moment.',
     'A dependency (rate-limit store) is unreachable; requests fail closed.',
   ),
+  passwordRequirementsNotMet: idx(
+    'password.passwordRequirementsNotMet',
+    400,
+    'Password requirements were not met. {0}',
+    'The new password of a reset breaks the password policy or reuses a recent password; `{0}` lists the reasons.',
+  ),
+  resetNotAllowed: idx(
+    'oie.selfservice.reset.password.not.allowed',
+    403,
+    'Reset password is not allowed at this time. Please contact support for assistance.',
+    "Self-service password recovery is turned off in the app's policy (or the policy has no password).",
+  ),
   accessDenied: idx(
     'security.access_denied',
     403,

@@ -6,7 +6,7 @@
 
 export const IDX_VERSION = '1.0.0';
 /** Content type of every IDX response: the clients only parse bodies whose type contains `application/json`. */
-export const IDX_RESPONSE_CONTENT_TYPE = 'application/json; okta-version=1.0.0';
+export const IDX_RESPONSE_CONTENT_TYPE = 'application/json; okta-version=1.0.0; charset=utf-8';
 /** Value advertised in each form's `accepts`; the clients send it back as `Accept`. */
 export const IDX_ACCEPTS = 'application/json; okta-version=1.0.0';
 export const IDX_PRODUCES = 'application/ion+json; okta-version=1.0.0';

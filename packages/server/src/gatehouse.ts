@@ -8,6 +8,7 @@ import type { GatehouseConfig } from './config/schema.js';
 import { SignInFlow } from './flows/sign-in-flow.js';
 import { buildHttpApp } from './http/app.js';
 import { PasswordHasher } from './identity/password-hasher.js';
+import { PasswordResetService } from './identity/password-reset.js';
 import { UserService } from './identity/users.js';
 import { SigningKeys } from './keys/signing-keys.js';
 import { Mailer } from './messaging/mailer.js';
@@ -101,8 +102,18 @@ export async function createServices(
       {
         transactionTtlSeconds: config.transactions.ttlSeconds,
         interactionCodeTtlSeconds: config.tokens.interactionCodeTtlSeconds,
+        passwordPolicy: config.passwordPolicy,
       },
       clock,
+      new PasswordResetService(
+        storage.users,
+        hasher,
+        config.passwordPolicy,
+        storage.grants,
+        storage.transactions,
+        storage.events,
+        clock,
+      ),
     ),
     server: (id) => servers.get(id)!,
   };

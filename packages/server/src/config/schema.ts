@@ -127,6 +127,9 @@ const passwordPolicySchema = z
       .array(z.enum(['firstName', 'lastName', 'email']))
       .default(['firstName', 'lastName'])
       .meta({ description: 'Profile attributes a password may not contain.' }),
+    historyCount: z.number().int().min(0).max(24).default(4).meta({
+      description: 'A new password may not be one of the last N passwords (0 turns the check off).',
+    }),
     rejectCommonPasswords: z
       .boolean()
       .default(true)

@@ -16,11 +16,29 @@ export interface AuthenticatorChoice {
 }
 
 export type StepView =
-  | { name: 'identify'; withPassword: boolean }
+  | { name: 'identify'; withPassword: boolean; recoverable: boolean }
   | { name: 'select-authenticator'; options: AuthenticatorChoice[] }
-  | { name: 'challenge'; authenticator: AuthenticatorChoice; others: AuthenticatorChoice[] }
+  | {
+      name: 'challenge';
+      authenticator: AuthenticatorChoice;
+      others: AuthenticatorChoice[];
+      recoverable: boolean;
+    }
+  | { name: 'reset-password'; complexity: PasswordComplexity }
   | { name: 'success'; interactionCode: string }
   | { name: 'terminal' };
+
+/** The password rules shown on the new-password form. */
+export interface PasswordComplexity {
+  minLength: number;
+  minLowerCase: number;
+  minUpperCase: number;
+  minNumber: number;
+  minSymbol: number;
+  excludeUsername: boolean;
+  excludeAttributes: string[];
+  historyCount: number;
+}
 
 export interface FlowMessage {
   id: IdxErrorId;
@@ -39,4 +57,6 @@ export interface FlowView {
   step: StepView;
   messages: FlowMessage[];
   status: number;
+  /** Seconds a throttled client should wait (sent as `Retry-After`). */
+  retryAfterSeconds?: number | undefined;
 }

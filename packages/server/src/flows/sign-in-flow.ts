@@ -3,6 +3,8 @@ import type { Authenticator, AuthenticatorContext } from '../authenticators/auth
 import type { AuthenticatorRegistry } from '../authenticators/registry.js';
 import type { Clock } from '../clock.js';
 import { IdxError } from '../errors.js';
+import type { PasswordPolicy } from '../identity/password-policy.js';
+import type { PasswordResetService } from '../identity/password-reset.js';
 import { loginKey } from '../identity/users.js';
 import type { ServerId } from '../protocol/oauth/authorization-servers.js';
 import { hashSecret, randomToken } from '../secrets.js';
@@ -18,11 +20,12 @@ import {
   nextStateHandle,
   stateHandleAt,
 } from './handles.js';
-import { asksPasswordOnIdentify, requiredFactors } from './policy.js';
+import { asksPasswordOnIdentify, canRecoverPassword, requiredFactors } from './policy.js';
 
 export interface FlowSettings {
   transactionTtlSeconds: number;
   interactionCodeTtlSeconds: number;
+  passwordPolicy: PasswordPolicy;
 }
 
 export interface RequestMeta {
@@ -42,7 +45,7 @@ export interface StartRequest {
   codeChallenge: string;
 }
 
-type Step = 'identify' | 'select' | 'challenge' | 'complete';
+type Step = 'identify' | 'select' | 'challenge' | 'reset' | 'complete';
 
 /**
  * The sign-in flow: a transaction moves identify → (select → challenge)* → complete, as the app's
@@ -55,6 +58,7 @@ export class SignInFlow {
     private readonly authenticators: AuthenticatorRegistry,
     private readonly settings: FlowSettings,
     private readonly clock: Clock,
+    private readonly passwordReset: PasswordResetService,
   ) {}
 
   /** Creates a transaction for `/v1/interact`; returns the interaction handle (never stored in clear). */
@@ -124,7 +128,7 @@ export class SignInFlow {
     this.assertStep(tx, 'identify');
     const app = await this.getApp(tx);
     const user = await this.storage.users.findByLoginKey(loginKey(identifier));
-    const withPassword = asksPasswordOnIdentify(app.policy);
+    const withPassword = tx.flow === 'sign-in' && asksPasswordOnIdentify(app.policy);
     if (withPassword && !passcode) throw new IdxError('invalidRequest', { params: ['credentials.passcode'] });
 
     const identified: Transaction = { ...tx, userId: user?.id ?? null, identifier };
@@ -164,19 +168,37 @@ export class SignInFlow {
     const authenticator = this.remaining(tx, app).find((a) => a.id === authenticatorId);
     if (!authenticator) throw new IdxError('authenticatorNotAvailable');
     const user = await this.findUser(tx);
-    await authenticator.challenge(this.context(tx, app, user, meta));
+    try {
+      await authenticator.challenge(this.context(tx, app, user, meta));
+    } catch (err) {
+      const throttled = await this.throttledView(err, tx, stateHandle, app, user);
+      if (throttled) return throttled;
+      // The challenge exists but its email was not delivered: show it with the error, so `resend` works.
+      if (!(err instanceof IdxError) || err.id !== 'emailNotSent') throw err;
+      const pending = await this.update(tx, { step: 'challenge', authenticatorId: authenticator.id });
+      const view = await this.viewOf(pending, stateHandle, { app, user });
+      return { ...view, messages: [{ id: err.id }], status: err.status };
+    }
     const updated = await this.update(tx, { step: 'challenge', authenticatorId: authenticator.id });
     return this.viewOf(updated, stateHandle, { app, user });
   }
 
   async answer(stateHandle: string, passcode: string, meta: RequestMeta): Promise<FlowView> {
     const tx = await this.load(stateHandle);
+    if (tx.step === 'reset') return this.resetPassword(tx, stateHandle, passcode, meta);
     this.assertStep(tx, 'challenge');
     const app = await this.getApp(tx);
     const user = await this.findUser(tx);
     const authenticator = tx.authenticatorId ? this.authenticators.findById(tx.authenticatorId) : null;
     if (!authenticator) throw new IdxError('stepNotAllowed');
-    const outcome = await authenticator.verify(this.context(tx, app, user, meta), passcode);
+    let outcome: Awaited<ReturnType<typeof authenticator.verify>>;
+    try {
+      outcome = await authenticator.verify(this.context(tx, app, user, meta), passcode);
+    } catch (err) {
+      const throttled = await this.throttledView(err, tx, stateHandle, app, user);
+      if (throttled) return throttled;
+      throw err;
+    }
     if (!outcome.ok) {
       if (outcome.fatal) {
         // The challenge is over (too many wrong answers): so is the transaction (security.md E4).
@@ -197,6 +219,55 @@ export class SignInFlow {
     return this.advance(tx, stateHandle, app, user, { verified: [...tx.verified, authenticator.type] }, meta);
   }
 
+  /**
+   * "Forgot password?": turns the transaction into a password recovery. From the identify step the
+   * user is asked who they are; from the password challenge they go straight to choosing how to
+   * prove it. Never offered inside a recovery.
+   */
+  async recover(stateHandle: string): Promise<FlowView> {
+    const tx = await this.load(stateHandle);
+    const app = await this.getApp(tx);
+    if (tx.flow === 'recovery') throw new IdxError('stepNotAllowed');
+    if (!canRecoverPassword(app.policy)) throw new IdxError('resetNotAllowed');
+    const atPasswordChallenge =
+      tx.step === 'challenge' && this.authenticators.findById(tx.authenticatorId ?? '')?.type === 'password';
+    if (tx.step !== 'identify' && !atPasswordChallenge) throw new IdxError('stepNotAllowed');
+    const updated = await this.update(tx, {
+      flow: 'recovery',
+      step: atPasswordChallenge ? 'select' : 'identify',
+      authenticatorId: null,
+      verified: [],
+    });
+    return this.viewOf(updated, stateHandle, { app, user: await this.findUser(updated) });
+  }
+
+  /** The last step of a recovery: a new password (policy and history checked), then success. */
+  private async resetPassword(
+    tx: Transaction,
+    stateHandle: string,
+    password: string,
+    meta: RequestMeta,
+  ): Promise<FlowView> {
+    const app = await this.getApp(tx);
+    const user = await this.findUser(tx);
+    if (!user || !tx.verified.includes('email')) throw new IdxError('stepNotAllowed');
+    const violations = await this.passwordReset.reset(user, password, {
+      transactionId: tx.id,
+      appId: app.id,
+      ip: meta.ip,
+    });
+    if (violations.length) {
+      const view = await this.viewOf(tx, stateHandle, { app, user });
+      const reasons = violations.map((v) => v.message).join('; ');
+      return {
+        ...view,
+        messages: [{ id: 'passwordRequirementsNotMet', params: [reasons], field: 'credentials.passcode' }],
+        status: 400,
+      };
+    }
+    return this.advance(tx, stateHandle, app, user, { verified: [...tx.verified, 'password'] }, meta);
+  }
+
   /** Sends the current challenge again (email), within the authenticator's throttle. */
   async resend(stateHandle: string, meta: RequestMeta): Promise<FlowView> {
     const tx = await this.load(stateHandle);
@@ -205,13 +276,43 @@ export class SignInFlow {
     const user = await this.findUser(tx);
     const authenticator = tx.authenticatorId ? this.authenticators.findById(tx.authenticatorId) : null;
     if (!authenticator?.resend) throw new IdxError('stepNotAllowed');
-    await authenticator.resend(this.context(tx, app, user, meta));
+    try {
+      await authenticator.resend(this.context(tx, app, user, meta));
+    } catch (err) {
+      const throttled = await this.throttledView(err, tx, stateHandle, app, user);
+      if (throttled) return throttled;
+      throw err;
+    }
     return this.viewOf(tx, stateHandle, { app, user });
+  }
+
+  /**
+   * A rate limit hit inside a step answers 429 with the current form (and Retry-After), so
+   * clients stay on the step: auth-js reports PENDING with the message, the widget keeps the form.
+   */
+  private async throttledView(
+    err: unknown,
+    tx: Transaction,
+    stateHandle: string,
+    app: App,
+    user: User | null,
+  ): Promise<FlowView | null> {
+    if (!(err instanceof IdxError) || err.id !== 'tooManyRequests') return null;
+    const view = await this.viewOf(tx, stateHandle, { app, user });
+    return {
+      ...view,
+      messages: [{ id: err.id }],
+      status: err.status,
+      retryAfterSeconds: err.options.retryAfterSeconds,
+    };
   }
 
   /** The current state for a polling tab: the challenge while pending, "continued in another tab" after. */
   async poll(stateHandle: string): Promise<FlowView> {
-    return this.introspect({ stateHandle });
+    const tx = await this.storage.transactions.findByStateHandleHash(hashHandle(stateHandle));
+    // Unlike introspect, not only while the code is unredeemed: the tab the flow left polls
+    // (delayed while hidden) long after the new tab exchanged the code, and must still be told.
+    return this.viewOf(this.assertLive(tx, { allowCompleted: true }), stateHandle);
   }
 
   /** Restarts the transaction at identify under a new state handle; the old one stops working. */
@@ -221,6 +322,7 @@ export class SignInFlow {
     const updated = await this.update(tx, {
       stateHandleHash: hashHandle(next),
       stateGeneration: tx.stateGeneration + 1,
+      flow: 'sign-in',
       step: 'identify',
       userId: null,
       identifier: null,
@@ -243,9 +345,14 @@ export class SignInFlow {
     patch: TransactionPatch & { verified: string[] },
     meta: RequestMeta,
   ): Promise<FlowView> {
-    const pending = requiredFactors(app.policy).filter((type) => !patch.verified.includes(type));
+    const pending = requiredFactors(app.policy, tx.flow).filter((type) => !patch.verified.includes(type));
     if (pending.length > 0) {
       const updated = await this.update(tx, { ...patch, step: 'select', authenticatorId: null });
+      return this.viewOf(updated, stateHandle, { app, user });
+    }
+    if (tx.flow === 'recovery' && !patch.verified.includes('password')) {
+      if (!user) throw new IdxError('stepNotAllowed');
+      const updated = await this.update(tx, { ...patch, step: 'reset', authenticatorId: null });
       return this.viewOf(updated, stateHandle, { app, user });
     }
     if (!user) throw new IdxError('stepNotAllowed');
@@ -292,11 +399,13 @@ export class SignInFlow {
     const app = known?.app ?? (await this.getApp(tx));
     const user = known ? known.user : await this.findUser(tx);
     const step = tx.step as Step;
+    const signIn = tx.flow === 'sign-in';
     switch (step) {
       case 'identify':
         return this.view(tx, stateHandle, app, user, {
           name: 'identify',
-          withPassword: asksPasswordOnIdentify(app.policy),
+          withPassword: signIn && asksPasswordOnIdentify(app.policy),
+          recoverable: signIn && canRecoverPassword(app.policy),
         });
       case 'select':
         return this.view(tx, stateHandle, app, user, {
@@ -308,7 +417,29 @@ export class SignInFlow {
         if (!authenticator) throw new IdxError('sessionExpired');
         const current = this.choice(authenticator, tx, user);
         const others = this.choices(tx, app, user).filter((c) => c.id !== authenticator.id);
-        return this.view(tx, stateHandle, app, user, { name: 'challenge', authenticator: current, others });
+        const recoverable = signIn && authenticator.type === 'password' && canRecoverPassword(app.policy);
+        return this.view(tx, stateHandle, app, user, {
+          name: 'challenge',
+          authenticator: current,
+          others,
+          recoverable,
+        });
+      }
+      case 'reset': {
+        const { passwordPolicy: p } = this.settings;
+        return this.view(tx, stateHandle, app, user, {
+          name: 'reset-password',
+          complexity: {
+            minLength: p.minLength,
+            minLowerCase: p.minLowerCase,
+            minUpperCase: p.minUpperCase,
+            minNumber: p.minNumber,
+            minSymbol: p.minSymbol,
+            excludeUsername: p.excludeUsername,
+            excludeAttributes: [...p.excludeAttributes],
+            historyCount: p.historyCount,
+          },
+        });
       }
       case 'complete':
         // Another tab or client received the interaction code: this one is told so.
@@ -342,7 +473,7 @@ export class SignInFlow {
   }
 
   private remaining(tx: Transaction, app: App): Authenticator[] {
-    return requiredFactors(app.policy)
+    return requiredFactors(app.policy, tx.flow)
       .filter((type) => !tx.verified.includes(type))
       .map((type) => this.authenticatorOfType(type));
   }

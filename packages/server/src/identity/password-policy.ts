@@ -11,6 +11,8 @@ export interface PasswordPolicy {
   excludeUsername: boolean;
   excludeAttributes: ReadonlyArray<'firstName' | 'lastName' | 'email'>;
   rejectCommonPasswords: boolean;
+  /** How many earlier passwords a reset may not reuse (0: none). */
+  historyCount: number;
 }
 
 export type PasswordRule =
@@ -22,7 +24,8 @@ export type PasswordRule =
   | 'symbol'
   | 'username'
   | 'attribute'
-  | 'common';
+  | 'common'
+  | 'history';
 
 export interface PasswordViolation {
   rule: PasswordRule;

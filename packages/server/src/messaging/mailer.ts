@@ -58,7 +58,8 @@ export class Mailer {
       'user.profile.email': email.user.email,
       'org.name': this.settings.orgName,
       'app.name': email.appName,
-      'request.relayState': email.relayState,
+      // Only meaningful in a link's query (`…&state=${request.relayState}`): URL-encoded for it.
+      'request.relayState': encodeURIComponent(email.relayState),
       'request.browser': browser,
       'request.operatingSystem': operatingSystem,
       'request.ipAddress': email.request.ip ?? 'unknown',

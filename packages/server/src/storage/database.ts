@@ -5,6 +5,7 @@ import { Kysely, Migrator, PostgresDialect, SqliteDialect } from 'kysely';
 import pg from 'pg';
 import * as initial from './migrations/0001-initial.js';
 import * as email from './migrations/0002-email.js';
+import * as passwordHistory from './migrations/0003-password-history.js';
 import type { Database } from './schema.js';
 
 export type DialectName = 'sqlite' | 'postgres';
@@ -40,6 +41,9 @@ export function openDatabase(options: StorageOptions): DatabaseHandle {
             : pg.types.getTypeParser(oid, format as 'text')) as never,
       },
     });
+    // An idle connection the server ends (restart, failover, DROP DATABASE … FORCE) is discarded by
+    // the pool, which then emits 'error'; without a listener that event would crash the process.
+    pool.on('error', () => {});
     const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
     const url = new URL(options.databaseUrl);
     url.password = '';
@@ -64,7 +68,13 @@ export function openDatabase(options: StorageOptions): DatabaseHandle {
 export async function migrateToLatest(db: Kysely<Database>): Promise<string[]> {
   const migrator = new Migrator({
     db,
-    provider: { getMigrations: async () => ({ '0001-initial': initial, '0002-email': email }) },
+    provider: {
+      getMigrations: async () => ({
+        '0001-initial': initial,
+        '0002-email': email,
+        '0003-password-history': passwordHistory,
+      }),
+    },
     migrationTableName: 'gatehouse_migrations',
     migrationLockTableName: 'gatehouse_migrations_lock',
   });

@@ -43,32 +43,28 @@ function toChallenge(row: Selectable<EmailChallengesTable>): EmailChallenge {
 export class EmailChallengesStore {
   constructor(private readonly db: Kysely<Database>) {}
 
-  /** Replaces the transaction's challenge: one code valid at a time. */
+  /** Replaces the transaction's challenge: one code valid at a time (one atomic upsert, so racing replaces leave one). */
   async replace(challenge: EmailChallenge): Promise<void> {
-    await this.db.transaction().execute(async (trx) => {
-      await trx
-        .deleteFrom('email_challenges')
-        .where('transaction_id', '=', challenge.transactionId)
-        .execute();
-      await trx
-        .insertInto('email_challenges')
-        .values({
-          id: challenge.id,
-          transaction_id: challenge.transactionId,
-          user_id: challenge.userId,
-          recipient: challenge.recipient,
-          purpose: challenge.purpose,
-          seed: challenge.seed,
-          created_at: challenge.createdAt,
-          expires_at: challenge.expiresAt,
-          attempts: challenge.attempts,
-          max_attempts: challenge.maxAttempts,
-          sends: challenge.sends,
-          last_sent_at: challenge.lastSentAt,
-          consumed_at: challenge.consumedAt,
-        })
-        .execute();
-    });
+    const row = {
+      id: challenge.id,
+      transaction_id: challenge.transactionId,
+      user_id: challenge.userId,
+      recipient: challenge.recipient,
+      purpose: challenge.purpose,
+      seed: challenge.seed,
+      created_at: challenge.createdAt,
+      expires_at: challenge.expiresAt,
+      attempts: challenge.attempts,
+      max_attempts: challenge.maxAttempts,
+      sends: challenge.sends,
+      last_sent_at: challenge.lastSentAt,
+      consumed_at: challenge.consumedAt,
+    };
+    await this.db
+      .insertInto('email_challenges')
+      .values(row)
+      .onConflict((oc) => oc.column('transaction_id').doUpdateSet(row))
+      .execute();
   }
 
   async findByTransaction(transactionId: string): Promise<EmailChallenge | null> {

@@ -37,26 +37,23 @@ export class EmailTemplatesStore {
   }
 
   async upsert(template: StoredTemplate): Promise<void> {
-    await this.db.transaction().execute(async (trx) => {
-      await trx
-        .deleteFrom('email_templates')
-        .where('server_id', '=', template.serverId)
-        .where('template_id', '=', template.templateId)
-        .where('locale', '=', template.locale)
-        .execute();
-      await trx
-        .insertInto('email_templates')
-        .values({
-          server_id: template.serverId,
-          template_id: template.templateId,
-          locale: template.locale,
-          subject: template.subject,
-          html: template.html,
-          text: template.text,
-          updated_at: template.updatedAt,
-        })
-        .execute();
-    });
+    const content = {
+      subject: template.subject,
+      html: template.html,
+      text: template.text,
+      updated_at: template.updatedAt,
+    };
+    // One atomic upsert: concurrent saves of the same template cannot collide on the primary key.
+    await this.db
+      .insertInto('email_templates')
+      .values({
+        server_id: template.serverId,
+        template_id: template.templateId,
+        locale: template.locale,
+        ...content,
+      })
+      .onConflict((oc) => oc.columns(['server_id', 'template_id', 'locale']).doUpdateSet(content))
+      .execute();
   }
 
   async remove(serverId: string, templateId: string, locale: string): Promise<boolean> {

@@ -182,6 +182,12 @@ export interface ServerSecretsTable {
   created_at: number;
 }
 
+export interface PasswordHistoryTable {
+  user_id: string;
+  secret_hash: string;
+  created_at: number;
+}
+
 export interface Database {
   users: UsersTable;
   credentials: CredentialsTable;
@@ -199,4 +205,5 @@ export interface Database {
   email_templates: EmailTemplatesTable;
   rate_limits: RateLimitsTable;
   server_secrets: ServerSecretsTable;
+  password_history: PasswordHistoryTable;
 }

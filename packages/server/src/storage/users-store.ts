@@ -1,4 +1,4 @@
-import type { Kysely, Selectable } from 'kysely';
+import { type Kysely, type Selectable, sql } from 'kysely';
 import type { Database, UsersTable } from './schema.js';
 
 export type UserStatus = 'ACTIVE' | 'LOCKED_OUT' | 'SUSPENDED' | 'DEPROVISIONED';
@@ -136,6 +136,21 @@ export class UsersStore {
   /** Replaces (or sets) the password hash; `rehash` keeps `password_changed_at` (parameter upgrade). */
   async setPasswordHash(userId: string, hash: string, now: number, rehash = false): Promise<void> {
     await this.db.transaction().execute(async (trx) => {
+      if (!rehash) {
+        // The password being replaced joins the history (a reset may refuse the last N).
+        const previous = await trx
+          .selectFrom('credentials')
+          .select(['secret_hash', 'created_at'])
+          .where('user_id', '=', userId)
+          .where('type', '=', 'password')
+          .executeTakeFirst();
+        if (previous) {
+          await trx
+            .insertInto('password_history')
+            .values({ user_id: userId, secret_hash: previous.secret_hash, created_at: previous.created_at })
+            .execute();
+        }
+      }
       const updated = await trx
         .updateTable('credentials')
         .set({ secret_hash: hash, ...(rehash ? {} : { created_at: now }) })
@@ -158,6 +173,19 @@ export class UsersStore {
     });
   }
 
+  /** Hashes of the user's earlier passwords, newest first. */
+  async passwordHistory(userId: string, limit: number): Promise<string[]> {
+    if (limit <= 0) return [];
+    const rows = await this.db
+      .selectFrom('password_history')
+      .select('secret_hash')
+      .where('user_id', '=', userId)
+      .orderBy('created_at', 'desc')
+      .limit(limit)
+      .execute();
+    return rows.map((r) => r.secret_hash);
+  }
+
   /**
    * Counts one failed attempt with a guarded update and locks the user when the count reaches
    * `maxAttempts`. Returns the user's state after the update.
@@ -168,18 +196,18 @@ export class UsersStore {
     maxAttempts: number,
     lockUntil: number,
   ): Promise<User | null> {
+    // A lock that has run out starts a new count, so the next failure does not re-lock at once.
+    const expired = sql<boolean>`locked_until is not null and locked_until <= ${now}`;
+    const count = sql<number>`case when ${expired} then 1 else failed_attempts + 1 end`;
     await this.db
       .updateTable('users')
-      .set((eb) => ({
-        failed_attempts: eb('failed_attempts', '+', 1),
-        locked_until: eb
-          .case()
-          .when('failed_attempts', '>=', maxAttempts - 1)
-          .then(lockUntil)
-          .else(eb.ref('locked_until'))
-          .end(),
+      .set({
+        failed_attempts: count,
+        locked_until: sql<
+          number | null
+        >`case when (${count}) >= ${maxAttempts} then ${lockUntil} when ${expired} then null else locked_until end`,
         updated_at: now,
-      }))
+      })
       .where('id', '=', userId)
       .execute();
     return this.findById(userId);

@@ -16,7 +16,7 @@ describe('password sign-in over raw IDX (smoke)', () => {
     const interaction = await idx.interact();
     const intro = await idx.introspect(interaction.interactionHandle);
     expect(intro.status).toBe(200);
-    expect(intro.headers.get('content-type')).toContain('application/json');
+    expect(intro.headers.get('content-type')).toBe('application/json; okta-version=1.0.0; charset=utf-8');
     expect(intro.body.stateHandle).toMatch(/^02/);
     const done = await idx.submit('identify', {
       identifier: user.login,

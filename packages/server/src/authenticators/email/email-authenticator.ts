@@ -54,7 +54,7 @@ export class EmailAuthenticator implements Authenticator {
 
   /** Starts a new challenge (a new code, replacing any earlier one of the transaction) and sends it. */
   async challenge(ctx: AuthenticatorContext): Promise<void> {
-    await this.limitRequest(ctx);
+    await this.limitRequests(ctx);
     const now = this.clock.now();
     const previous = await this.challenges.findByTransaction(ctx.transaction.id);
     const deliverable = ctx.user && ctx.user.status === 'ACTIVE' ? ctx.user : null;
@@ -83,7 +83,7 @@ export class EmailAuthenticator implements Authenticator {
     const challenge = await this.challenges.findByTransaction(ctx.transaction.id);
     if (!challenge || challenge.consumedAt !== null) throw new IdxError('stepNotAllowed');
     if (challenge.expiresAt <= this.clock.now()) return this.challenge(ctx);
-    await this.limitRequest(ctx);
+    await this.limitRequests(ctx);
     await this.send(ctx, challenge);
   }
 
@@ -125,17 +125,20 @@ export class EmailAuthenticator implements Authenticator {
     return invalid;
   }
 
-  private async limitRequest(ctx: AuthenticatorContext) {
+  /** Challenge and resend requests per client IP (counted whether or not an email goes out). */
+  private async limitRequests(ctx: AuthenticatorContext) {
     await assertWithinLimit(
       this.limiter,
       `challenge:ip:${ctx.ip ?? 'unknown'}`,
       this.settings.limits.challengePerIp,
     );
-    const recipientKey = (ctx.user?.email ?? ctx.identifier).toLowerCase();
-    await assertWithinLimit(this.limiter, `email:to:${recipientKey}`, this.settings.limits.emailPerRecipient);
   }
 
-  /** One email for the challenge, throttled per challenge; a failed delivery gives the send back. */
+  /**
+   * One email for the challenge, throttled per challenge, then per recipient address (only emails
+   * that will go out count there, the same for unknown identifiers); a send that is refused by the
+   * recipient cap or fails to deliver is given back.
+   */
   private async send(ctx: AuthenticatorContext, challenge: EmailChallenge): Promise<void> {
     const now = this.clock.now();
     const allowed = await this.challenges.recordSend(
@@ -145,11 +148,25 @@ export class EmailAuthenticator implements Authenticator {
       this.settings.maxSendsPerTransaction,
     );
     if (!allowed) {
+      // No more emails in this transaction at all once the cap is reached.
       const wait =
-        challenge.lastSentAt === null
-          ? 1
-          : Math.ceil((challenge.lastSentAt + this.settings.resendIntervalSeconds * 1000 - now) / 1000);
+        challenge.sends >= this.settings.maxSendsPerTransaction
+          ? Math.ceil((ctx.transaction.expiresAt - now) / 1000)
+          : challenge.lastSentAt === null
+            ? 1
+            : Math.ceil((challenge.lastSentAt + this.settings.resendIntervalSeconds * 1000 - now) / 1000);
       throw new IdxError('tooManyRequests', { retryAfterSeconds: Math.max(1, wait) });
+    }
+    const recipientKey = (ctx.user?.email ?? ctx.identifier).toLowerCase();
+    try {
+      await assertWithinLimit(
+        this.limiter,
+        `email:to:${recipientKey}`,
+        this.settings.limits.emailPerRecipient,
+      );
+    } catch (err) {
+      await this.challenges.undoSend(challenge.id, challenge.lastSentAt);
+      throw err;
     }
     const user = ctx.user;
     if (challenge.recipient === null || !user) return;

@@ -49,6 +49,7 @@ export async function idxRoutes(app: FastifyInstance, services: Services): Promi
       idxBase: `${services.config.publicUrl}/idp/idx`,
       tokenUrl: `${server.endpointBase}/token`,
     });
+    if (view.retryAfterSeconds !== undefined) reply.header('retry-after', String(view.retryAfterSeconds));
     return reply
       .code(view.status)
       .type(IDX_RESPONSE_CONTENT_TYPE)
@@ -164,6 +165,12 @@ export async function idxRoutes(app: FastifyInstance, services: Services): Promi
     '/idp/idx/challenge/poll',
     { config, schema: { body: stateHandleBody } },
     async (request, reply) => send(reply, await services.signIn.poll(request.body.stateHandle)),
+  );
+
+  app.post<{ Body: { stateHandle: string } }>(
+    '/idp/idx/recover',
+    { config, schema: { body: stateHandleBody } },
+    async (request, reply) => send(reply, await services.signIn.recover(request.body.stateHandle)),
   );
 
   app.post<{ Body: { stateHandle: string } }>(

@@ -1,7 +1,7 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { Clock } from '../../clock.js';
-import { NotFoundError } from '../../errors.js';
+import { NotFoundError, ValidationError } from '../../errors.js';
 import type { EmailTemplatesStore } from '../../storage/email-templates-store.js';
 import type { TemplateValues } from './template-variables.js';
 import { VelocityTemplate } from './velocity-template.js';
@@ -9,6 +9,7 @@ import { VelocityTemplate } from './velocity-template.js';
 export const TEMPLATE_IDS = ['email-challenge', 'forgot-password'] as const;
 export type TemplateId = (typeof TEMPLATE_IDS)[number];
 export const DEFAULT_LOCALE = 'en';
+const LOCALE = /^[a-z]{2,3}(-[a-z0-9]{2,8})?$/;
 
 export interface TemplateSource {
   subject: string;
@@ -94,11 +95,17 @@ export class EmailTemplates {
 
   async set(serverId: string, templateId: TemplateId, locale: string, source: TemplateSource): Promise<void> {
     this.validate(source);
-    await this.store.upsert({ serverId, templateId, locale, ...source, updatedAt: this.clock.now() });
+    await this.store.upsert({
+      serverId,
+      templateId,
+      locale: storedLocale(locale),
+      ...source,
+      updatedAt: this.clock.now(),
+    });
   }
 
   async reset(serverId: string, templateId: TemplateId, locale: string): Promise<boolean> {
-    return this.store.remove(serverId, templateId, locale);
+    return this.store.remove(serverId, templateId, storedLocale(locale));
   }
 
   render(source: TemplateSource, values: TemplateValues): RenderedEmail {
@@ -130,9 +137,20 @@ export class EmailTemplates {
   }
 }
 
+/** The form overrides are stored under (`fr-CA` → `fr-ca`, as `resolve` looks them up). */
+export function storedLocale(locale: string): string {
+  const normalized = locale.trim().toLowerCase();
+  if (!LOCALE.test(normalized))
+    throw new ValidationError(
+      'locale',
+      `locale must be a language tag such as en or fr-CA, not ${JSON.stringify(locale)}`,
+    );
+  return normalized;
+}
+
 /** `fr-CA` → [`fr-ca`, `fr`, `en`]. */
 export function localeChain(locale: string): string[] {
   const normalized = locale.toLowerCase();
   const chain = [normalized, normalized.split('-')[0]!, DEFAULT_LOCALE];
-  return [...new Set(chain.filter((l) => /^[a-z]{2,3}(-[a-z0-9]{2,8})?$/.test(l)))];
+  return [...new Set(chain.filter((l) => LOCALE.test(l)))];
 }

@@ -12,6 +12,7 @@ import {
   type IdxResponse,
   Remediation,
 } from '@gatehouse/protocol';
+import { PASSWORD_AUTHENTICATOR_ID } from '../../authenticators/password/password-authenticator.js';
 import type { AuthenticatorChoice, FlowMessage, FlowView } from '../../flows/flow-view.js';
 
 /** Absolute URLs the envelope points the client at. */
@@ -77,7 +78,17 @@ export function serializeView(view: FlowView, urls: IdxUrls): IdxResponse {
           },
         });
       }
-      remediations.push(form(Remediation.identify, '/identify', fields));
+      const recovering = tx.flow === 'recovery';
+      remediations.push(
+        form(recovering ? Remediation.identifyRecovery : Remediation.identify, '/identify', fields),
+      );
+      if (step.recoverable) {
+        // "Forgot password?" on the identify page (auth-js: currentAuthenticator-recover).
+        response.currentAuthenticator = {
+          type: 'object',
+          value: { ...passwordAuthenticator(), recover: form('recover', '/recover', []) },
+        };
+      }
       break;
     }
     case 'select-authenticator': {
@@ -109,6 +120,7 @@ export function serializeView(view: FlowView, urls: IdxUrls): IdxResponse {
       );
       if (step.others.length) remediations.push(selectForm(step.others, form));
       const current: IdxAuthenticator = enrollmentObject(authenticator);
+      if (step.recoverable) current.recover = form('recover', '/recover', []);
       if (authenticator.canResend) current.resend = form('resend', '/challenge/resend', []);
       if (authenticator.pollIntervalMs !== null)
         current.poll = form('poll', '/challenge/poll', [], { refresh: authenticator.pollIntervalMs });
@@ -116,6 +128,39 @@ export function serializeView(view: FlowView, urls: IdxUrls): IdxResponse {
       const all = [authenticator, ...step.others];
       response.authenticators = array(all.map(authenticatorObject));
       response.authenticatorEnrollments = array(all.map(enrollmentObject));
+      break;
+    }
+    case 'reset-password': {
+      remediations.push(
+        form(
+          Remediation.resetAuthenticator,
+          '/challenge/answer',
+          [
+            {
+              name: 'credentials',
+              type: 'object',
+              required: true,
+              form: {
+                value: [
+                  withMessages(
+                    { name: 'passcode', label: 'New password', secret: true },
+                    fieldMessages('credentials.passcode'),
+                  ),
+                ],
+              },
+            },
+          ],
+          { relatesTo: ['$.currentAuthenticator'] },
+        ),
+      );
+      const { historyCount, ...complexity } = step.complexity;
+      response.currentAuthenticator = {
+        type: 'object',
+        value: {
+          ...passwordAuthenticator(),
+          settings: { complexity, age: { minAgeMinutes: 0, historyCount } },
+        },
+      };
       break;
     }
     case 'success':
@@ -138,6 +183,9 @@ export function serializeView(view: FlowView, urls: IdxUrls): IdxResponse {
   }
 
   if (remediations.length) response.remediation = array(remediations);
+  // The widget titles recovery steps "Reset your password" when this names the password.
+  if (tx.flow === 'recovery' && step.name !== 'identify' && step.name !== 'success')
+    response.recoveryAuthenticator = { type: 'object', value: passwordAuthenticator() };
   const topLevel = messagesFor(view.messages.filter((m) => !m.field));
   if (topLevel) response.messages = topLevel;
   if (view.user)
@@ -174,6 +222,17 @@ function selectForm(
       })),
     },
   ]);
+}
+
+/** The password authenticator as a recovery names it (its id and key never vary). */
+function passwordAuthenticator(): IdxAuthenticator {
+  return {
+    type: 'password',
+    key: AuthenticatorKey.password,
+    id: PASSWORD_AUTHENTICATOR_ID,
+    displayName: 'Password',
+    methods: [{ type: 'password' }],
+  };
 }
 
 function authenticatorObject(choice: AuthenticatorChoice): IdxAuthenticator {

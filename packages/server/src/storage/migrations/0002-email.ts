@@ -23,6 +23,7 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .createIndex('email_challenges_transaction')
     .on('email_challenges')
     .column('transaction_id')
+    .unique()
     .execute();
 
   await db.schema
