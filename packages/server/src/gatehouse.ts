@@ -71,6 +71,8 @@ export async function createServices(
     secret,
     {
       otpTtlSeconds: config.email.otpTtlSeconds,
+      recoveryOtpTtlSeconds: config.email.recoveryOtpTtlSeconds,
+      notifyUnknownRecipients: config.email.notifyUnknownRecipients,
       maxAttempts: config.email.maxAttempts,
       resendIntervalSeconds: config.email.resendIntervalSeconds,
       maxSendsPerTransaction: config.email.maxSendsPerTransaction,

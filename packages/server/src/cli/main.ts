@@ -7,6 +7,7 @@ import { docsCommand } from './commands/docs.js';
 import { keysCommand } from './commands/keys.js';
 import { migrateCommand } from './commands/migrate.js';
 import { startCommand } from './commands/start.js';
+import { templatesCommand } from './commands/templates.js';
 import { usersCommand } from './commands/users.js';
 
 const program = new Command('gatehouse')
@@ -19,6 +20,7 @@ migrateCommand(program);
 usersCommand(program);
 appsCommand(program);
 keysCommand(program);
+templatesCommand(program);
 docsCommand(program);
 
 try {

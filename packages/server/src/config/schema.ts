@@ -198,6 +198,17 @@ const emailSchema = z
       .max(600)
       .default(300)
       .meta({ description: 'Lifetime of an email one-time code (at most 10 minutes).' }),
+    recoveryOtpTtlSeconds: z
+      .number()
+      .int()
+      .min(60)
+      .max(3600)
+      .default(900)
+      .meta({ description: 'Lifetime of a password-recovery code and link (at most 1 hour).' }),
+    notifyUnknownRecipients: z.boolean().default(false).meta({
+      description:
+        'On a recovery request for an email address no account uses, tell that address (no code, no link). Off: nothing is sent.',
+    }),
     maxAttempts: z
       .number()
       .int()

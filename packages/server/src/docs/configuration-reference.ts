@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import { ENV_KEYS } from '../config/load.js';
-import { configSchema } from '../config/schema.js';
+import { ConfigError, type DeepPartial, ENV_KEYS, loadConfig } from '../config/load.js';
+import { type ConfigInput, configSchema } from '../config/schema.js';
 
 /** A JSON Schema node as `z.toJSONSchema` emits it for the config schema (custom meta keys kept). */
 interface SchemaNode {
@@ -118,6 +118,78 @@ function table(leaves: ConfigLeaf[]): string[] {
   ];
 }
 
+/** A production public URL that passes the loader's checks, for the probes below. */
+const PRODUCTION_URL = 'https://id.example.com';
+
+type Overrides = DeepPartial<ConfigInput>;
+
+/** Loads with only these overrides (no file, no environment); the loader's problems when it refuses. */
+function probe(overrides: Overrides): { config: Record<string, unknown> | null; problems: string[] } {
+  try {
+    return { config: loadConfig({ env: {}, overrides }) as unknown as Record<string, unknown>, problems: [] };
+  } catch (err) {
+    if (!(err instanceof ConfigError)) throw err;
+    const problems = err.message
+      .split('\n')
+      .filter((line) => line.startsWith('  - '))
+      .map((line) => line.slice(4));
+    return { config: null, problems };
+  }
+}
+
+function withPath(base: Overrides, key: string, value: unknown): Overrides {
+  const copy = structuredClone(base) as Record<string, unknown>;
+  const path = key.split('.');
+  let node = copy;
+  for (const part of path.slice(0, -1)) {
+    node[part] = (node[part] as Record<string, unknown> | undefined) ?? {};
+    node = node[part] as Record<string, unknown>;
+  }
+  node[path[path.length - 1]!] = value;
+  return copy as Overrides;
+}
+
+function valueAt(config: Record<string, unknown> | null, key: string): unknown {
+  let node: unknown = config;
+  for (const part of key.split('.')) node = (node as Record<string, unknown> | undefined)?.[part];
+  return node;
+}
+
+const allLeaves = () => configSections().flatMap((s) => s.leaves);
+
+/**
+ * What the loader refuses in production, found by asking it: no public URL, a plain-http public URL,
+ * and every boolean switched on.
+ */
+export function productionRefusals(): string[] {
+  const production: Overrides = { mode: 'production', server: { publicUrl: PRODUCTION_URL } };
+  const probes: Overrides[] = [
+    { mode: 'production' },
+    { mode: 'production', server: { publicUrl: 'http://id.example.com' } },
+    production,
+    ...allLeaves()
+      .filter((l) => l.type === 'boolean')
+      .map((l) => withPath(production, l.key, true)),
+  ];
+  // Only the loader's production checks; a probe the schema itself rejects says nothing about the mode.
+  const problems = probes.flatMap((overrides) => probe(overrides).problems);
+  return [...new Set(problems.filter((p) => p.includes('production')))];
+}
+
+/** Keys whose effective default differs between development and production (beyond `mode` itself). */
+export function modeDependentDefaults(): Array<{ key: string; development: unknown; production: unknown }> {
+  const development = probe({}).config;
+  const production = probe({ mode: 'production', server: { publicUrl: PRODUCTION_URL } }).config;
+  return allLeaves()
+    .map(({ key }) => ({ key, development: valueAt(development, key), production: valueAt(production, key) }))
+    .filter(
+      (row) =>
+        row.key !== 'mode' &&
+        row.key !== 'server.publicUrl' &&
+        JSON.stringify(row.development) !== JSON.stringify(row.production),
+    );
+}
+
 /** How a raw environment value is read, for the variables that are not taken verbatim. */
 const ENV_NOTES: Record<string, string> = {
   NODE_ENV: '`production` selects production mode; any other value (or none) selects development.',
@@ -155,14 +227,23 @@ export function renderConfigurationReference(): string {
     '',
     '## Production mode',
     '',
-    'With `mode` set to `production` (`NODE_ENV=production`) Gatehouse refuses the development defaults:',
+    'With `mode` set to `production` (`NODE_ENV=production`) Gatehouse refuses the development defaults.',
+    'The loader stops with these errors:',
     '',
-    '- `server.publicUrl` is required (set `GATEHOUSE_PUBLIC_URL`), and it must use `https` unless its host',
-    '  is a loopback address (`localhost`, `127.0.0.0/8` or `::1`).',
-    '- `seedDemo: true` is refused; `seedDemo` defaults to `false`, so no demo app or demo user is created.',
+    ...productionRefusals().map((problem) => `- \`${problem}\``),
     '',
-    'In development mode a missing `server.publicUrl` becomes `http://localhost:<port>`, `seedDemo` defaults',
-    'to `true`, and `gatehouse start` prints a warning listing every development default in force.',
+    '`server.publicUrl` may use `http` in production only when its host is a loopback address (`localhost`,',
+    '`127.0.0.0/8` or `::1`). In development a missing `server.publicUrl` becomes `http://localhost:<port>`,',
+    'and `gatehouse start` prints a warning listing every development default in force.',
+    '',
+    'Defaults that depend on the mode:',
+    '',
+    '| Key | Development | Production |',
+    '| --- | --- | --- |',
+    ...modeDependentDefaults().map(
+      ({ key, development, production }) =>
+        `| \`${key}\` | ${defaultCell(development)} | ${defaultCell(production)} |`,
+    ),
     '',
     '## Environment variables',
     '',

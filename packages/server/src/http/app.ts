@@ -4,6 +4,7 @@ import Fastify, { type FastifyInstance, LogController } from 'fastify';
 import type { Services } from '../services.js';
 import { installCors } from './cors.js';
 import { installErrorHandling } from './error-handler.js';
+import { rejectNulCharacters } from './reject-nul.js';
 import { devMailboxRoutes } from './routes/dev-mailbox-routes.js';
 import { emailVerifyRoutes } from './routes/email-verify-routes.js';
 import { idxRoutes } from './routes/idx-routes.js';
@@ -34,6 +35,7 @@ export async function buildHttpApp(services: Services): Promise<FastifyInstance>
   );
   await app.register(formbody);
   installErrorHandling(app);
+  rejectNulCharacters(app);
   await installCors(app, services.storage.apps);
 
   app.addHook('onSend', async (request, reply) => {

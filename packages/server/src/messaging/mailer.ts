@@ -44,11 +44,26 @@ export class Mailer {
     return this.send('forgot-password', email, { resetPasswordLink: email.link });
   }
 
+  /** To an address no account uses, after a recovery request for it (template "unknown-recipient"). */
+  async sendUnknownRecipient(email: {
+    serverId: string;
+    to: string;
+    request: RequestContext;
+  }): Promise<void> {
+    const template = await this.templates.resolve(email.serverId, 'unknown-recipient', email.request.locale);
+    const rendered = this.templates.render(template, this.requestValues(email.request));
+    await this.transport.send({
+      to: email.to,
+      from: this.settings.from,
+      templateId: 'unknown-recipient',
+      ...rendered,
+    });
+  }
+
   private async send(templateId: TemplateId, email: ChallengeEmail, extra: TemplateValues): Promise<void> {
     const template = await this.templates.resolve(email.serverId, templateId, email.request.locale);
-    const at = new Date(email.request.at);
-    const { browser, operatingSystem } = describeUserAgent(email.request.userAgent);
     const rendered = this.templates.render(template, {
+      ...this.requestValues(email.request),
       oneTimePassword: email.otp,
       verificationToken: email.otp,
       expiresInMinutes: String(email.expiresInMinutes),
@@ -56,19 +71,27 @@ export class Mailer {
       'user.profile.lastName': email.user.lastName ?? '',
       'user.profile.login': email.user.login,
       'user.profile.email': email.user.email,
-      'org.name': this.settings.orgName,
       'app.name': email.appName,
       // Only meaningful in a link's query (`…&state=${request.relayState}`): URL-encoded for it.
       'request.relayState': encodeURIComponent(email.relayState),
-      'request.browser': browser,
-      'request.operatingSystem': operatingSystem,
-      'request.ipAddress': email.request.ip ?? 'unknown',
-      'request.location': 'unknown location',
-      'request.date': at.toISOString().slice(0, 10),
-      'request.time': `${at.toISOString().slice(11, 16)} UTC`,
       ...extra,
     });
     await this.transport.send({ to: email.to, from: this.settings.from, templateId, ...rendered });
+  }
+
+  /** What every email may say about the request and the organisation. */
+  private requestValues(request: RequestContext): TemplateValues {
+    const at = new Date(request.at);
+    const { browser, operatingSystem } = describeUserAgent(request.userAgent);
+    return {
+      'org.name': this.settings.orgName,
+      'request.browser': browser,
+      'request.operatingSystem': operatingSystem,
+      'request.ipAddress': request.ip ?? 'unknown',
+      'request.location': 'unknown location',
+      'request.date': at.toISOString().slice(0, 10),
+      'request.time': `${at.toISOString().slice(11, 16)} UTC`,
+    };
   }
 
   close(): Promise<void> {

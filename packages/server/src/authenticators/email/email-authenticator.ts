@@ -15,6 +15,8 @@ export const EMAIL_AUTHENTICATOR_ID = 'autEmail';
 
 export interface EmailSettings {
   otpTtlSeconds: number;
+  recoveryOtpTtlSeconds: number;
+  notifyUnknownRecipients: boolean;
   maxAttempts: number;
   resendIntervalSeconds: number;
   maxSendsPerTransaction: number;
@@ -66,7 +68,7 @@ export class EmailAuthenticator implements Authenticator {
       purpose: ctx.transaction.flow,
       seed: newSeed(),
       createdAt: now,
-      expiresAt: now + this.settings.otpTtlSeconds * 1000,
+      expiresAt: now + this.ttlSeconds(ctx) * 1000,
       attempts: 0,
       maxAttempts: this.settings.maxAttempts,
       // Sends and the resend clock carry over, so re-selecting Email cannot bypass the throttle.
@@ -169,7 +171,10 @@ export class EmailAuthenticator implements Authenticator {
       throw err;
     }
     const user = ctx.user;
-    if (challenge.recipient === null || !user) return;
+    if (challenge.recipient === null || !user) {
+      await this.notifyUnknownRecipient(ctx, now);
+      return;
+    }
     const code = deriveCode(this.secret, challenge.id, challenge.seed);
     const email = {
       serverId: ctx.transaction.serverId,
@@ -177,7 +182,7 @@ export class EmailAuthenticator implements Authenticator {
       otp: code,
       link: this.magicLink(ctx, code),
       relayState: ctx.transaction.state,
-      expiresInMinutes: Math.round(this.settings.otpTtlSeconds / 60),
+      expiresInMinutes: Math.round(this.ttlSeconds(ctx) / 60),
       user: {
         login: user.login,
         email: user.email,
@@ -207,6 +212,36 @@ export class EmailAuthenticator implements Authenticator {
       { type: 'system.email.challenge.sent', userId: user.id, appId: ctx.app.id, ip: ctx.ip },
       now,
     );
+  }
+
+  /** Codes of a password recovery live longer: the email may be read later than a sign-in's. */
+  private ttlSeconds(ctx: AuthenticatorContext): number {
+    return ctx.transaction.flow === 'recovery'
+      ? this.settings.recoveryOtpTtlSeconds
+      : this.settings.otpTtlSeconds;
+  }
+
+  /**
+   * A recovery for an address with no account: nothing is sent unless the operator turned on
+   * notices, then the typed address is told that no account uses it (no code, no link).
+   */
+  private async notifyUnknownRecipient(ctx: AuthenticatorContext, now: number): Promise<void> {
+    if (ctx.transaction.flow !== 'recovery' || !this.settings.notifyUnknownRecipients || ctx.user) return;
+    const address = ctx.identifier.trim();
+    if (!/^[^\s@<>"]+@[^\s@<>"]+\.[^\s@<>"]+$/.test(address)) return;
+    try {
+      await this.mailer.sendUnknownRecipient({
+        serverId: ctx.transaction.serverId,
+        to: address,
+        request: { ip: ctx.ip, userAgent: ctx.userAgent, locale: ctx.locale, at: now },
+      });
+    } catch {
+      // The answer must not differ from a known account's: a failed notice is only logged as an event.
+      await this.events.record(
+        { type: 'system.email.delivery.failed', appId: ctx.app.id, data: { template: 'unknown-recipient' } },
+        now,
+      );
+    }
   }
 
   /** `<app email-verify callback>?otp=…&state=…`, or Gatehouse's own page when the app has none. */

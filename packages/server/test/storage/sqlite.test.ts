@@ -1,0 +1,3 @@
+import { describeStores } from './store-contract.js';
+
+describeStores('sqlite');
