@@ -260,10 +260,11 @@ const devMailboxSchema = z
 
 const logSchema = z
   .strictObject({
-    level: z
-      .enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
-      .default('info')
-      .meta({ description: 'Log level.', env: 'GATEHOUSE_LOG_LEVEL' }),
+    level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('warn').meta({
+      description:
+        'Log level of the JSON log on stdout (warnings and errors by default; `info` adds start-up lines).',
+      env: 'GATEHOUSE_LOG_LEVEL',
+    }),
   })
   .prefault({});
 

@@ -107,20 +107,24 @@ export function templatesCommand(program: Command): void {
         .option('--json', 'print JSON'),
     );
 
-  withTarget(templates.command('get').description('print the template in force (override or shipped default)')).action(
-    (options: TemplateOptions) => {
-      const target = targetOf(options);
-      return withServices(options, async (services) => {
-        const template = await services.emailTemplates.resolve(target.serverId, target.templateId, target.locale);
-        print(
-          options,
-          templateRecord(template),
-          `# ${describeTarget({ ...target, locale: template.locale })}: ${template.origin}\n` +
-            `## subject\n${template.subject}\n## html\n${template.html.trimEnd()}\n## text\n${template.text.trimEnd()}`,
-        );
-      });
-    },
-  );
+  withTarget(
+    templates.command('get').description('print the template in force (override or shipped default)'),
+  ).action((options: TemplateOptions) => {
+    const target = targetOf(options);
+    return withServices(options, async (services) => {
+      const template = await services.emailTemplates.resolve(
+        target.serverId,
+        target.templateId,
+        target.locale,
+      );
+      print(
+        options,
+        templateRecord(template),
+        `# ${describeTarget({ ...target, locale: template.locale })}: ${template.origin}\n` +
+          `## subject\n${template.subject}\n## html\n${template.html.trimEnd()}\n## text\n${template.text.trimEnd()}`,
+      );
+    });
+  });
 
   withTarget(
     templates
@@ -136,7 +140,11 @@ export function templatesCommand(program: Command): void {
     const html = options.htmlFile ? readPart(options.htmlFile, '--html-file') : undefined;
     const text = options.textFile ? readPart(options.textFile, '--text-file') : undefined;
     return withServices(options, async (services) => {
-      const current = await services.emailTemplates.resolve(target.serverId, target.templateId, target.locale);
+      const current = await services.emailTemplates.resolve(
+        target.serverId,
+        target.templateId,
+        target.locale,
+      );
       const source: TemplateSource = {
         subject: options.subject ?? current.subject,
         html: html ?? current.html,
@@ -145,7 +153,8 @@ export function templatesCommand(program: Command): void {
       try {
         await services.emailTemplates.set(target.serverId, target.templateId, target.locale, source);
       } catch (err) {
-        if (err instanceof TemplateError) throw new ValidationError('template', `template refused: ${err.message}`);
+        if (err instanceof TemplateError)
+          throw new ValidationError('template', `template refused: ${err.message}`);
         throw err;
       }
       const saved = await services.emailTemplates.resolve(target.serverId, target.templateId, target.locale);
@@ -158,7 +167,11 @@ export function templatesCommand(program: Command): void {
   ).action((options: TemplateOptions) => {
     const target = targetOf(options);
     return withServices(options, async (services) => {
-      const template = await services.emailTemplates.resolve(target.serverId, target.templateId, target.locale);
+      const template = await services.emailTemplates.resolve(
+        target.serverId,
+        target.templateId,
+        target.locale,
+      );
       const rendered = services.emailTemplates.render(template, sampleValues(services));
       print(
         options,
@@ -177,7 +190,9 @@ export function templatesCommand(program: Command): void {
       print(
         options,
         { ...target, removed },
-        removed ? `Removed the override of ${describeTarget(target)}` : `No override of ${describeTarget(target)}`,
+        removed
+          ? `Removed the override of ${describeTarget(target)}`
+          : `No override of ${describeTarget(target)}`,
       );
     });
   });

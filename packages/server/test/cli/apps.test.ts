@@ -1,0 +1,187 @@
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { BUILD_TIMEOUT_MS, buildCli, runCli, runCliJson, TempDirs } from './cli-harness.js';
+
+interface AppRecord {
+  clientId: string;
+  clientSecret?: string | null;
+  name: string;
+  type: 'public' | 'confidential';
+  redirectUris: string[];
+  trustedOrigins: string[];
+  grantTypes: string[];
+  policy: { factors: string; identifierFirst: boolean; selfServiceRecovery: boolean };
+}
+
+describe('gatehouse apps (built binary)', () => {
+  const dirs = new TempDirs();
+  let dataDir: string;
+  const store = () => ['--data-dir', dataDir];
+  const secrets: string[] = [];
+
+  beforeAll(() => {
+    buildCli();
+    dataDir = join(dirs.make(), 'data');
+  }, BUILD_TIMEOUT_MS);
+  afterAll(() => dirs.cleanup());
+
+  it('apps create (confidential) prints the client secret once, with the policy asked for', async () => {
+    const result = await runCli([
+      'apps',
+      'create',
+      ...store(),
+      '--name',
+      'Portal',
+      '--redirect-uri',
+      'https://portal.example.com/callback',
+      '--redirect-uri',
+      'http://127.0.0.1:3000/callback',
+      '--trusted-origin',
+      'https://portal.example.com',
+      '--policy',
+      'password',
+      '--identifier-first',
+      '--json',
+    ]);
+    expect(result.code, result.stderr).toBe(0);
+    const app = JSON.parse(result.stdout) as AppRecord;
+    expect(app).toMatchObject({
+      name: 'Portal',
+      type: 'confidential',
+      redirectUris: ['https://portal.example.com/callback', 'http://127.0.0.1:3000/callback'],
+      trustedOrigins: ['https://portal.example.com'],
+      policy: { factors: 'password', identifierFirst: true },
+    });
+    expect(app.clientId).toMatch(/^[A-Za-z0-9._-]{3,100}$/);
+    expect(typeof app.clientSecret).toBe('string');
+    expect(app.clientSecret!.length).toBeGreaterThanOrEqual(32);
+    secrets.push(app.clientSecret!);
+
+    // Without --json the secret is shown once too, marked as such.
+    const text = await runCli([
+      'apps',
+      'create',
+      ...store(),
+      '--name',
+      'Portal 2',
+      '--redirect-uri',
+      'https://portal.example.com/cb2',
+    ]);
+    expect(text.code, text.stderr).toBe(0);
+    const shown = /client secret: (\S+) \(shown once\)/.exec(text.stdout)?.[1];
+    expect(shown).toBeDefined();
+    secrets.push(shown!);
+  });
+
+  it('apps create --secret takes a given secret of at least 32 characters; shorter exits 1', async () => {
+    const secret = 'a-given-client-secret-of-40-characters!!';
+    const app = await runCliJson<AppRecord>([
+      'apps',
+      'create',
+      ...store(),
+      '--name',
+      'Given secret',
+      '--client-id',
+      'given-secret-app',
+      '--secret',
+      secret,
+      '--redirect-uri',
+      'https://given.example.com/cb',
+    ]);
+    expect(app).toMatchObject({ clientId: 'given-secret-app', type: 'confidential', clientSecret: secret });
+    secrets.push(secret);
+
+    const short = await runCli([
+      'apps',
+      'create',
+      ...store(),
+      '--name',
+      'Short secret',
+      '--secret',
+      'x'.repeat(31),
+      '--redirect-uri',
+      'https://short.example.com/cb',
+    ]);
+    expect(short.code).toBe(1);
+    expect(short.stderr).toContain('a client secret must be at least 32 characters');
+  });
+
+  it('apps create --public has no secret', async () => {
+    const result = await runCli([
+      'apps',
+      'create',
+      ...store(),
+      '--name',
+      'SPA',
+      '--client-id',
+      'spa-app',
+      '--public',
+      '--redirect-uri',
+      'http://localhost:8080/login/callback',
+      '--trusted-origin',
+      'http://localhost:8080',
+      '--json',
+    ]);
+    expect(result.code, result.stderr).toBe(0);
+    const app = JSON.parse(result.stdout) as AppRecord;
+    expect(app).toMatchObject({ clientId: 'spa-app', type: 'public', clientSecret: null });
+    expect(app.policy.identifierFirst).toBe(false);
+
+    const duplicate = await runCli([
+      'apps',
+      'create',
+      ...store(),
+      '--name',
+      'SPA again',
+      '--client-id',
+      'spa-app',
+      '--public',
+      '--redirect-uri',
+      'http://localhost:8080/login/callback',
+    ]);
+    expect(duplicate.code).toBe(1);
+    expect(duplicate.stderr).toContain('An app with client id spa-app already exists');
+  });
+
+  it.each([
+    ['a fragment', 'https://app.example.com/callback#frag', 'must not have a fragment'],
+    ['http on a non-loopback host', 'http://app.example.com/callback', 'must use https'],
+    ['a relative URI', '/callback', 'is not an absolute URL'],
+  ])('a redirect URI with %s exits 1', async (_what, uri, message) => {
+    const result = await runCli([
+      'apps',
+      'create',
+      ...store(),
+      '--name',
+      'Bad redirect',
+      '--client-id',
+      'bad-redirect',
+      '--public',
+      '--redirect-uri',
+      uri,
+    ]);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain(message);
+    expect(result.stderr).not.toMatch(/\n\s+at /);
+    // Nothing is registered: the list below holds exactly the apps created above.
+  });
+
+  it('apps list --json lists every app and never shows a secret or its hash', async () => {
+    const result = await runCli(['apps', 'list', ...store(), '--json']);
+    expect(result.code).toBe(0);
+    const list = JSON.parse(result.stdout) as AppRecord[];
+    expect(list.map((a) => a.name).sort()).toEqual(['Given secret', 'Portal', 'Portal 2', 'SPA']);
+    expect(list.map((a) => a.clientId)).not.toContain('bad-redirect');
+    for (const app of list) {
+      expect(app).not.toHaveProperty('clientSecret');
+      expect(app).not.toHaveProperty('secretHash');
+    }
+    expect(list.find((a) => a.clientId === 'spa-app')?.type).toBe('public');
+    expect(list.find((a) => a.clientId === 'given-secret-app')?.type).toBe('confidential');
+    expect(secrets).toHaveLength(3);
+    for (const secret of secrets) expect(result.stdout).not.toContain(secret);
+
+    const text = await runCli(['apps', 'list', ...store()]);
+    for (const secret of secrets) expect(text.stdout).not.toContain(secret);
+  });
+});
