@@ -50,6 +50,7 @@ export async function createServices(
     poolSize: config.storage.poolSize,
   });
   const keys = new SigningKeys(storage.keys, clock);
+  const passwordPolicy = { ...config.passwordPolicy, serviceName: config.orgName };
   const hasher = new PasswordHasher(config.passwordHashing);
   const limiter = await createRateLimiter(config, storage, clock);
   const emailTemplates = new EmailTemplates(storage.emailTemplates, clock);
@@ -92,7 +93,7 @@ export async function createServices(
     keys,
     hasher,
     tokens: new TokenIssuer(keys, config.tokens, clock, config.publicUrl),
-    users: new UserService(storage.users, hasher, config.passwordPolicy, clock),
+    users: new UserService(storage.users, hasher, passwordPolicy, clock),
     mailer,
     emailTemplates,
     limiter,
@@ -110,7 +111,7 @@ export async function createServices(
       new PasswordResetService(
         storage.users,
         hasher,
-        config.passwordPolicy,
+        passwordPolicy,
         storage.grants,
         storage.transactions,
         storage.events,

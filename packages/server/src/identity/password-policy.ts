@@ -13,6 +13,8 @@ export interface PasswordPolicy {
   rejectCommonPasswords: boolean;
   /** How many earlier passwords a reset may not reuse (0: none). */
   historyCount: number;
+  /** The organisation's name, refused inside passwords. */
+  serviceName?: string | undefined;
 }
 
 export type PasswordRule =
@@ -37,6 +39,8 @@ export interface PasswordContext {
   email?: string | undefined;
   firstName?: string | undefined;
   lastName?: string | undefined;
+  /** The organisation's name, which a password may not contain (NIST SP 800-63B-4 context words). */
+  serviceName?: string | undefined;
 }
 
 let commonPasswords: Set<string> | null = null;
@@ -83,6 +87,9 @@ export function checkPassword(
     if ((localPart.length >= 3 && lower.includes(localPart)) || lower.includes(login))
       violations.push({ rule: 'username', message: 'Does not contain part of your username' });
   }
+  const service = (context.serviceName ?? policy.serviceName)?.normalize('NFKC').toLowerCase().replace(/\s+/g, '');
+  if (service && service.length >= 4 && lower.replace(/\s+/g, '').includes(service))
+    violations.push({ rule: 'attribute', message: 'Does not contain the name of this service' });
   for (const attribute of policy.excludeAttributes) {
     const raw = context[attribute];
     const value = (attribute === 'email' ? raw?.split('@')[0] : raw)?.normalize('NFKC').toLowerCase();

@@ -112,6 +112,14 @@ describe('password policy: composition (off by default, available)', () => {
 });
 
 describe('password policy: context words', () => {
+  it('refuses the service (organisation) name, ignoring case and spaces (security.md G2)', () => {
+    const withService = { ...DEFAULTS, serviceName: 'Acme Corp' };
+    expect(rules('acmecorp2025!!!!!!!', CONTEXT, withService)).toEqual(['attribute']);
+    expect(rules('my ACME corp password', CONTEXT, withService)).toEqual(['attribute']);
+    expect(rules(GOOD, CONTEXT, withService)).toEqual([]);
+    expect(rules('acmecorp2025!!!!!!!')).toEqual([]);
+  });
+
   it('refuses the login and its local part, case-insensitively', () => {
     expect(rules('ada.lovelace@example.com-x')).toContain('username');
     expect(rules('my-Ada.Lovelace-secret')).toContain('username');
