@@ -114,6 +114,7 @@ export async function createServices(
         passwordPolicy,
         storage.grants,
         storage.transactions,
+        storage.interactionCodes,
         storage.events,
         clock,
       ),

@@ -309,10 +309,7 @@ export class SignInFlow {
 
   /** The current state for a polling tab: the challenge while pending, "continued in another tab" after. */
   async poll(stateHandle: string): Promise<FlowView> {
-    const tx = await this.storage.transactions.findByStateHandleHash(hashHandle(stateHandle));
-    // Unlike introspect, not only while the code is unredeemed: the tab the flow left polls
-    // (delayed while hidden) long after the new tab exchanged the code, and must still be told.
-    return this.viewOf(this.assertLive(tx, { allowCompleted: true }), stateHandle);
+    return this.introspect({ stateHandle });
   }
 
   /** Restarts the transaction at identify under a new state handle; the old one stops working. */

@@ -87,7 +87,10 @@ export function checkPassword(
     if ((localPart.length >= 3 && lower.includes(localPart)) || lower.includes(login))
       violations.push({ rule: 'username', message: 'Does not contain part of your username' });
   }
-  const service = (context.serviceName ?? policy.serviceName)?.normalize('NFKC').toLowerCase().replace(/\s+/g, '');
+  const service = (context.serviceName ?? policy.serviceName)
+    ?.normalize('NFKC')
+    .toLowerCase()
+    .replace(/\s+/g, '');
   if (service && service.length >= 4 && lower.replace(/\s+/g, '').includes(service))
     violations.push({ rule: 'attribute', message: 'Does not contain the name of this service' });
   for (const attribute of policy.excludeAttributes) {

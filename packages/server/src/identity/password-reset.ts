@@ -1,6 +1,7 @@
 import type { Clock } from '../clock.js';
 import type { EventsStore } from '../storage/events-store.js';
 import type { GrantsStore } from '../storage/grants-store.js';
+import type { InteractionCodesStore } from '../storage/interaction-codes-store.js';
 import type { TransactionsStore } from '../storage/transactions-store.js';
 import type { User, UsersStore } from '../storage/users-store.js';
 import type { PasswordHasher } from './password-hasher.js';
@@ -15,8 +16,8 @@ export interface ResetContext {
 
 /**
  * Sets a new password at the end of a recovery: the policy, then the history, then the change;
- * afterwards every refresh token and every other open transaction of the user is revoked, the
- * automatic lock is cleared and an event is recorded.
+ * afterwards every grant, every other open transaction and every unredeemed interaction code of
+ * the user is revoked, the automatic lock is cleared and an event is recorded.
  */
 export class PasswordResetService {
   constructor(
@@ -25,6 +26,7 @@ export class PasswordResetService {
     private readonly policy: PasswordPolicy,
     private readonly grants: GrantsStore,
     private readonly transactions: TransactionsStore,
+    private readonly interactionCodes: InteractionCodesStore,
     private readonly events: EventsStore,
     private readonly clock: Clock,
   ) {}
@@ -55,6 +57,8 @@ export class PasswordResetService {
     await this.users.resetFailedAttempts(user.id, now);
     const revokedGrants = await this.grants.revokeGrantsOfUser(user.id, now);
     const endedTransactions = await this.transactions.cancelOpenForUser(user.id, ctx.transactionId, now);
+    // A sign-in that finished before the reset must not turn into tokens after it.
+    await this.interactionCodes.expireUnusedForUser(user.id, now);
     await this.events.record(
       {
         type: 'user.account.reset_password',

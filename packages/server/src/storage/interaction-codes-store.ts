@@ -93,6 +93,18 @@ export class InteractionCodesStore {
     return row ? toCode(row) : null;
   }
 
+  /** Ends the user's codes not redeemed yet (a password reset): they can no longer be exchanged. */
+  async expireUnusedForUser(userId: string, now: number): Promise<number> {
+    const result = await this.db
+      .updateTable('interaction_codes')
+      .set({ expires_at: now })
+      .where('user_id', '=', userId)
+      .where('used_at', 'is', null)
+      .where('expires_at', '>', now)
+      .executeTakeFirst();
+    return Number(result.numUpdatedRows);
+  }
+
   async deleteExpired(before: number): Promise<number> {
     const result = await this.db
       .deleteFrom('interaction_codes')
