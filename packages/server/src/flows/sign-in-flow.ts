@@ -250,14 +250,22 @@ export class SignInFlow {
   ): Promise<FlowView> {
     const app = await this.getApp(tx);
     const user = await this.findUser(tx);
-    if (!user || !tx.verified.includes('email')) throw new IdxError('stepNotAllowed');
+    // An account suspended or locked by an administrator since the code was sent keeps its password.
+    if (!user || user.status !== 'ACTIVE' || !tx.verified.includes('email'))
+      throw new IdxError('stepNotAllowed');
+    // Claim the step first (its proof is withdrawn until the password is set): of two concurrent
+    // submissions only one may change the password, the other finds no proof.
+    const claimed = await this.update(tx, { verified: tx.verified.filter((type) => type !== 'email') });
     const violations = await this.passwordReset.reset(user, password, {
       transactionId: tx.id,
       appId: app.id,
       ip: meta.ip,
     });
     if (violations.length) {
-      const view = await this.viewOf(tx, stateHandle, { app, user });
+      const view = await this.viewOf(await this.update(claimed, { verified: tx.verified }), stateHandle, {
+        app,
+        user,
+      });
       const reasons = violations.map((v) => v.message).join('; ');
       return {
         ...view,
@@ -265,7 +273,7 @@ export class SignInFlow {
         status: 400,
       };
     }
-    return this.advance(tx, stateHandle, app, user, { verified: [...tx.verified, 'password'] }, meta);
+    return this.advance(claimed, stateHandle, app, user, { verified: [...tx.verified, 'password'] }, meta);
   }
 
   /** Sends the current challenge again (email), within the authenticator's throttle. */
@@ -309,7 +317,10 @@ export class SignInFlow {
 
   /** The current state for a polling tab: the challenge while pending, "continued in another tab" after. */
   async poll(stateHandle: string): Promise<FlowView> {
-    return this.introspect({ stateHandle });
+    const tx = await this.storage.transactions.findByStateHandleHash(hashHandle(stateHandle));
+    // Unlike introspect, not only while the code is unredeemed: the tab the flow left polls
+    // (delayed while hidden) long after the new tab exchanged the code, and must still be told.
+    return this.viewOf(this.assertLive(tx, { allowCompleted: true }), stateHandle);
   }
 
   /** Restarts the transaction at identify under a new state handle; the old one stops working. */

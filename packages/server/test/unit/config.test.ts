@@ -51,7 +51,7 @@ describe('loadConfig: defaults', () => {
     });
     expect(config.passwordHashing).toMatchObject({ memoryCostKiB: 19456, timeCost: 2, parallelism: 1 });
     expect(config.lockout).toMatchObject({ enabled: true, maxFailedAttempts: 10, durationSeconds: 900 });
-    expect(config.log.level).toBe('info');
+    expect(config.log.level).toBe('warn');
   });
 
   it('does not read process.env when an env is given', () => {

@@ -1,0 +1,317 @@
+/**
+ * Drives the real `@okta/okta-signin-widget` bundle (served from node_modules, never a CDN) in
+ * headless Chromium against a running Gatehouse. The app page lives on http://localhost:<port>
+ * (a secure context, so PKCE works) and Gatehouse on http://127.0.0.1:<port>: two origins, as in
+ * production, so CORS is exercised too (idx-protocol.md §1.2, §3, §15).
+ */
+import { readFileSync } from 'node:fs';
+import { mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
+import { expect } from 'vitest';
+import type { DeepPartial } from '../../src/config/load.js';
+import type { ConfigInput } from '../../src/config/schema.js';
+import type { App, AppPolicy } from '../../src/storage/apps-store.js';
+import { startTestServer, type TestServer } from '../support/test-server.js';
+import { startWidgetApp, WIDGET_DIST } from './widget-app.js';
+
+const RESULTS_DIR = fileURLToPath(new URL('../../../../test-results/widget-interop/', import.meta.url));
+
+/** The widget version under test, read from the installed package. */
+export const WIDGET_VERSION: string = JSON.parse(
+  readFileSync(join(WIDGET_DIST, '..', 'package.json'), 'utf8'),
+).version;
+
+const CHROMIUM_ARGS = [
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
+
+/** Widget options the test may set through the page's query string. */
+export interface PageOptions {
+  state?: string;
+  otp?: string;
+  flow?: string;
+  /** `showSignInAndRedirect()` instead of `showSignIn()`. */
+  redirect?: boolean;
+}
+
+/** What `showSignIn()` resolved (or rejected) with, as the page exposes it on `window.widgetOutcome`. */
+export interface WidgetOutcome {
+  status?: string;
+  idToken?: string;
+  claims?: Record<string, unknown>;
+  accessToken?: string;
+  error?: string;
+}
+
+export interface WidgetEnv {
+  server: TestServer;
+  app: App;
+  /** http://localhost:<port> */
+  appUrl: string;
+  redirectUri: string;
+  browser: Browser;
+  /** A fresh browser context ("browser profile") with diagnostics attached. */
+  newSession(name: string): Promise<BrowserSession>;
+  /** The URL of the app's sign-in page for the given widget options. */
+  loginUrl(options?: PageOptions): string;
+  close(): Promise<void>;
+}
+
+export interface WidgetEnvOptions {
+  policy?: Partial<AppPolicy>;
+  config?: DeepPartial<ConfigInput>;
+}
+
+export async function startWidgetEnv(options: WidgetEnvOptions = {}): Promise<WidgetEnv> {
+  const server = await startTestServer(options.config ? { config: options.config } : {});
+  let clientId = '';
+  const appServer = await startWidgetApp({ issuer: server.issuer, clientId: () => clientId });
+  const { url: appUrl, redirectUri } = appServer;
+  const { app } = await server.createApp({
+    redirectUris: [redirectUri],
+    emailVerifyUri: redirectUri,
+    trustedOrigins: [appUrl],
+    postLogoutRedirectUris: [`${appUrl}/`],
+    ...(options.policy ? { policy: options.policy } : {}),
+  });
+  clientId = app.clientId;
+  const browser = await chromium.launch({
+    executablePath: '/usr/bin/chromium',
+    headless: true,
+    args: CHROMIUM_ARGS,
+  });
+  const env: WidgetEnv = {
+    server,
+    app,
+    appUrl,
+    redirectUri,
+    browser,
+    async newSession(name) {
+      return BrowserSession.open(browser, name, appUrl, server.url);
+    },
+    loginUrl(page = {}) {
+      const query = new URLSearchParams();
+      if (page.state) query.set('state', page.state);
+      if (page.otp) query.set('otp', page.otp);
+      if (page.flow) query.set('flow', page.flow);
+      if (page.redirect) query.set('redirect', '1');
+      const search = query.toString();
+      return `${appUrl}/login${search ? `?${search}` : ''}`;
+    },
+    async close() {
+      await browser.close();
+      await appServer.close();
+      await server.close();
+    },
+  };
+  return env;
+}
+
+/** One browser context ("browser profile") and everything its pages logged. */
+export class BrowserSession {
+  readonly problems: string[] = [];
+  /** Every request the session's pages made; `page` is the tab's number (1 = first opened). */
+  readonly requests: Array<{
+    page: number;
+    method: string;
+    url: string;
+    headers: Record<string, string>;
+    body: string | null;
+  }> = [];
+  readonly pages: Page[] = [];
+  /** `tab status METHOD url` of every response from Gatehouse, for failure reports. */
+  readonly traffic: string[] = [];
+
+  private constructor(
+    readonly name: string,
+    readonly context: BrowserContext,
+    private readonly gatehouseUrl: string,
+  ) {}
+
+  static async open(
+    browser: Browser,
+    name: string,
+    appUrl: string,
+    gatehouseUrl: string,
+  ): Promise<BrowserSession> {
+    const allowedOrigins = [appUrl, gatehouseUrl];
+    const context = await browser.newContext();
+    const session = new BrowserSession(name, context, gatehouseUrl);
+    // Everything must come from the app or Gatehouse: no CDN, no third party.
+    await context.route(
+      (url) => !allowedOrigins.includes(url.origin),
+      (route) => {
+        session.problems.push(`external request blocked: ${route.request().url()}`);
+        return route.abort();
+      },
+    );
+    context.on('page', (page) => session.track(page));
+    return session;
+  }
+
+  async newPage(): Promise<Page> {
+    return this.context.newPage();
+  }
+
+  private track(page: Page) {
+    const index = this.pages.push(page);
+    const tag = `${this.name}#${index}`;
+    page.on('console', (msg) => {
+      if (msg.type() === 'error') this.problems.push(`${tag} console.error: ${msg.text()}`);
+    });
+    page.on('pageerror', (err) => this.problems.push(`${tag} page error: ${err.message}`));
+    page.on('requestfailed', (req) => {
+      // A navigation (reload, redirect) cancels what the old document was loading: not an error.
+      const reason = req.failure()?.errorText ?? '';
+      if (reason !== 'net::ERR_ABORTED')
+        this.problems.push(`${tag} request failed: ${req.method()} ${req.url()} ${reason}`);
+    });
+    page.on('response', (res) => {
+      if (!res.url().startsWith(this.gatehouseUrl)) return;
+      this.traffic.push(`${tag} ${res.status()} ${res.request().method()} ${res.url()}`);
+    });
+    page.on('request', (req) =>
+      this.requests.push({
+        page: index,
+        method: req.method(),
+        url: req.url(),
+        headers: req.headers(),
+        body: req.postData(),
+      }),
+    );
+  }
+
+  async screenshots(testName: string): Promise<string[]> {
+    await mkdir(RESULTS_DIR, { recursive: true });
+    const files: string[] = [];
+    for (const [i, page] of this.pages.entries()) {
+      if (page.isClosed()) continue;
+      const file = join(RESULTS_DIR, `${slug(testName)}-${slug(this.name)}-${i + 1}.png`);
+      await page.screenshot({ path: file, fullPage: true }).then(
+        () => files.push(file),
+        () => undefined,
+      );
+    }
+    return files;
+  }
+
+  close(): Promise<void> {
+    return this.context.close();
+  }
+}
+
+const slug = (text: string) => text.replace(/[^A-Za-z0-9]+/g, '-').replace(/^-|-$/g, '');
+
+/**
+ * Runs a browser test; on failure saves screenshots to test-results/widget-interop/ and adds the
+ * pages' console errors to the failure message. Any console error, page error or blocked request
+ * not matched by `expectedErrors` (e.g. the 401 of a wrong password) fails the test. Sessions are
+ * closed in every case.
+ */
+export async function withBrowser(
+  env: WidgetEnv,
+  testName: string,
+  body: (open: (name: string) => Promise<BrowserSession>) => Promise<void>,
+  expectedErrors: RegExp[] = [],
+): Promise<void> {
+  const sessions: BrowserSession[] = [];
+  const open = async (name: string) => {
+    const session = await env.newSession(name);
+    sessions.push(session);
+    return session;
+  };
+  try {
+    await body(open);
+    const unexpected = sessions
+      .flatMap((s) => s.problems)
+      .filter((p) => !expectedErrors.some((re) => re.test(p)));
+    expect(unexpected, 'unexpected browser errors').toEqual([]);
+  } catch (err) {
+    const shots = (await Promise.all(sessions.map((s) => s.screenshots(testName)))).flat();
+    const problems = sessions.flatMap((s) => s.problems);
+    const traffic = sessions.flatMap((s) => s.traffic);
+    const error = err instanceof Error ? err : new Error(String(err));
+    error.message +=
+      `\n--- browser problems (${problems.length}) ---\n${problems.join('\n') || '(none)'}` +
+      `\n--- Gatehouse responses ---\n${traffic.join('\n') || '(none)'}` +
+      `\n--- screenshots ---\n${shots.join('\n') || '(none)'}`;
+    throw error;
+  } finally {
+    await Promise.all(sessions.map((s) => s.close().catch(() => undefined)));
+  }
+}
+
+/** The console error Chromium logs for an expected IDX 401 (wrong password or code, expired). */
+export const HTTP_401 = /console\.error: Failed to load resource: the server responded with a status of 401/;
+
+/** The text a user sees in `selector` (the widget keeps hidden callouts in the DOM). */
+export function visibleText(page: Page, selector = '#widget'): Promise<string> {
+  // biome-ignore lint/performance/useDomNodeTextContent: rendered text is the point here.
+  return page.locator(selector).innerText();
+}
+
+const lastSubmit = new WeakMap<Page, number>();
+
+/**
+ * Submits the widget's current form as a user would. The widget drops a submit that follows the
+ * previous one within 200 ms (courage BaseForm throttles `__save`, trailing: false), which a
+ * quick retry after a fast 401 would hit; so submits on one page are kept 300 ms apart.
+ */
+export async function submitForm(page: Page): Promise<void> {
+  const button = page.locator('.o-form-button-bar input[type="submit"]:not(.link-button-disabled)');
+  await button.waitFor();
+  const wait = (lastSubmit.get(page) ?? 0) + 300 - Date.now();
+  if (wait > 0) await page.waitForTimeout(wait);
+  await button.click();
+  lastSubmit.set(page, Date.now());
+}
+
+/** Waits for `showSignIn()` to settle and returns what it produced. */
+export async function widgetOutcome(page: Page, timeout = 15_000): Promise<WidgetOutcome> {
+  await page.waitForFunction(() => (globalThis as { widgetOutcome?: unknown }).widgetOutcome, null, {
+    timeout,
+  });
+  return page.evaluate(() => (globalThis as unknown as { widgetOutcome: WidgetOutcome }).widgetOutcome);
+}
+
+export interface MailboxMessage {
+  id: string;
+  to: string;
+  subject: string;
+  text: string;
+  html: string;
+  sentAt: string;
+}
+
+/** The newest message Gatehouse's dev mailbox holds for `to`, waiting briefly for it to arrive. */
+export async function latestEmail(server: TestServer, to: string): Promise<MailboxMessage> {
+  const deadline = Date.now() + 10_000;
+  for (;;) {
+    const res = await fetch(`${server.url}/dev/mailbox/api/messages?to=${encodeURIComponent(to)}`);
+    expect(res.status).toBe(200);
+    const messages = (await res.json()) as MailboxMessage[];
+    if (messages.length > 0) return messages[0]!;
+    if (Date.now() > deadline) throw new Error(`no email for ${to}`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
+/** The one-time code and the magic link of an email-challenge message. */
+export function parseEmailChallenge(message: MailboxMessage): { otp: string; link: URL } {
+  const link = /https?:\/\/[^\s"<>]+\?[^\s"<>]*otp=[^\s"<>]+/.exec(message.text)?.[0];
+  if (!link) throw new Error(`no magic link in ${message.text}`);
+  const url = new URL(link);
+  const otp = url.searchParams.get('otp');
+  if (!otp) throw new Error(`no otp in ${link}`);
+  // The code is also in the body for typing (idx-protocol.md §9.1).
+  expect(message.text.replace(link, '')).toContain(otp);
+  return { otp, link: url };
+}
