@@ -93,7 +93,7 @@ export async function createServices(
     keys,
     hasher,
     tokens: new TokenIssuer(keys, config.tokens, clock, config.publicUrl),
-    users: new UserService(storage.users, hasher, passwordPolicy, clock),
+    users: new UserService(storage.users, hasher, passwordPolicy, clock, storage.transactions),
     mailer,
     emailTemplates,
     limiter,

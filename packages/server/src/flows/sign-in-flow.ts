@@ -180,6 +180,10 @@ export class SignInFlow {
       return { ...view, messages: [{ id: err.id }], status: err.status };
     }
     const updated = await this.update(tx, { step: 'challenge', authenticatorId: authenticator.id });
+    if (tx.flow === 'recovery' && user) {
+      // One recovery at a time: a newer code makes the older recoveries' codes useless (security.md H2).
+      await this.storage.transactions.cancelOpenForUser(user.id, tx.id, this.clock.now(), 'recovery');
+    }
     return this.viewOf(updated, stateHandle, { app, user });
   }
 

@@ -9,6 +9,7 @@ import { devMailboxRoutes } from './routes/dev-mailbox-routes.js';
 import { emailVerifyRoutes } from './routes/email-verify-routes.js';
 import { idxRoutes } from './routes/idx-routes.js';
 import { oauthRoutes } from './routes/oauth-routes.js';
+import { widgetRoutes } from './routes/widget-routes.js';
 
 /** Builds the HTTP server: the only layer that sees requests and replies. */
 export async function buildHttpApp(services: Services): Promise<FastifyInstance> {
@@ -46,6 +47,7 @@ export async function buildHttpApp(services: Services): Promise<FastifyInstance>
   app.get('/healthz', { config: { protocol: 'plain' } }, async () => ({ status: 'ok' }));
   await app.register(async (instance) => idxRoutes(instance, services));
   await app.register(emailVerifyRoutes);
+  await app.register(widgetRoutes);
   if (config.devMailbox.enabled) await app.register(async (instance) => devMailboxRoutes(instance, services));
   await app.register(oauthRoutes(services, 'default', '/oauth2/default', '/oauth2/default'));
   await app.register(oauthRoutes(services, 'org', '', '/oauth2'));

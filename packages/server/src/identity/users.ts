@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Clock } from '../clock.js';
 import { ConflictError, NotFoundError, ValidationError } from '../errors.js';
+import type { TransactionsStore } from '../storage/transactions-store.js';
 import type { User, UserStatus, UsersStore } from '../storage/users-store.js';
 import type { PasswordHasher } from './password-hasher.js';
 import { checkPassword, type PasswordPolicy } from './password-policy.js';
@@ -29,6 +30,7 @@ export class UserService {
     private readonly hasher: PasswordHasher,
     private readonly policy: PasswordPolicy,
     private readonly clock: Clock,
+    private readonly transactions: TransactionsStore,
   ) {}
 
   async createUser(input: NewUserInput): Promise<User> {
@@ -99,7 +101,10 @@ export class UserService {
       firstName: user.profile.firstName,
       lastName: user.profile.lastName,
     });
-    await this.store.setPasswordHash(user.id, await this.hasher.hash(password), this.clock.now());
+    const now = this.clock.now();
+    await this.store.setPasswordHash(user.id, await this.hasher.hash(password), now);
+    // A password set by any path ends recoveries in progress: their codes stop working (security.md H2).
+    await this.transactions.cancelOpenForUser(user.id, null, now, 'recovery');
   }
 
   async setStatus(user: User, status: UserStatus): Promise<void> {

@@ -201,13 +201,19 @@ export class TransactionsStore {
   }
 
   /** Ends every open transaction of a user (after a password reset, a lock, …). */
-  async cancelOpenForUser(userId: string, exceptId: string | null, now: number): Promise<number> {
+  async cancelOpenForUser(
+    userId: string,
+    exceptId: string | null,
+    now: number,
+    flow?: FlowName,
+  ): Promise<number> {
     let query = this.db
       .updateTable('transactions')
       .set((eb) => ({ status: 'canceled', completed_at: now, version: eb('version', '+', 1) }))
       .where('user_id', '=', userId)
       .where('status', '=', 'active');
     if (exceptId) query = query.where('id', '!=', exceptId);
+    if (flow) query = query.where('flow', '=', flow);
     const result = await query.executeTakeFirst();
     return Number(result.numUpdatedRows);
   }

@@ -87,7 +87,8 @@ async function serveApp(
       widgetPageHtml({
         options: {
           issuer,
-          clientId,
+          // Another app of the same Gatehouse (its redirect URIs must include this page's callback).
+          clientId: query.clientId || clientId,
           redirectUri: `${appUrl}/login/callback`,
           scopes: ['openid', 'profile', 'email'],
           useClassicEngine: false,

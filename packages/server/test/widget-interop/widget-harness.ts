@@ -38,6 +38,8 @@ export interface PageOptions {
   state?: string;
   otp?: string;
   flow?: string;
+  /** Another app's client id (from `WidgetEnv.createApp`); the default app's when absent. */
+  clientId?: string;
   /** `showSignInAndRedirect()` instead of `showSignIn()`. */
   redirect?: boolean;
 }
@@ -62,6 +64,11 @@ export interface WidgetEnv {
   newSession(name: string): Promise<BrowserSession>;
   /** The URL of the app's sign-in page for the given widget options. */
   loginUrl(options?: PageOptions): string;
+  /**
+   * Another app with the same redirect, email-verify and origin URIs (its page: `loginUrl({clientId})`).
+   * Its emails link to the callback without the client id, which serves the default app's widget.
+   */
+  createApp(policy: Partial<AppPolicy>): Promise<App>;
   close(): Promise<void>;
 }
 
@@ -75,13 +82,17 @@ export async function startWidgetEnv(options: WidgetEnvOptions = {}): Promise<Wi
   let clientId = '';
   const appServer = await startWidgetApp({ issuer: server.issuer, clientId: () => clientId });
   const { url: appUrl, redirectUri } = appServer;
-  const { app } = await server.createApp({
-    redirectUris: [redirectUri],
-    emailVerifyUri: redirectUri,
-    trustedOrigins: [appUrl],
-    postLogoutRedirectUris: [`${appUrl}/`],
-    ...(options.policy ? { policy: options.policy } : {}),
-  });
+  const createApp = async (policy: Partial<AppPolicy> | undefined) =>
+    (
+      await server.createApp({
+        redirectUris: [redirectUri],
+        emailVerifyUri: redirectUri,
+        trustedOrigins: [appUrl],
+        postLogoutRedirectUris: [`${appUrl}/`],
+        ...(policy ? { policy } : {}),
+      })
+    ).app;
+  const app = await createApp(options.policy);
   clientId = app.clientId;
   const browser = await chromium.launch({
     executablePath: '/usr/bin/chromium',
@@ -102,10 +113,12 @@ export async function startWidgetEnv(options: WidgetEnvOptions = {}): Promise<Wi
       if (page.state) query.set('state', page.state);
       if (page.otp) query.set('otp', page.otp);
       if (page.flow) query.set('flow', page.flow);
+      if (page.clientId) query.set('clientId', page.clientId);
       if (page.redirect) query.set('redirect', '1');
       const search = query.toString();
       return `${appUrl}/login${search ? `?${search}` : ''}`;
     },
+    createApp,
     async close() {
       await browser.close();
       await appServer.close();

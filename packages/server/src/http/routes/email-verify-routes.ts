@@ -24,7 +24,7 @@ export async function emailVerifyRoutes(app: FastifyInstance): Promise<void> {
         reply,
         200,
         'Enter this code in your original tab',
-        `To finish signing in, go back to the browser tab where you started and enter this code: ${otp}. This page does not sign you in by itself.`,
+        `To continue, go back to the browser tab where you started and enter this code: ${otp}. This page does not sign you in or change anything by itself.`,
       );
     },
   );
