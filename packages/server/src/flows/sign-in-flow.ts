@@ -47,6 +47,15 @@ export interface StartRequest {
 
 type Step = 'identify' | 'select' | 'challenge' | 'reset' | 'complete';
 
+/** Where every transaction starts, and where cancel puts it back. */
+const FRESH_SIGN_IN = {
+  flow: 'sign-in',
+  step: 'identify',
+  userId: null,
+  identifier: null,
+  authenticatorId: null,
+} as const;
+
 /**
  * The sign-in flow: a transaction moves identify → (select → challenge)* → complete, as the app's
  * policy requires. It owns the transaction's state; authenticators own the credentials. Every
@@ -77,11 +86,7 @@ export class SignInFlow {
       state: req.state,
       nonce: req.nonce,
       codeChallenge: req.codeChallenge,
-      flow: 'sign-in',
-      step: 'identify',
-      userId: null,
-      identifier: null,
-      authenticatorId: null,
+      ...FRESH_SIGN_IN,
       verified: [],
       status: 'active',
       version: 0,
@@ -334,11 +339,7 @@ export class SignInFlow {
     const updated = await this.update(tx, {
       stateHandleHash: hashHandle(next),
       stateGeneration: tx.stateGeneration + 1,
-      flow: 'sign-in',
-      step: 'identify',
-      userId: null,
-      identifier: null,
-      authenticatorId: null,
+      ...FRESH_SIGN_IN,
       verified: [],
     });
     await this.storage.events.record(

@@ -1,4 +1,4 @@
-import type { Kysely, Selectable } from 'kysely';
+import type { Insertable, Kysely, Selectable } from 'kysely';
 import type { Database, InteractionCodesTable } from './schema.js';
 
 export interface InteractionCode {
@@ -35,28 +35,30 @@ function toCode(row: Selectable<InteractionCodesTable>): InteractionCode {
   };
 }
 
+/** The row of a new (unused) code; also written by `TransactionsStore.complete`. */
+export function toCodeRow(code: InteractionCode): Insertable<InteractionCodesTable> {
+  return {
+    code_hash: code.codeHash,
+    transaction_id: code.transactionId,
+    server_id: code.serverId,
+    app_id: code.appId,
+    redirect_uri: code.redirectUri,
+    code_challenge: code.codeChallenge,
+    user_id: code.userId,
+    scopes: code.scopes.join(' '),
+    nonce: code.nonce,
+    auth_time: code.authTime,
+    amr: JSON.stringify(code.amr),
+    expires_at: code.expiresAt,
+    used_at: null,
+  };
+}
+
 export class InteractionCodesStore {
   constructor(private readonly db: Kysely<Database>) {}
 
   async create(code: InteractionCode): Promise<void> {
-    await this.db
-      .insertInto('interaction_codes')
-      .values({
-        code_hash: code.codeHash,
-        transaction_id: code.transactionId,
-        server_id: code.serverId,
-        app_id: code.appId,
-        redirect_uri: code.redirectUri,
-        code_challenge: code.codeChallenge,
-        user_id: code.userId,
-        scopes: code.scopes.join(' '),
-        nonce: code.nonce,
-        auth_time: code.authTime,
-        amr: JSON.stringify(code.amr),
-        expires_at: code.expiresAt,
-        used_at: null,
-      })
-      .execute();
+    await this.db.insertInto('interaction_codes').values(toCodeRow(code)).execute();
   }
 
   /**

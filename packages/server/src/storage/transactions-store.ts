@@ -1,5 +1,5 @@
 import type { Kysely, Selectable, Updateable } from 'kysely';
-import type { InteractionCode } from './interaction-codes-store.js';
+import { type InteractionCode, toCodeRow } from './interaction-codes-store.js';
 import type { Database, TransactionsTable } from './schema.js';
 
 export type FlowName = 'sign-in' | 'recovery';
@@ -178,24 +178,7 @@ export class TransactionsStore {
         .where('version', '=', tx.version)
         .executeTakeFirst();
       if (Number(result.numUpdatedRows) !== 1) return null;
-      await trx
-        .insertInto('interaction_codes')
-        .values({
-          code_hash: code.codeHash,
-          transaction_id: code.transactionId,
-          server_id: code.serverId,
-          app_id: code.appId,
-          redirect_uri: code.redirectUri,
-          code_challenge: code.codeChallenge,
-          user_id: code.userId,
-          scopes: code.scopes.join(' '),
-          nonce: code.nonce,
-          auth_time: code.authTime,
-          amr: JSON.stringify(code.amr),
-          expires_at: code.expiresAt,
-          used_at: null,
-        })
-        .execute();
+      await trx.insertInto('interaction_codes').values(toCodeRow(code)).execute();
       return { ...tx, ...patch, version: tx.version + 1 };
     });
   }
