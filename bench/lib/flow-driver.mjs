@@ -1,22 +1,43 @@
-// Closed-loop sign-in flow driver: N virtual users, each runs complete IDX password sign-ins back to
-// back over one undici keep-alive Pool, until a deadline or a flow budget. Every step's latency is
-// kept (all samples, in milliseconds) so the percentiles are exact, not bucketed.
+// Closed-loop load drivers for the Gatehouse bench. Virtual users (VUs) run complete IDX flows, or
+// single requests, back to back over one undici keep-alive Pool to a loopback origin, until a
+// deadline or a count budget. Every step's latency is kept (all samples, in milliseconds), so the
+// percentiles are exact, not bucketed.
 
 import { createHash, randomBytes } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { Pool } from 'undici';
 
+/** Server steps of each flow scenario, in order (the mailbox read of the email scenarios is kept apart). */
 export const SCENARIOS = /** @type {const} */ ({
   'password-one-step': ['interact', 'introspect', 'identify', 'token'],
   'password-identifier-first': ['interact', 'introspect', 'identify', 'challenge', 'answer', 'token'],
+  'email-otp': ['interact', 'introspect', 'identify', 'challenge', 'answer', 'token'],
+  'password-recovery': [
+    'interact',
+    'introspect',
+    'recover',
+    'identify',
+    'challenge',
+    'answer',
+    'reset',
+    'token',
+  ],
 });
 
+/** Scenarios whose code the driver reads from the dev mailbox; each needs a user of its own per VU. */
+export const MAILBOX_SCENARIOS = new Set(['email-otp', 'password-recovery']);
+
 const IDX_JSON = 'application/ion+json; okta-version=1.0.0';
+const FORM = 'application/x-www-form-urlencoded';
 const MAX_ERROR_SAMPLES = 10;
+/** Reads of the mailbox before a flow gives up on finding its email (the outbox is written in-request). */
+const MAILBOX_TRIES = 5;
 
 /**
- * @typedef {{ login: string, password: string }} BenchUser
+ * @typedef {{ login: string, password?: string, email?: string }} BenchUser
  * @typedef {{ count: number, min: number, mean: number, p50: number, p95: number, p99: number, max: number }} LatencySummary
+ * @typedef {{ code: string, verifier: string }} MintedCode
  * @typedef {{
  *   baseUrl: string,
  *   clientId: string,
@@ -29,6 +50,8 @@ const MAX_ERROR_SAMPLES = 10;
  *   scope?: string,
  *   authorizationServer?: string,
  *   requestTimeoutMs?: number,
+ *   finish?: 'token' | 'code',
+ *   keepTokens?: boolean,
  * }} DriverOptions
  * @typedef {{
  *   scenario: string,
@@ -42,11 +65,14 @@ const MAX_ERROR_SAMPLES = 10;
  *   requests: number,
  *   flow: LatencySummary,
  *   steps: Record<string, LatencySummary>,
+ *   mailbox?: LatencySummary & { reads: number, retries: number },
+ *   codes?: MintedCode[],
+ *   tokens?: Array<Record<string, unknown>>,
  * }} DriverResult
  */
 
 /** A step failure: what went wrong and at which step (the flow is abandoned, the VU goes on). */
-class StepError extends Error {
+export class StepError extends Error {
   /** @param {string} step @param {string} message */
   constructor(step, message) {
     super(`${step}: ${message}`);
@@ -54,9 +80,188 @@ class StepError extends Error {
   }
 }
 
+/** Refuses anything but a loopback origin: the bench never sends traffic elsewhere. */
+export function loopbackOrigin(/** @type {string} */ baseUrl) {
+  const origin = new URL(baseUrl);
+  if (!['127.0.0.1', 'localhost', '[::1]'].includes(origin.hostname))
+    throw new Error(`the driver only targets loopback, not ${origin.hostname}`);
+  return origin;
+}
+
 /**
- * Runs `concurrency` virtual users until `durationMs` has passed (flows in progress finish) or
- * `maxFlows` flows have been started. Only successful flows count as completed.
+ * Latency samples per step, the whole-operation samples and the failures of one run.
+ * @param {string[]} steps
+ */
+export function createRecorder(steps) {
+  /** @type {Record<string, number[]>} */
+  const samples = Object.fromEntries(steps.map((s) => [s, []]));
+  /** @type {number[]} */
+  const done = [];
+  /** @type {Record<string, number>} */
+  const errorsByStep = {};
+  /** @type {string[]} */
+  const errorSamples = [];
+  return {
+    samples,
+    done,
+    errorsByStep,
+    errorSamples,
+    step(/** @type {string} */ step, /** @type {number} */ ms) {
+      if (!samples[step]) samples[step] = [];
+      samples[step].push(ms);
+    },
+    fail(error) {
+      const step = error instanceof StepError ? error.step : 'transport';
+      errorsByStep[step] = (errorsByStep[step] ?? 0) + 1;
+      if (errorSamples.length < MAX_ERROR_SAMPLES) errorSamples.push(String(error?.message ?? error));
+    },
+    get errors() {
+      return Object.values(errorsByStep).reduce((a, b) => a + b, 0);
+    },
+  };
+}
+
+/**
+ * An HTTP client over one keep-alive Pool: `send` returns status, headers and parsed JSON and
+ * records the latency of 2xx answers under the step's name (non-2xx throw a StepError).
+ * @param {URL} origin
+ * @param {{ connections: number, requestTimeoutMs: number, recorder: ReturnType<typeof createRecorder> }} options
+ */
+export function createClient(origin, { connections, requestTimeoutMs, recorder }) {
+  const pool = new Pool(origin.origin, {
+    connections,
+    pipelining: 1,
+    headersTimeout: requestTimeoutMs,
+    bodyTimeout: requestTimeoutMs,
+  });
+  let requests = 0;
+  /**
+   * @param {string} step
+   * @param {{ method?: 'GET' | 'POST', path: string, headers?: Record<string, string>, body?: string, record?: boolean }} req
+   */
+  const send = async (step, { method = 'POST', path, headers = {}, body, record = true }) => {
+    const t0 = performance.now();
+    requests++;
+    const res = await pool.request({ method, path, headers, body });
+    const text = await res.body.text(); // always read, so the socket is reused
+    const ms = performance.now() - t0;
+    let json = null;
+    try {
+      json = text ? JSON.parse(text) : null;
+    } catch {
+      throw new StepError(step, `HTTP ${res.statusCode}, body is not JSON: ${text.slice(0, 120)}`);
+    }
+    if (res.statusCode < 200 || res.statusCode > 299)
+      throw new StepError(step, `HTTP ${res.statusCode} ${summarizeError(json)}`);
+    if (record) recorder.step(step, ms);
+    return { status: res.statusCode, headers: res.headers, json, ms };
+  };
+  return {
+    pool,
+    send,
+    get requests() {
+      return requests;
+    },
+    close: () => pool.close(),
+  };
+}
+
+/**
+ * Runs `concurrency` VUs until `durationMs` has passed (operations in progress finish) or `maxOps`
+ * operations have been started; `op` returning `false` stops its VU (nothing left to do).
+ * @param {{ concurrency: number, durationMs: number, maxOps?: number,
+ *   op: (vu: number, n: number) => Promise<boolean | undefined | void>,
+ *   recorder: ReturnType<typeof createRecorder> }} options
+ * @returns {Promise<number>} the elapsed milliseconds
+ */
+export async function closedLoop({
+  concurrency,
+  durationMs,
+  maxOps = Number.POSITIVE_INFINITY,
+  op,
+  recorder,
+}) {
+  let started = 0;
+  const t0 = performance.now();
+  const deadline = t0 + durationMs;
+  const vu = async (/** @type {number} */ index) => {
+    for (let n = 0; performance.now() < deadline && started < maxOps; n++) {
+      started++;
+      const opStart = performance.now();
+      try {
+        if ((await op(index, n)) === false) {
+          started--;
+          return;
+        }
+        recorder.done.push(performance.now() - opStart);
+      } catch (error) {
+        recorder.fail(error);
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: concurrency }, (_, i) => vu(i)));
+  return performance.now() - t0;
+}
+
+/**
+ * Gives each VU users of its own when there are enough (VU i takes users i, i+N, i+2N, …), so that
+ * two flows of one user never overlap; with fewer users than VUs they are shared round-robin.
+ * @template T
+ * @param {T[]} users
+ * @param {number} concurrency
+ * @param {boolean} exclusive refuse to share (flows that read a user's newest email)
+ * @returns {(vu: number, n: number) => T}
+ */
+export function userPicker(users, concurrency, exclusive) {
+  if (!users.length) throw new Error('at least one user is needed');
+  if (users.length < concurrency) {
+    if (exclusive)
+      throw new Error(`${concurrency} VUs need at least ${concurrency} users (got ${users.length})`);
+    return (vu, n) => users[(vu + n * concurrency) % users.length];
+  }
+  const own = Array.from({ length: concurrency }, (_, vu) => users.filter((_, j) => j % concurrency === vu));
+  return (vu, n) => own[vu][n % own[vu].length];
+}
+
+/**
+ * Reads the newest email to `address` from the dev mailbox JSON API and returns the code of its
+ * link (`…?otp=<6 digits>&state=<state>`), checking the state is the flow's own. Not recorded as a
+ * server step: its latency goes to `recorder.samples.mailbox`.
+ * @param {ReturnType<typeof createClient>} client
+ * @param {ReturnType<typeof createRecorder>} recorder
+ * @param {{ address: string, state: string, path?: string, stats: { reads: number, retries: number } }} what
+ */
+export async function readCodeFromMailbox(client, recorder, { address, state, path, stats }) {
+  const url = path ?? `/dev/mailbox/api/messages?to=${encodeURIComponent(address)}&limit=1`;
+  let last = 'no message';
+  for (let attempt = 0; attempt < MAILBOX_TRIES; attempt++) {
+    if (attempt > 0) {
+      stats.retries++;
+      await sleep(2);
+    }
+    const { json, ms } = await client.send('mailbox', { method: 'GET', path: url, record: false });
+    stats.reads++;
+    recorder.step('mailbox', ms);
+    const newest = Array.isArray(json) ? json[0] : null;
+    if (!newest) continue;
+    const match = /[?&]otp=(\d{6})(?:&amp;|&)state=([^\s&"<>]+)/.exec(newest.text ?? '');
+    if (!match) {
+      last = `newest email has no code link: ${String(newest.text).slice(0, 80)}`;
+      continue;
+    }
+    if (decodeURIComponent(match[2]) !== state) {
+      last = 'newest email belongs to another transaction';
+      continue;
+    }
+    return match[1];
+  }
+  throw new StepError('mailbox', `${last} (to ${address}, ${MAILBOX_TRIES} reads)`);
+}
+
+/**
+ * Complete IDX flows, back to back per VU. Only successful flows count as completed.
+ * `finish: 'code'` stops each flow at its interaction code (kept in `codes`, for timing /v1/token
+ * alone later); `keepTokens` keeps each token response (for refresh-token runs).
  * @param {DriverOptions} options
  * @returns {Promise<DriverResult>}
  */
@@ -73,86 +278,77 @@ export async function runFlows(options) {
     scope = 'openid profile email',
     authorizationServer = '/oauth2/default',
     requestTimeoutMs = 30_000,
+    finish = 'token',
+    keepTokens = false,
   } = options;
   const steps = SCENARIOS[scenario];
   if (!steps) throw new Error(`unknown scenario ${scenario} (known: ${Object.keys(SCENARIOS).join(', ')})`);
-  if (!users.length) throw new Error('at least one user is needed');
-  const origin = new URL(baseUrl);
-  if (!['127.0.0.1', 'localhost', '[::1]'].includes(origin.hostname))
-    throw new Error(`the driver only targets loopback, not ${origin.hostname}`);
+  const usesMailbox = MAILBOX_SCENARIOS.has(scenario);
+  const pick = userPicker(users, concurrency, usesMailbox);
+  const origin = loopbackOrigin(baseUrl);
+  const recorder = createRecorder(finish === 'code' ? steps.filter((s) => s !== 'token') : steps);
+  const client = createClient(origin, { connections: concurrency, requestTimeoutMs, recorder });
+  const mailboxStats = { reads: 0, retries: 0 };
+  /** @type {MintedCode[]} */
+  const codes = [];
+  /** @type {Array<Record<string, unknown>>} */
+  const tokens = [];
 
-  const pool = new Pool(origin.origin, {
-    connections: concurrency,
-    pipelining: 1,
-    headersTimeout: requestTimeoutMs,
-    bodyTimeout: requestTimeoutMs,
-  });
-  /** @type {Record<string, number[]>} */
-  const samples = Object.fromEntries(steps.map((s) => [s, []]));
-  /** @type {number[]} */
-  const flowSamples = [];
-  /** @type {Record<string, number>} */
-  const errorsByStep = {};
-  /** @type {string[]} */
-  const errorSamples = [];
-  let started = 0;
-  let requests = 0;
-
-  /** POSTs and returns the parsed 2xx body (else a StepError); the body is always read so the socket is reused. */
-  const post = async (/** @type {string} */ step, /** @type {string} */ path, body, contentType) => {
-    const t0 = performance.now();
-    requests++;
-    const res = await pool.request({
-      method: 'POST',
-      path,
-      headers: {
-        'content-type': contentType,
-        accept: contentType === 'application/x-www-form-urlencoded' ? 'application/json' : IDX_JSON,
-      },
-      body,
-    });
-    const text = await res.body.text();
-    const ms = performance.now() - t0;
-    let json = null;
-    try {
-      json = text ? JSON.parse(text) : null;
-    } catch {
-      throw new StepError(step, `HTTP ${res.statusCode}, body is not JSON: ${text.slice(0, 120)}`);
-    }
-    if (res.statusCode < 200 || res.statusCode > 299)
-      throw new StepError(step, `HTTP ${res.statusCode} ${summarizeError(json)}`);
-    samples[step].push(ms);
-    return json;
-  };
   const postIdx = (step, href, body) =>
-    post(
-      step,
-      pathOf(href, origin),
-      JSON.stringify(body),
-      step === 'introspect' ? IDX_JSON : 'application/json',
-    );
+    client
+      .send(step, {
+        path: pathOf(href, origin),
+        headers: {
+          'content-type': step === 'introspect' ? IDX_JSON : 'application/json',
+          accept: IDX_JSON,
+        },
+        body: JSON.stringify(body),
+      })
+      .then((r) => r.json);
   const postForm = (step, path, params) =>
-    post(step, path, new URLSearchParams(params).toString(), 'application/x-www-form-urlencoded');
+    client
+      .send(step, {
+        path,
+        headers: { 'content-type': FORM, accept: 'application/json' },
+        body: new URLSearchParams(params).toString(),
+      })
+      .then((r) => r.json);
 
-  /** One complete sign-in; throws a StepError on the first failed or malformed step. */
+  /** Picks the authenticator of `methodType` in a select-authenticator-authenticate form and challenges it. */
+  const challenge = async (step, idx, methodType) => {
+    const select = form(step, idx, 'select-authenticator-authenticate');
+    const options = select.value?.find((f) => f.name === 'authenticator')?.options ?? [];
+    const fields = options
+      .map((o) => o.value?.form?.value ?? [])
+      .find((fs) => fs.some((f) => f.name === 'methodType' && f.value === methodType));
+    const id = need(step, fields?.find((f) => f.name === 'id')?.value, `${methodType} authenticator id`);
+    return postIdx('challenge', select.href, {
+      authenticator: { id, methodType },
+      stateHandle: need(step, idx.stateHandle, 'stateHandle'),
+    });
+  };
+
+  /** One complete flow; throws a StepError on the first failed or malformed step. */
   const oneFlow = async (/** @type {BenchUser} */ user) => {
     const verifier = randomBytes(32).toString('base64url');
-    const challenge = createHash('sha256').update(verifier).digest('base64url');
+    const state = randomBytes(12).toString('base64url');
     const interact = await postForm('interact', `${authorizationServer}/v1/interact`, {
       client_id: clientId,
       scope,
       redirect_uri: redirectUri,
-      code_challenge: challenge,
+      code_challenge: createHash('sha256').update(verifier).digest('base64url'),
       code_challenge_method: 'S256',
-      state: randomBytes(12).toString('base64url'),
+      state,
       nonce: randomBytes(12).toString('base64url'),
     });
     const interactionHandle = need('interact', interact?.interaction_handle, 'interaction_handle');
 
     let idx = await postIdx('introspect', '/idp/idx/introspect', { interactionHandle });
-    const identify = form('introspect', idx, 'identify');
+    const address = user.email ?? user.login;
+    let codeStep = 'answer';
 
     if (scenario === 'password-one-step') {
+      const identify = form('introspect', idx, 'identify');
       if (!identify.value?.some((f) => f.name === 'credentials'))
         throw new StepError('introspect', 'identify form has no credentials field (app not one-step?)');
       idx = await postIdx('identify', identify.href, {
@@ -160,84 +356,183 @@ export async function runFlows(options) {
         credentials: { passcode: user.password },
         stateHandle: need('introspect', idx.stateHandle, 'stateHandle'),
       });
+      codeStep = 'identify';
+    } else if (scenario === 'password-recovery') {
+      const recover =
+        idx.currentAuthenticator?.value?.recover ?? idx.currentAuthenticatorEnrollment?.value?.recover;
+      idx = await postIdx('recover', recover?.href ?? '/idp/idx/recover', {
+        stateHandle: need('introspect', idx.stateHandle, 'stateHandle'),
+      });
+      const identify = form('recover', idx, 'identify-recovery');
+      idx = await postIdx('identify', identify.href, {
+        identifier: user.login,
+        stateHandle: need('recover', idx.stateHandle, 'stateHandle'),
+      });
+      idx = await challenge('identify', idx, 'email');
+      const answer = form('challenge', idx, 'challenge-authenticator');
+      const otp = await readCodeFromMailbox(client, recorder, { address, state, stats: mailboxStats });
+      idx = await postIdx('answer', answer.href, {
+        credentials: { passcode: otp },
+        stateHandle: need('challenge', idx.stateHandle, 'stateHandle'),
+      });
+      const reset = form('answer', idx, 'reset-authenticator');
+      // Fresh and random every time: long enough for the policy, never one of the last passwords.
+      const newPassword = `Rb-${randomBytes(15).toString('base64url')}`;
+      idx = await postIdx('reset', reset.href, {
+        credentials: { passcode: newPassword },
+        stateHandle: need('answer', idx.stateHandle, 'stateHandle'),
+      });
+      if (idx?.successWithInteractionCode) user.password = newPassword;
+      codeStep = 'reset';
     } else {
+      const identify = form('introspect', idx, 'identify');
       const stateHandle = need('introspect', idx.stateHandle, 'stateHandle');
       if (identify.value?.some((f) => f.name === 'credentials'))
         throw new StepError('introspect', 'identify form asks for the password (app not identifier-first?)');
       idx = await postIdx('identify', identify.href, { identifier: user.login, stateHandle });
-      const select = form('identify', idx, 'select-authenticator-authenticate');
-      const options = select.value?.find((f) => f.name === 'authenticator')?.options ?? [];
-      const password = options
-        .map((o) => o.value?.form?.value ?? [])
-        .find((fields) => fields.some((f) => f.name === 'methodType' && f.value === 'password'));
-      const id = need('identify', password?.find((f) => f.name === 'id')?.value, 'password authenticator id');
-      idx = await postIdx('challenge', select.href, {
-        authenticator: { id, methodType: 'password' },
-        stateHandle: need('identify', idx.stateHandle, 'stateHandle'),
-      });
-      const answer = form('challenge', idx, 'challenge-authenticator');
-      idx = await postIdx('answer', answer.href, {
-        credentials: { passcode: user.password },
-        stateHandle: need('challenge', idx.stateHandle, 'stateHandle'),
-      });
+      if (scenario === 'email-otp') {
+        idx = await challenge('identify', idx, 'email');
+        if (idx.currentAuthenticatorEnrollment?.value?.key !== 'okta_email')
+          throw new StepError('challenge', 'the challenge is not the email authenticator');
+        const answer = form('challenge', idx, 'challenge-authenticator');
+        const otp = await readCodeFromMailbox(client, recorder, { address, state, stats: mailboxStats });
+        idx = await postIdx('answer', answer.href, {
+          credentials: { passcode: otp },
+          stateHandle: need('challenge', idx.stateHandle, 'stateHandle'),
+        });
+      } else {
+        idx = await challenge('identify', idx, 'password');
+        const answer = form('challenge', idx, 'challenge-authenticator');
+        idx = await postIdx('answer', answer.href, {
+          credentials: { passcode: user.password },
+          stateHandle: need('challenge', idx.stateHandle, 'stateHandle'),
+        });
+      }
     }
 
-    const codeStep = scenario === 'password-one-step' ? 'identify' : 'answer';
     const code = need(
       codeStep,
       idx?.successWithInteractionCode?.value?.find((f) => f.name === 'interaction_code')?.value,
       'successWithInteractionCode.interaction_code',
     );
-    const tokens = await postForm('token', `${authorizationServer}/v1/token`, {
+    if (finish === 'code') {
+      codes.push({ code, verifier });
+      return;
+    }
+    const issued = await postForm('token', `${authorizationServer}/v1/token`, {
       grant_type: 'interaction_code',
       client_id: clientId,
       redirect_uri: redirectUri,
       code_verifier: verifier,
       interaction_code: code,
     });
-    need('token', tokens?.access_token, 'access_token');
-    need('token', tokens?.id_token, 'id_token');
-    if (tokens.token_type !== 'Bearer') throw new StepError('token', `token_type ${tokens.token_type}`);
+    checkTokenResponse('token', issued);
+    if (keepTokens) tokens.push(issued);
   };
 
-  const t0 = performance.now();
-  const deadline = t0 + durationMs;
-  const vu = async (/** @type {number} */ index) => {
-    for (let n = 0; performance.now() < deadline && started < maxFlows; n++) {
-      started++;
-      // Spread the VUs over the users: VU i takes users i, i+N, i+2N, …
-      const user = users[(index + n * concurrency) % users.length];
-      const flowStart = performance.now();
-      try {
-        await oneFlow(user);
-        flowSamples.push(performance.now() - flowStart);
-      } catch (error) {
-        const step = error instanceof StepError ? error.step : 'transport';
-        errorsByStep[step] = (errorsByStep[step] ?? 0) + 1;
-        if (errorSamples.length < MAX_ERROR_SAMPLES) errorSamples.push(String(error?.message ?? error));
-      }
-    }
-  };
+  let elapsedMs;
   try {
-    await Promise.all(Array.from({ length: concurrency }, (_, i) => vu(i)));
+    elapsedMs = await closedLoop({
+      concurrency,
+      durationMs,
+      maxOps: maxFlows,
+      recorder,
+      op: (vu, n) => oneFlow(pick(vu, n)),
+    });
   } finally {
-    await pool.close();
+    await client.close();
   }
-  const elapsedMs = performance.now() - t0;
-  const errors = Object.values(errorsByStep).reduce((a, b) => a + b, 0);
+  const flows = recorder.done.length;
   return {
     scenario,
     concurrency,
-    flows: flowSamples.length,
-    errors,
-    errorsByStep,
-    errorSamples,
+    flows,
+    errors: recorder.errors,
+    errorsByStep: recorder.errorsByStep,
+    errorSamples: recorder.errorSamples,
     elapsedMs,
-    flowsPerSecond: flowSamples.length / (elapsedMs / 1000),
-    requests,
-    flow: summarize(flowSamples),
-    steps: Object.fromEntries(steps.map((s) => [s, summarize(samples[s])])),
+    flowsPerSecond: flows / (elapsedMs / 1000),
+    requests: client.requests,
+    flow: summarize(recorder.done),
+    steps: Object.fromEntries(
+      (finish === 'code' ? steps.filter((s) => s !== 'token') : steps).map((s) => [
+        s,
+        summarize(recorder.samples[s]),
+      ]),
+    ),
+    ...(usesMailbox ? { mailbox: { ...summarize(recorder.samples.mailbox ?? []), ...mailboxStats } } : {}),
+    ...(finish === 'code' ? { codes } : {}),
+    ...(keepTokens ? { tokens } : {}),
   };
+}
+
+/**
+ * One request per operation, back to back per VU (token endpoint, discovery, JWKS, peers).
+ * `request(vu, n)` returns the request to send, or null when there is nothing left (that VU stops);
+ * `check(json, vu, n)` throws a StepError when the answer is not what a client needs.
+ * @param {{ baseUrl: string, step: string, concurrency: number, durationMs: number, maxRequests?: number,
+ *   requestTimeoutMs?: number,
+ *   request: (vu: number, n: number) => ({ method?: 'GET' | 'POST', path: string, headers?: Record<string, string>, body?: string } | null),
+ *   check?: (json: unknown, vu: number, n: number) => void }} options
+ */
+export async function runRequests(options) {
+  const { baseUrl, step, concurrency, durationMs, maxRequests, requestTimeoutMs = 30_000 } = options;
+  const origin = loopbackOrigin(baseUrl);
+  const recorder = createRecorder([step]);
+  const client = createClient(origin, { connections: concurrency, requestTimeoutMs, recorder });
+  let elapsedMs;
+  try {
+    elapsedMs = await closedLoop({
+      concurrency,
+      durationMs,
+      maxOps: maxRequests,
+      recorder,
+      op: async (vu, n) => {
+        const req = options.request(vu, n);
+        if (!req) return false;
+        const { json } = await client.send(step, req);
+        options.check?.(json, vu, n);
+      },
+    });
+  } finally {
+    await client.close();
+  }
+  return operationResult(step, concurrency, recorder, elapsedMs, client.requests, [step]);
+}
+
+/** The result shape shared by every driver: one "flow" = one operation of the scenario. */
+export function operationResult(scenario, concurrency, recorder, elapsedMs, requests, steps) {
+  const flows = recorder.done.length;
+  return {
+    scenario,
+    concurrency,
+    flows,
+    errors: recorder.errors,
+    errorsByStep: recorder.errorsByStep,
+    errorSamples: recorder.errorSamples,
+    elapsedMs,
+    flowsPerSecond: flows / (elapsedMs / 1000),
+    requests,
+    flow: summarize(recorder.done),
+    steps: Object.fromEntries(steps.map((s) => [s, summarize(recorder.samples[s] ?? [])])),
+  };
+}
+
+/** A form-encoded POST request (for runRequests). */
+export function formRequest(path, params) {
+  return {
+    method: /** @type {const} */ ('POST'),
+    path,
+    headers: { 'content-type': FORM, accept: 'application/json' },
+    body: new URLSearchParams(params).toString(),
+  };
+}
+
+/** Throws unless `json` is a token response a client can use (access and ID token, Bearer). */
+export function checkTokenResponse(step, json) {
+  need(step, json?.access_token, 'access_token');
+  need(step, json?.id_token, 'id_token');
+  if (json.token_type !== 'Bearer') throw new StepError(step, `token_type ${json.token_type}`);
 }
 
 /**
@@ -278,7 +573,7 @@ function form(step, idx, name) {
   return found;
 }
 
-function need(step, value, what) {
+export function need(step, value, what) {
   if (typeof value !== 'string' || !value) throw new StepError(step, `missing ${what}`);
   return value;
 }
@@ -286,6 +581,7 @@ function need(step, value, what) {
 function summarizeError(json) {
   if (!json || typeof json !== 'object') return '';
   if (json.error) return `${json.error}: ${json.error_description ?? ''}`;
+  if (json.code && json.message) return `${json.code}: ${json.message}`;
   const messages = json.messages?.value?.map((m) => m.i18n?.key ?? m.message);
   return messages?.length ? messages.join(', ') : JSON.stringify(json).slice(0, 120);
 }

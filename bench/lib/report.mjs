@@ -1,0 +1,176 @@
+// The Markdown report of one bench invocation (the JSON file holds everything it summarises).
+
+const f1 = (n) => (n === null || n === undefined || !Number.isFinite(n) ? '–' : n.toFixed(1));
+const f2 = (n) => (n === null || n === undefined || !Number.isFinite(n) ? '–' : n.toFixed(2));
+const ms = (seconds) => (seconds === null || seconds === undefined ? '–' : (seconds * 1000).toFixed(2));
+const mib = (bytes) => (bytes ? (bytes / 1024 / 1024).toFixed(0) : '–');
+const range = (s, digits = 2) =>
+  s ? `**${s.median.toFixed(digits)}** [${s.min.toFixed(digits)}–${s.max.toFixed(digits)}]` : '–';
+
+const RUN_HEADER =
+  '| scenario | VUs | flows | flows/s | flow p50 / p95 / p99 ms | errors | server CPU ms/flow | server cores | generator cores | other load cores | server peak RSS MiB |';
+const RUN_RULE = '|---|---:|---:|---:|---|---:|---:|---:|---:|---:|---:|';
+
+/** One table row; `afterErrors` and `beforeRss` are extra cells of some tables. */
+function runRow(r, { afterErrors = [], beforeRss = [] } = {}) {
+  const cells = [
+    r.scenario,
+    r.concurrency,
+    r.flows,
+    f1(r.flowsPerSecond),
+    `${f1(r.flow.p50)} / ${f1(r.flow.p95)} / ${f1(r.flow.p99)}`,
+    r.errors,
+    ...afterErrors,
+    ms(r.serverCpuSecondsPerFlow),
+    f2(r.serverCores),
+    f2(r.clientCores),
+    f2(r.otherCores),
+    ...beforeRss,
+    mib(r.serverPeakRssBytes),
+  ];
+  return `| ${cells.join(' | ')} |`;
+}
+
+function stepRows(lines, runs) {
+  lines.push('| scenario | VUs | step | p50 | p95 | p99 | max |');
+  lines.push('|---|---:|---|---:|---:|---:|---:|');
+  for (const r of runs) {
+    for (const [step, s] of Object.entries(r.steps)) {
+      lines.push(
+        `| ${r.scenario} | ${r.concurrency} | ${step} | ${f2(s.p50)} | ${f2(s.p95)} | ${f2(s.p99)} | ${f2(s.max)} |`,
+      );
+    }
+  }
+}
+
+export function markdown(report) {
+  const { machine: m, argon2: a, options: o } = report;
+  const lines = [];
+  lines.push(
+    `## Gatehouse bench — ${report.startedAt}${o.quick ? ' (quick)' : ''}, set ${report.scenarioSet}`,
+  );
+  lines.push('');
+  lines.push(
+    `${m.cpuModel}, ${m.cores} cores, ${(m.totalMemoryBytes / 2 ** 30).toFixed(1)} GiB, Node ${m.node}, ` +
+      `git ${m.gitSha?.slice(0, 10) ?? '?'}${m.gitDirty ? ' (dirty)' : ''}; embedded SQLite (WAL, synchronous=NORMAL); ` +
+      `${o.durationS} s measured after ${o.warmupS} s warm-up; ${o.users} users (+${o.users} for recovery); ` +
+      `load generator on the same machine, 127.0.0.1 only; 1-min load average at start ${f2(report.loadAverage1mAtStart)}, ` +
+      `at end ${f2(report.loadAverage1mAtEnd)}.`,
+  );
+  lines.push('');
+  lines.push(`**Bench configuration** (\`${report.benchConfigFile}\`, passed with \`--config\`):`);
+  for (const note of report.configNotes) lines.push(`- ${note}`);
+  lines.push('');
+  if (a) {
+    lines.push(
+      `argon2id m=${a.parameters.m} t=${a.parameters.t} p=${a.parameters.p}: ${f2(a.meanHashMs)} ms per hash ` +
+        `(median ${f2(a.medianHashMs)}, ${a.hashes} sequential, other load ${f2(a.otherCoresWhileHashing)} cores; ` +
+        `verify median ${f2(a.medianVerifyMs)}) → ` +
+        `ceiling ${a.cores} cores ÷ ${f2(a.meanHashMs)} ms = **${f1(a.ceilingFlowsPerSecond)} password flows/s** ` +
+        '(one verify per sign-in; a recovery costs one hash plus up to 1 + history verifies).',
+    );
+    lines.push('');
+  }
+
+  const flows = report.runs.filter((r) => r.kind === 'flow');
+  if (flows.length) {
+    lines.push('### Complete flows');
+    lines.push('');
+    lines.push(RUN_HEADER.replace('| server peak', '| % of argon2 ceiling | server peak'));
+    lines.push(`${RUN_RULE}---:|`);
+    for (const r of flows) {
+      const pct = r.percentOfArgon2Ceiling === undefined ? '–' : `${f1(r.percentOfArgon2Ceiling)} %`;
+      lines.push(runRow(r, { beforeRss: [pct] }));
+    }
+    lines.push('');
+    lines.push('Per server step (ms, successful requests only; the mailbox read is not a step of the flow):');
+    lines.push('');
+    stepRows(lines, flows);
+    const mail = flows.filter((r) => r.mailbox);
+    if (mail.length) {
+      lines.push('');
+      lines.push(
+        'Mailbox reads (`GET /dev/mailbox/api/messages?to=<address>&limit=1`, newest first, as a user would; ' +
+          'ms; included in the flow time and in server CPU/flow, not in the step table):',
+      );
+      lines.push('');
+      lines.push('| scenario | VUs | reads | retries | p50 | p95 | p99 | max |');
+      lines.push('|---|---:|---:|---:|---:|---:|---:|---:|');
+      for (const r of mail)
+        lines.push(
+          `| ${r.scenario} | ${r.concurrency} | ${r.mailbox.reads} | ${r.mailbox.retries} | ${f2(r.mailbox.p50)} | ` +
+            `${f2(r.mailbox.p95)} | ${f2(r.mailbox.p99)} | ${f2(r.mailbox.max)} |`,
+        );
+    }
+    lines.push('');
+  }
+
+  const single = report.runs.filter((r) => r.kind === 'request');
+  if (single.length) {
+    lines.push('### Token endpoint, discovery and JWKS alone (one request = one "flow")');
+    lines.push('');
+    lines.push(RUN_HEADER.replace('| errors |', '| errors | prepared |'));
+    lines.push(`${RUN_RULE}---:|`);
+    for (const r of single) {
+      const prepared = r.prepared
+        ? `${r.prepared.what} ${r.prepared.count} in ${f1(r.prepared.seconds)} s`
+        : '–';
+      lines.push(runRow(r, { afterErrors: [prepared] }));
+    }
+    lines.push('');
+  }
+
+  for (const p of report.peers ?? []) {
+    lines.push(`### Gatehouse vs ${p.peer} ${p.peerVersion ?? ''}: ${p.what}`);
+    lines.push('');
+    if (p.skipped) {
+      lines.push(`Skipped: ${p.skipped}`);
+      lines.push('');
+      continue;
+    }
+    for (const note of p.notes) lines.push(`- ${note}`);
+    lines.push('');
+    lines.push(
+      '| pair | order | Gatehouse ops/s | peer ops/s | **Gatehouse ÷ peer** | Gatehouse CPU ms/op | peer CPU ms/op | CPU ratio | ' +
+        'Gatehouse p50 / p99 ms | peer p50 / p99 ms | errors G / P | other load cores G / P |',
+    );
+    lines.push('|---:|---|---:|---:|---:|---:|---:|---:|---|---|---|---|');
+    for (const pair of p.pairs) {
+      const g = pair.gatehouse;
+      const q = pair.peer;
+      lines.push(
+        `| ${pair.pair + 1} | ${pair.order} | ${f1(g.flowsPerSecond)} | ${f1(q.flowsPerSecond)} | ${f2(pair.ratio)} | ` +
+          `${ms(g.serverCpuSecondsPerFlow)} | ${ms(q.serverCpuSecondsPerFlow)} | ${f2(pair.cpuRatio)} | ` +
+          `${f1(g.flow.p50)} / ${f1(g.flow.p99)} | ${f1(q.flow.p50)} / ${f1(q.flow.p99)} | ${g.errors} / ${q.errors} | ` +
+          `${f2(g.otherCores)} / ${f2(q.otherCores)} |`,
+      );
+    }
+    lines.push('');
+    lines.push(
+      `Throughput Gatehouse ÷ ${p.peer}: median ${range(p.ratio)} over ${p.ratio?.n ?? 0} pairs ` +
+        `(> 1: Gatehouse completes more per second). Server CPU per operation, Gatehouse ÷ ${p.peer}: ` +
+        `median ${range(p.cpuRatio)} (> 1: Gatehouse spends more CPU per operation). ` +
+        `Peak RSS: Gatehouse ${mib(p.gatehousePeakRssBytes)} MiB, ${p.peer} ${mib(p.peerPeakRssBytes)} MiB.`,
+    );
+    if (p.mailbox)
+      lines.push(
+        `Mailbox read p50 / p99 ms: Gatehouse ${f2(p.mailbox.gatehouse?.p50)} / ${f2(p.mailbox.gatehouse?.p99)}, ` +
+          `${p.peer} ${f2(p.mailbox.peer?.p50)} / ${f2(p.mailbox.peer?.p99)} (last pair).`,
+      );
+    lines.push('');
+  }
+
+  const failed = [
+    ...report.runs,
+    ...(report.peers ?? []).flatMap((p) => (p.pairs ?? []).flatMap((x) => [x.gatehouse, x.peer])),
+  ].filter((r) => r && (r.errors > 0 || r.warmup?.errors > 0));
+  if (failed.length) {
+    lines.push('Errors:');
+    for (const r of failed)
+      lines.push(
+        `- ${r.scenario} × ${r.concurrency}: ${r.errors} (warm-up ${r.warmup?.errors ?? 0}) ${JSON.stringify(r.errorsByStep)}; ` +
+          `first: ${r.errorSamples[0] ?? r.warmup?.firstError ?? '?'}`,
+      );
+  }
+  return lines.join('\n');
+}

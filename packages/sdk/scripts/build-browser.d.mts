@@ -1,0 +1,2 @@
+/** The browser bundle built in memory: its code and its raw and gzipped sizes in bytes. */
+export function buildBrowserBundle(): Promise<{ code: string; bytes: number; gzipBytes: number }>;

@@ -1,0 +1,37 @@
+// Builds dist/gatehouse-sdk.browser.js (ESM, minified, for browsers) with esbuild and, with
+// --size, prints its raw and gzipped sizes. `buildBrowserBundle()` is also used by the Chromium
+// test, which serves the bundle from memory.
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { gzipSync } from 'node:zlib';
+import { build } from 'esbuild';
+
+const root = fileURLToPath(new URL('..', import.meta.url));
+
+/** @returns {Promise<{ code: string, bytes: number, gzipBytes: number }>} */
+export async function buildBrowserBundle() {
+  const result = await build({
+    entryPoints: [`${root}src/browser.ts`],
+    bundle: true,
+    format: 'esm',
+    platform: 'browser',
+    target: 'es2022',
+    minify: true,
+    write: false,
+    legalComments: 'none',
+    logLevel: 'warning',
+  });
+  const code = result.outputFiles[0].text;
+  return { code, bytes: Buffer.byteLength(code), gzipBytes: gzipSync(code, { level: 9 }).length };
+}
+
+if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
+  const { code, bytes, gzipBytes } = await buildBrowserBundle();
+  mkdirSync(`${root}dist`, { recursive: true });
+  writeFileSync(`${root}dist/gatehouse-sdk.browser.js`, code);
+  const kb = (n) => `${(n / 1024).toFixed(1)} KB`;
+  console.log(
+    `dist/gatehouse-sdk.browser.js: ${kb(bytes)} minified, ${kb(gzipBytes)} gzipped (target < 15 KB)`,
+  );
+  if (process.argv.includes('--size') && gzipBytes > 15 * 1024) process.exitCode = 1;
+}

@@ -1,0 +1,30 @@
+/**
+ * Query parameters of a URL, its `search` or its hash (`?a=1&b=2`, `#a=1`, `#/a=1`, `a=1`),
+ * decoded with `+` as space; the first of repeated names wins.
+ */
+export function parseParams(input: string): Record<string, string> {
+  const url = new URL(/^[?#]|:\/\//.test(input) ? input : `?${input}`, 'http://localhost/');
+  const params: Record<string, string> = {};
+  new URLSearchParams(url.search || url.hash.replace(/^#\/?/, '')).forEach((value, key) => {
+    params[key] ??= value;
+  });
+  return params;
+}
+
+/** True when `search` (or a whole URL) carries both `otp=` and `state=` (idx-protocol.md §9.2). */
+export function isEmailVerifyCallback(search: string): boolean {
+  const params = parseParams(search);
+  return Boolean(params.otp && params.state);
+}
+
+export interface EmailVerifyCallback {
+  otp: string;
+  state: string;
+}
+
+export function parseEmailVerifyCallback(search: string): EmailVerifyCallback {
+  const params = parseParams(search);
+  if (!params.otp || !params.state)
+    throw new TypeError('not an email verify callback: otp and state are required');
+  return { otp: params.otp, state: params.state };
+}

@@ -1,0 +1,43 @@
+import {
+  createLocalJWKSet,
+  type FlattenedJWSInput,
+  type JSONWebKeySet,
+  type JWTHeaderParameters,
+  type JWTVerifyGetKey,
+  errors as joseErrors,
+} from 'jose';
+import { assertOAuthSuccess, type FetchLike, httpRequest } from '../http.js';
+
+/**
+ * The server's signing keys, fetched once and kept. A token signed with a `kid` the cached set
+ * does not have causes exactly one refetch (key rotation) before it is rejected (security N1).
+ */
+export class JwksCache {
+  private keySet: JWTVerifyGetKey | null = null;
+  /** How many times the key set was fetched (observable for tests and diagnostics). */
+  fetchCount = 0;
+
+  constructor(
+    private readonly fetchFn: FetchLike,
+    private readonly jwksUri: () => Promise<string>,
+  ) {}
+
+  private async load(): Promise<JWTVerifyGetKey> {
+    const jwks = assertOAuthSuccess(await httpRequest(this.fetchFn, await this.jwksUri()));
+    this.fetchCount++;
+    this.keySet = createLocalJWKSet(jwks as unknown as JSONWebKeySet);
+    return this.keySet;
+  }
+
+  /** A key resolver for `jwtVerify`: cached keys first, one refetch on a miss. */
+  readonly getKey = async (header: JWTHeaderParameters, token: FlattenedJWSInput) => {
+    const cached = this.keySet;
+    const keySet = cached ?? (await this.load());
+    try {
+      return await keySet(header, token);
+    } catch (err) {
+      if (!cached || !(err instanceof joseErrors.JWKSNoMatchingKey)) throw err;
+      return (await this.load())(header, token);
+    }
+  };
+}

@@ -1,0 +1,271 @@
+/**
+ * Parsing real IDX envelopes captured from Gatehouse (test/fixtures/idx) into what apps see:
+ * steps with friendly inputs, options by authenticator key, messages with i18n keys, actions.
+ */
+import { describe, expect, it } from 'vitest';
+import { planNextStep } from '../../src/idx/auto-remediate.js';
+import { buildBody } from '../../src/idx/inputs.js';
+import { parseIdxResponse, remediationsOf } from '../../src/idx/parse-response.js';
+import { resolveJsonPath } from '../../src/index.js';
+import { fixture } from '../support/fixtures.js';
+
+const parse = (name: string) => parseIdxResponse(fixture(name).body);
+
+describe('parseIdxResponse on captured envelopes', () => {
+  it('one-step identify: username + secret password, recover feature, cancel action', () => {
+    const parsed = parse('identify-one-step');
+    expect(parsed.terminal).toBe(false);
+    expect(parsed.steps).toHaveLength(1);
+    expect(parsed.steps[0]).toEqual({
+      name: 'identify',
+      inputs: [
+        {
+          name: 'username',
+          path: 'identifier',
+          type: 'string',
+          label: 'Username',
+          required: true,
+          secret: false,
+        },
+        {
+          name: 'password',
+          path: 'credentials.passcode',
+          type: 'string',
+          label: 'Password',
+          required: true,
+          secret: true,
+        },
+      ],
+      actions: [],
+      canResend: false,
+    });
+    expect(parsed.actions.sort()).toEqual(['cancel', 'currentAuthenticator-recover']);
+    expect(parsed.enabledFeatures).toEqual(['recover-password']);
+    expect(parsed.context).toMatchObject({ stateHandle: '02stateHandle', intent: 'LOGIN', recovery: false });
+    expect(parsed.messages).toEqual([]);
+  });
+
+  it('identifier-first identify asks for the username only', () => {
+    expect(parse('identify-identifier-first').steps[0]?.inputs.map((i) => i.name)).toEqual(['username']);
+  });
+
+  it('select: options resolved through relatesTo to authenticator keys', () => {
+    const parsed = parse('select-after-identify');
+    const step = parsed.steps[0]!;
+    expect(step.name).toBe('select-authenticator-authenticate');
+    expect(step.options).toEqual([
+      { label: 'Password', value: 'okta_password' },
+      { label: 'Email', value: 'okta_email' },
+    ]);
+    expect(step.inputs).toEqual([
+      {
+        name: 'authenticator',
+        path: 'authenticator',
+        type: 'string',
+        required: true,
+        secret: false,
+        options: step.options,
+      },
+    ]);
+    expect(parsed.context.user?.identifier).toBe('ada@example.com');
+  });
+
+  it('email challenge: the enrollment (masked address), a verificationCode input, resend and poll', () => {
+    const step = parse('challenge-email').steps[0]!;
+    expect(step.authenticator).toMatchObject({
+      key: 'okta_email',
+      type: 'email',
+      profile: { email: 'a***a@example.com' },
+    });
+    expect(step.inputs).toEqual([
+      {
+        name: 'verificationCode',
+        path: 'credentials.passcode',
+        type: 'string',
+        label: 'Enter code',
+        required: true,
+        secret: false,
+      },
+    ]);
+    expect(step.actions.sort()).toEqual(['poll', 'resend']);
+    expect(step.canResend).toBe(true);
+  });
+
+  it('password challenge: a password input and the recover action; a second remediation offered', () => {
+    const parsed = parse('challenge-password');
+    expect(parsed.steps.map((s) => s.name)).toEqual([
+      'challenge-authenticator',
+      'select-authenticator-authenticate',
+    ]);
+    expect(parsed.steps[0]?.inputs[0]).toMatchObject({ name: 'password', secret: true });
+    expect(parsed.steps[0]?.actions).toEqual(['recover']);
+    expect(parsed.enabledFeatures).toEqual(['recover-password']);
+  });
+
+  it('errors: top-level keys, and field-level keys tied to the friendly input name', () => {
+    expect(parse('identify-one-step-error').messages).toEqual([
+      { message: 'Authentication failed', key: 'errors.E0000004', class: 'ERROR' },
+    ]);
+    expect(parse('challenge-password-error').messages.map((m) => m.key)).toEqual(['incorrectPassword']);
+    expect(parse('challenge-email-error').messages).toEqual([
+      {
+        message: 'Invalid code. Try again.',
+        key: 'api.authn.error.PASSCODE_INVALID',
+        class: 'ERROR',
+        field: 'verificationCode',
+      },
+    ]);
+    const reset = parse('reset-authenticator-error').messages[0]!;
+    expect(reset).toMatchObject({ key: 'password.passwordRequirementsNotMet', field: 'password' });
+    expect(reset.params).toEqual([expect.stringContaining('15 characters')]);
+  });
+
+  it('recovery steps: recovery context, identify-recovery, reset with complexity', () => {
+    expect(parse('identify-recovery').steps[0]?.name).toBe('identify-recovery');
+    const select = parse('select-recovery');
+    expect(select.context.recovery).toBe(true);
+    expect(select.steps[0]?.options).toEqual([{ label: 'Email', value: 'okta_email' }]);
+    expect(parse('challenge-email-recovery').steps[0]?.actions).not.toContain('recover');
+    const reset = parse('reset-authenticator');
+    expect(reset.steps[0]?.name).toBe('reset-authenticator');
+    expect(reset.steps[0]?.inputs[0]).toMatchObject({
+      name: 'password',
+      label: 'New password',
+      secret: true,
+    });
+    expect(reset.context.passwordComplexity).toMatchObject({ minLength: 15, excludeUsername: true });
+  });
+
+  it('success carries the interaction code and is not terminal', () => {
+    const parsed = parse('success');
+    expect(parsed.terminal).toBe(false);
+    expect(parsed.interactionCode).toMatch(/^[\w-]{20,}$/);
+    expect(parsed.steps).toEqual([]);
+    expect(parsed.actions).toEqual([]);
+  });
+
+  it('terminal envelopes: session expired, transferred to a new tab', () => {
+    const expired = parse('session-expired');
+    expect(expired.terminal).toBe(true);
+    expect(expired.messages).toEqual([
+      expect.objectContaining({ key: 'idx.session.expired', class: 'ERROR' }),
+    ]);
+    const transferred = parse('transferred');
+    expect(transferred.terminal).toBe(true);
+    expect(transferred.messages).toEqual([
+      expect.objectContaining({ key: 'idx.transferred.to.new.tab', class: 'INFO' }),
+    ]);
+  });
+
+  it('cancel answers a fresh identify', () => {
+    expect(parse('cancel').steps[0]?.name).toBe('identify');
+  });
+});
+
+describe('relatesTo paths', () => {
+  const root = { a: { value: [{ key: 'x' }, { key: 'y' }] } };
+  it('resolves $.member.value[n] and nothing fancier', () => {
+    expect(resolveJsonPath(root, '$.a.value[1]')).toEqual({ key: 'y' });
+    expect(resolveJsonPath(root, '$.a.value[2]')).toBeUndefined();
+    expect(resolveJsonPath(root, '$.a.value[*]')).toBeUndefined();
+    expect(resolveJsonPath(root, 'a.value[0]')).toBeUndefined();
+    expect(resolveJsonPath(root, '$..key')).toBeUndefined();
+  });
+});
+
+describe('request bodies (idx-protocol.md §6.3)', () => {
+  const form = (name: string, remediation: string) => {
+    const body = fixture(name).body;
+    return { body, form: remediationsOf(body).find((f) => f.name === remediation)! };
+  };
+
+  it('identify: friendly names map onto wire fields, stateHandle is always sent', () => {
+    const { body, form: identify } = form('identify-one-step', 'identify');
+    expect(buildBody(identify, { username: 'ada', password: 'pw' }, body, undefined)).toEqual({
+      body: { identifier: 'ada', credentials: { passcode: 'pw' }, stateHandle: '02stateHandle' },
+      used: ['username', 'password'],
+      missing: [],
+    });
+    expect(buildBody(identify, { username: 'ada' }, body, undefined).missing).toEqual(['password']);
+    // Raw wire shapes are accepted as they are.
+    expect(
+      buildBody(identify, { identifier: 'ada', credentials: { passcode: 'pw' } }, body, undefined).body,
+    ).toEqual({
+      identifier: 'ada',
+      credentials: { passcode: 'pw' },
+      stateHandle: '02stateHandle',
+    });
+  });
+
+  it("select: by key, by authenticator id or verbatim object; only the option's required fields", () => {
+    const { body, form: select } = form('select-after-identify', 'select-authenticator-authenticate');
+    expect(buildBody(select, { authenticator: 'okta_email' }, body, undefined).body).toEqual({
+      authenticator: { id: 'autEmail' },
+      stateHandle: '02stateHandle',
+    });
+    expect(buildBody(select, { authenticator: 'autPassword' }, body, undefined).body.authenticator).toEqual({
+      id: 'autPassword',
+    });
+    expect(
+      buildBody(select, { authenticator: { id: 'autEmail', methodType: 'email' } }, body, undefined).body
+        .authenticator,
+    ).toEqual({
+      id: 'autEmail',
+      methodType: 'email',
+    });
+    expect(() => buildBody(select, { authenticator: 'okta_verify' }, body, undefined)).toThrow(
+      /No authenticator option/,
+    );
+  });
+
+  it('email challenge: verificationCode, otp and passcode all become credentials.passcode', () => {
+    const { body, form: challenge } = form('challenge-email', 'challenge-authenticator');
+    for (const key of ['verificationCode', 'otp', 'passcode'])
+      expect(buildBody(challenge, { [key]: '123456' }, body, 'okta_email').body).toEqual({
+        credentials: { passcode: '123456' },
+        stateHandle: '02stateHandle',
+      });
+  });
+});
+
+describe('auto-remediation plan', () => {
+  it('identify with password when the form asks for it; not without one', () => {
+    const body = fixture('identify-one-step').body;
+    expect(planNextStep(body, { username: 'ada', password: 'pw' })).toEqual({
+      step: 'identify',
+      values: { username: 'ada', password: 'pw' },
+      uses: ['username', 'password'],
+    });
+    expect(planNextStep(body, { username: 'ada' })).toBeNull();
+    expect(
+      planNextStep(fixture('identify-identifier-first').body, { username: 'ada', password: 'pw' }),
+    ).toEqual({
+      step: 'identify',
+      values: { username: 'ada' },
+      uses: ['username'],
+    });
+  });
+
+  it('selects Password when a password is at hand, the named authenticator otherwise', () => {
+    const body = fixture('select-after-identify').body;
+    expect(planNextStep(body, { password: 'pw' })?.values).toEqual({ authenticator: 'okta_password' });
+    expect(planNextStep(body, { password: 'pw', passwordSelected: true })).toBeNull();
+    expect(planNextStep(body, { authenticator: 'okta_email' })?.values).toEqual({
+      authenticator: 'okta_email',
+    });
+    expect(planNextStep(body, {})).toBeNull();
+  });
+
+  it('answers a password challenge with the password and an email challenge only with a code', () => {
+    expect(planNextStep(fixture('challenge-password').body, { password: 'pw' })?.values).toEqual({
+      password: 'pw',
+    });
+    expect(planNextStep(fixture('challenge-email').body, { password: 'pw' })).toBeNull();
+    expect(planNextStep(fixture('challenge-email').body, { verificationCode: '1' })?.step).toBe(
+      'challenge-authenticator',
+    );
+    expect(planNextStep(fixture('reset-authenticator').body, { newPassword: 'n' })?.values).toEqual({
+      password: 'n',
+    });
+  });
+});
