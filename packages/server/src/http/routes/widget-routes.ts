@@ -63,6 +63,9 @@ export async function widgetRoutes(app: FastifyInstance): Promise<void> {
         } catch {
           return notFound(reply, 'The widget is not built (npm run build -w @gatehouse/widget).');
         }
+        // Public bytes for any page (`crossorigin` + SRI): `*`, never with credentials, even
+        // when the CORS plugin answered a trusted app origin first.
+        reply.removeHeader('access-control-allow-credentials');
         return reply
           .type(type)
           .header('cache-control', 'public, max-age=31536000, immutable')

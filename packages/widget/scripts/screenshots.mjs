@@ -1,0 +1,114 @@
+// Regenerates docs/widget/<view>.png: every view of the widget rendered from the recorded server
+// envelopes (packages/widget/test/fixtures) by the real views and default theme, in headless
+// Chromium. Run: npm run screenshots -w @gatehouse/widget
+import { mkdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { build } from 'esbuild';
+import { chromium } from 'playwright-core';
+
+const root = fileURLToPath(new URL('..', import.meta.url));
+const out = fileURLToPath(new URL('../../../docs/widget/', import.meta.url));
+const fixture = (name) => JSON.parse(readFileSync(join(root, 'test/fixtures', `${name}.json`), 'utf8')).body;
+
+const otpElsewhere = {
+  version: '1.0.0',
+  messages: {
+    type: 'array',
+    value: [
+      { message: '', i18n: { key: 'idx.enter.otp.in.original.tab', params: ['482913'] }, class: 'INFO' },
+    ],
+  },
+};
+
+/** [file name, envelope, render options, what to do before the picture] */
+const VIEWS = [
+  ['identify', fixture('identify-password')],
+  ['identify-error', fixture('identify-password-error')],
+  ['identify-first', fixture('identify')],
+  ['choose-authenticator', fixture('select-authenticator')],
+  ['password', fixture('challenge-password')],
+  ['password-error', fixture('challenge-password-error')],
+  ['email-challenge', fixture('challenge-email'), { resendInMs: 27_500 }],
+  ['email-code', fixture('challenge-email'), { resendInMs: 0, memory: { codeRevealed: true } }],
+  ['email-code-error', fixture('challenge-email-error')],
+  ['forgot-password', fixture('identify-recovery')],
+  ['recovery-choose', fixture('select-recovery')],
+  [
+    'new-password',
+    fixture('reset-authenticator'),
+    {},
+    async (page) => page.getByLabel('New password').fill('Correct-horse'),
+  ],
+  ['new-password-error', fixture('reset-authenticator-error')],
+  ['signing-in', fixture('success')],
+  ['signed-in', fixture('success'), { done: true }],
+  ['session-expired', fixture('session-expired')],
+  ['flow-continued-in-new-tab', fixture('transferred')],
+  ['code-for-original-tab', otpElsewhere],
+  ['too-many-attempts', fixture('challenge-locked')],
+  ['identify-fr', fixture('identify-password'), { language: 'fr' }],
+  ['email-challenge-de', fixture('challenge-email'), { language: 'de', resendInMs: 0 }],
+];
+
+const [script, style] = await Promise.all([
+  build({
+    entryPoints: [join(root, 'test/support/render-harness.ts')],
+    bundle: true,
+    format: 'iife',
+    target: 'es2022',
+    write: false,
+  }),
+  build({ entryPoints: [join(root, 'src/theme/gatehouse-sign-in.css')], bundle: true, write: false }),
+]);
+
+mkdirSync(out, { recursive: true });
+const browser = await chromium.launch({
+  executablePath: '/usr/bin/chromium',
+  headless: true,
+  args: [
+    '--no-sandbox',
+    '--disable-gpu',
+    '--disable-quic',
+    '--no-first-run',
+    '--disable-background-networking',
+    '--disable-component-update',
+    '--disable-sync',
+    '--font-render-hinting=none',
+  ],
+});
+try {
+  const page = await browser.newPage({
+    viewport: { width: 560, height: 900 },
+    deviceScaleFactor: 1,
+    reducedMotion: 'reduce',
+  });
+  await page.setContent(
+    '<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Widget</title></head><body><main></main></body></html>',
+  );
+  await page.addStyleTag({
+    content: `body{margin:0;padding:24px;background:#f3f4f6}${style.outputFiles[0].text}`,
+  });
+  await page.addScriptTag({ content: script.outputFiles[0].text });
+  for (const [name, body, options = {}, before] of VIEWS) {
+    await page.evaluate(([b, o]) => globalThis.harness.render(b, o), [body, options]);
+    if (before) await before(page);
+    // Hide the caret and let the focus ring settle so pictures are stable.
+    await page.addStyleTag({ content: '*{caret-color:transparent!important}' });
+    const box = await page.locator('.gh-widget').boundingBox();
+    const margin = 16;
+    await page.screenshot({
+      path: join(out, `${name}.png`),
+      animations: 'disabled',
+      clip: {
+        x: box.x - margin,
+        y: box.y - margin,
+        width: box.width + 2 * margin,
+        height: box.height + 2 * margin,
+      },
+    });
+    console.log(`docs/widget/${name}.png`);
+  }
+} finally {
+  await browser.close();
+}

@@ -1,0 +1,130 @@
+import type { FlowName } from './core/widget-client.js';
+import type { I18nOverrides, LanguageOption } from './i18n/translator.js';
+
+/** The options of `new SignInWidget(…)` (the names Okta's widget integrators know). */
+export interface SignInWidgetOptions {
+  /** Where to render: a CSS selector or an element. */
+  el: string | HTMLElement;
+  /** The authorization server, e.g. `https://id.example.com/oauth2/default`. */
+  issuer: string;
+  clientId: string;
+  redirectUri: string;
+  scopes?: string[];
+  /** OAuth `state`; with `otp`, the magic link being resumed. */
+  state?: string;
+  /** The one-time code of a magic link (`?otp=…&state=…`). */
+  otp?: string;
+  /** PKCE challenge made by the app's server ("remediation mode": the widget never exchanges the code). */
+  codeChallenge?: string;
+  codeChallengeMethod?: 'S256';
+  /** `resetPassword` opens on "Reset your password". */
+  flow?: FlowName;
+  /** `fr`, `de`, … or a function choosing among the supported languages; default: the browser's. */
+  language?: LanguageOption;
+  /** Per-language text overrides: `{ en: { 'primaryauth.title': 'Sign in to Acme' } }`. */
+  i18n?: I18nOverrides;
+  brand?: { name?: string; primaryColor?: string; primaryTextColor?: string };
+  /** URL of a logo image (http(s), same-origin path, or a `data:image/…` URL). */
+  logo?: string;
+  /** Seconds before "Send again" is offered on the email challenge (the server's resend interval); default 30. */
+  resendIntervalSeconds?: number;
+  /** Move focus into the widget when it first renders; default true. */
+  autoFocus?: boolean;
+}
+
+export interface ResolvedOptions
+  extends Required<Pick<SignInWidgetOptions, 'issuer' | 'clientId' | 'redirectUri'>> {
+  el: string | HTMLElement;
+  scopes: string[];
+  state?: string | undefined;
+  otp?: string | undefined;
+  codeChallenge?: string | undefined;
+  codeChallengeMethod: 'S256';
+  flow: FlowName;
+  language?: LanguageOption | undefined;
+  i18n: I18nOverrides;
+  brand: {
+    name?: string | undefined;
+    primaryColor?: string | undefined;
+    primaryTextColor?: string | undefined;
+  };
+  logo?: string | undefined;
+  resendIntervalSeconds: number;
+  autoFocus: boolean;
+}
+
+function requireString(options: Record<string, unknown>, name: string): string {
+  const value = options[name];
+  if (typeof value !== 'string' || value.trim() === '')
+    throw new TypeError(`SignInWidget: the "${name}" option is required and must be a string.`);
+  return value;
+}
+
+function optionalString(options: Record<string, unknown>, name: string): string | undefined {
+  const value = options[name];
+  if (value === undefined || value === null || value === '') return undefined;
+  if (typeof value !== 'string') throw new TypeError(`SignInWidget: the "${name}" option must be a string.`);
+  return value;
+}
+
+/** Checks the options once; programmer errors are TypeErrors thrown by the constructor. */
+export function resolveOptions(input: SignInWidgetOptions): ResolvedOptions {
+  if (!input || typeof input !== 'object') throw new TypeError('SignInWidget: options are required.');
+  const options = input as unknown as Record<string, unknown>;
+  const el = options.el;
+  if (typeof el !== 'string' && !(typeof HTMLElement !== 'undefined' && el instanceof HTMLElement))
+    throw new TypeError('SignInWidget: the "el" option must be a CSS selector or an element.');
+  const issuer = requireString(options, 'issuer');
+  if (!/^https?:\/\//i.test(issuer)) throw new TypeError('SignInWidget: "issuer" must be an http(s) URL.');
+  const flow = options.flow ?? 'default';
+  if (flow !== 'default' && flow !== 'resetPassword')
+    throw new TypeError('SignInWidget: "flow" must be "default" or "resetPassword".');
+  const scopes = options.scopes ?? ['openid', 'profile', 'email'];
+  if (!Array.isArray(scopes) || !scopes.every((s) => typeof s === 'string'))
+    throw new TypeError('SignInWidget: "scopes" must be an array of strings.');
+  const method = options.codeChallengeMethod ?? 'S256';
+  if (method !== 'S256')
+    throw new TypeError('SignInWidget: only the "S256" codeChallengeMethod is supported.');
+  const resend = options.resendIntervalSeconds ?? 30;
+  if (typeof resend !== 'number' || !Number.isFinite(resend) || resend < 0)
+    throw new TypeError('SignInWidget: "resendIntervalSeconds" must be a number of seconds.');
+  const i18n = (options.i18n ?? {}) as I18nOverrides;
+  if (typeof i18n !== 'object') throw new TypeError('SignInWidget: "i18n" must be an object of languages.');
+  const brand = (options.brand ?? {}) as ResolvedOptions['brand'];
+  return {
+    el: el as string | HTMLElement,
+    issuer: issuer.replace(/\/+$/, ''),
+    clientId: requireString(options, 'clientId'),
+    redirectUri: requireString(options, 'redirectUri'),
+    scopes,
+    state: optionalString(options, 'state'),
+    otp: optionalString(options, 'otp'),
+    codeChallenge: optionalString(options, 'codeChallenge'),
+    codeChallengeMethod: 'S256',
+    flow,
+    language: options.language as LanguageOption | undefined,
+    i18n,
+    brand: {
+      name: typeof brand.name === 'string' ? brand.name : undefined,
+      primaryColor: typeof brand.primaryColor === 'string' ? brand.primaryColor : undefined,
+      primaryTextColor: typeof brand.primaryTextColor === 'string' ? brand.primaryTextColor : undefined,
+    },
+    logo: optionalString(options, 'logo'),
+    resendIntervalSeconds: resend,
+    autoFocus: options.autoFocus !== false,
+  };
+}
+
+/** A logo URL the widget will load: http(s), a path on this site, or an inline image. */
+export function safeImageUrl(value: string | undefined, base: string): string | undefined {
+  if (!value) return undefined;
+  try {
+    const url = new URL(value, base);
+    if (url.protocol === 'https:' || url.protocol === 'http:') return url.href;
+    if (url.protocol === 'data:' && /^data:image\/(png|gif|jpeg|webp|svg\+xml)[;,]/i.test(value))
+      return value;
+  } catch {
+    // not a URL
+  }
+  return undefined;
+}

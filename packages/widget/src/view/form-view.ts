@@ -1,0 +1,116 @@
+import type { Remediation, StepMessage } from '../core/envelope.js';
+import type { Translator } from '../i18n/translator.js';
+import { type Child, h } from './dom.js';
+import {
+  banner,
+  type Control,
+  FieldControl,
+  heading,
+  linkButton,
+  primaryButton,
+  readValues,
+  validateRequired,
+} from './form-kit.js';
+import type { RenderedView, ViewContext } from './view-context.js';
+
+export interface FormViewSpec {
+  ctx: ViewContext;
+  remediation: Remediation;
+  title: string;
+  subtitle?: string | Child[] | undefined;
+  /** Content between the heading and the form (e.g. the email instructions). */
+  intro?: Child[];
+  controls: Control[];
+  /** Content inside the form after the controls (e.g. a password checklist). */
+  extra?: Child[];
+  submitLabel: string;
+  /** Links under the form (forgot password, back to sign in). */
+  links?: Child[];
+  /** Extra client-side checks; returns the control to focus when one fails. */
+  validate?: () => FieldControl | null;
+  /** Where focus goes when the step is new (default: the first input). */
+  focus?: HTMLElement | null;
+  /** Set to false to render the form hidden until something reveals it. */
+  formHidden?: boolean;
+  className?: string;
+}
+
+export interface FormView extends RenderedView {
+  form: HTMLFormElement;
+}
+
+/** The form-level messages of a step as the banner shows them, plus a summary for field errors. */
+export function bannerMessages(
+  t: Translator,
+  messages: StepMessage[],
+  controls: Control[],
+): Array<{ text: string; level: StepMessage['level'] }> {
+  const list = messages.map((m) => ({ text: t.message(m), level: m.level }));
+  const fieldErrors = controls.some((c) => c instanceof FieldControl && c.hasError());
+  if (fieldErrors && !list.some((m) => m.level === 'error'))
+    list.unshift({ text: t.t('oform.errorbanner.title'), level: 'error' });
+  return list;
+}
+
+/** A heading, the banner, a form of controls with a primary button, and links. */
+export function formView(spec: FormViewSpec): FormView {
+  const { ctx, controls } = spec;
+  const { t } = ctx;
+  // The same step back with errors keeps what the user typed (never secrets).
+  const previous = ctx.memory.lastInputs as Record<string, unknown> | undefined;
+  for (const control of controls) {
+    if (!(control instanceof FieldControl) || control.input.type === 'password' || control.input.value)
+      continue;
+    const value = previous?.[control.name];
+    if (typeof value === 'string') control.input.value = value;
+  }
+  const messages = bannerMessages(t, ctx.step.messages, controls);
+  const bannerEl = banner(messages);
+  const submit = primaryButton(spec.submitLabel);
+  const form = h(
+    'form',
+    {
+      class: 'gh-form',
+      attrs: { novalidate: true, 'data-se': spec.remediation.name, hidden: spec.formHidden },
+    },
+    controls.map((c) => c.el),
+    spec.extra ?? [],
+    submit,
+  );
+  form.addEventListener('submit', (event) => {
+    event.preventDefault();
+    for (const control of controls) if (control instanceof FieldControl) control.setError(null);
+    const invalid = validateRequired(controls, t) ?? spec.validate?.() ?? null;
+    if (invalid) {
+      invalid.input.focus();
+      return;
+    }
+    ctx.submit(spec.remediation, readValues(controls));
+  });
+  const head = heading(spec.title, spec.subtitle);
+  const el = h(
+    'div',
+    { class: `gh-view ${spec.className ?? ''}`.trim() },
+    head,
+    bannerEl,
+    spec.intro ?? [],
+    form,
+    spec.links?.length ? h('div', { class: 'gh-links' }, spec.links) : null,
+  );
+  const firstInvalid = controls.find((c) => c instanceof FieldControl && c.hasError()) as
+    | FieldControl
+    | undefined;
+  const firstInput = controls.find((c) => c instanceof FieldControl) as FieldControl | undefined;
+  return {
+    el,
+    form,
+    focus: spec.focus === undefined ? (firstInput?.input ?? head.querySelector('h2')) : spec.focus,
+    firstError: firstInvalid?.input ?? (messages.some((m) => m.level === 'error') ? bannerEl : null),
+    errors: messages.filter((m) => m.level !== 'info').map((m) => m.text),
+  };
+}
+
+/** "Back to sign in" (shown on every step after the first). */
+export function backToSignIn(ctx: ViewContext): HTMLButtonElement {
+  return linkButton(ctx.t.t('goback'), () => ctx.restart(), 'gh-link--back');
+}

@@ -1,0 +1,55 @@
+/**
+ * Picks the view for a step: purpose-built views where users expect them (identify, password,
+ * choose authenticator, email challenge, new password, terminal pages), the generic renderer
+ * for any other remediation the server sends.
+ */
+import type { Remediation } from '../core/envelope.js';
+import type { RenderedView, ViewContext } from './view-context.js';
+import { emailChallengeView } from './views/email-challenge-view.js';
+import { genericView } from './views/generic-view.js';
+import { identifyView } from './views/identify-view.js';
+import { newPasswordView } from './views/new-password-view.js';
+import { passwordChallengeView } from './views/password-challenge-view.js';
+import { selectAuthenticatorView } from './views/select-authenticator-view.js';
+import { successView, terminalView } from './views/terminal-view.js';
+
+type ViewFactory = (ctx: ViewContext, remediation: Remediation) => RenderedView;
+
+function viewFor(ctx: ViewContext, remediation: Remediation): ViewFactory {
+  const key = remediation.authenticator?.key ?? ctx.step.authenticator?.key;
+  const hasChoice = remediation.fields.some((f) => f.kind === 'choice' && f.options.length > 0);
+  switch (remediation.name) {
+    case 'identify':
+    case 'identify-recovery':
+      return identifyView;
+    case 'select-authenticator-authenticate':
+      return hasChoice ? selectAuthenticatorView : genericView;
+    case 'challenge-authenticator':
+      if (key === 'okta_email') return emailChallengeView;
+      if (key === 'okta_password') return passwordChallengeView;
+      return genericView;
+    case 'reset-authenticator':
+      return newPasswordView;
+    default:
+      return genericView;
+  }
+}
+
+/** The view of `ctx.step` (its first remediation, as the Okta clients do). */
+export function renderStep(ctx: ViewContext): RenderedView {
+  const { step } = ctx;
+  if (step.interactionCode) return successView(ctx, false);
+  const first = step.remediations[0];
+  if (!first) return terminalView(ctx);
+  return viewFor(ctx, first)(ctx, first);
+}
+
+/** A stable name of the view a step gets (for events and tests). */
+export function viewName(ctx: Pick<ViewContext, 'step'>): string {
+  const { step } = ctx;
+  if (step.interactionCode) return 'success';
+  const first = step.remediations[0];
+  if (!first) return 'terminal';
+  const key = first.authenticator?.key ?? step.authenticator?.key;
+  return key && first.name === 'challenge-authenticator' ? `${first.name}:${key}` : first.name;
+}

@@ -1,0 +1,75 @@
+/** `identify` (username, and the password for one-step sign-in) and `identify-recovery`. */
+import type { Remediation } from '../../core/envelope.js';
+import { CheckboxControl, type Control, FieldControl, fieldOf, linkButton } from '../form-kit.js';
+import { backToSignIn, formView } from '../form-view.js';
+import type { RenderedView, ViewContext } from '../view-context.js';
+
+export function identifyView(ctx: ViewContext, remediation: Remediation): RenderedView {
+  const { t, step } = ctx;
+  const recovery = remediation.name === 'identify-recovery';
+  const controls: Control[] = [];
+  const identifier = fieldOf(remediation, 'identifier');
+  const password = fieldOf(remediation, 'credentials.passcode');
+  const remember = fieldOf(remediation, 'rememberMe');
+  if (identifier) {
+    const control = new FieldControl(
+      'identifier',
+      t,
+      { label: t.t('primaryauth.username.placeholder'), autocomplete: 'username' },
+      identifier.messages,
+      true,
+    );
+    const known = typeof identifier.value === 'string' ? identifier.value : step.user?.identifier;
+    if (known) control.input.value = known;
+    controls.push(control);
+  }
+  if (password) {
+    controls.push(
+      new FieldControl(
+        'credentials.passcode',
+        t,
+        {
+          label: t.t('primaryauth.password.placeholder'),
+          type: 'password',
+          autocomplete: 'current-password',
+          revealable: true,
+        },
+        password.messages,
+        true,
+      ),
+    );
+  }
+  if (remember) controls.push(new CheckboxControl('rememberMe', t.t('remember'), remember.value === true));
+  // Any other field the server adds is rendered generically rather than dropped.
+  for (const field of remediation.fields) {
+    if (['identifier', 'credentials.passcode', 'rememberMe'].includes(field.name)) continue;
+    controls.push(
+      new FieldControl(
+        field.name,
+        t,
+        { label: field.label, type: field.kind === 'secret' ? 'password' : 'text' },
+        field.messages,
+        field.required,
+      ),
+    );
+  }
+  const links = [];
+  const recover = step.authenticator?.recover;
+  if (!recovery && password && recover)
+    links.push(linkButton(t.t('forgotpassword'), () => ctx.invoke(recover), 'gh-link--forgot'));
+  if (recovery) links.push(backToSignIn(ctx));
+  return formView({
+    ctx,
+    remediation,
+    className: recovery ? 'gh-view--identify-recovery' : 'gh-view--identify',
+    title: recovery ? t.t('password.forgot.title') : t.t('primaryauth.title'),
+    subtitle: recovery ? t.t('password.forgot.subtitle') : undefined,
+    controls,
+    submitLabel: recovery
+      ? t.t('password.forgot.submit')
+      : password
+        ? t.t('primaryauth.submit')
+        : t.t('oform.next'),
+    links,
+  });
+}
