@@ -1,0 +1,288 @@
+#!/usr/bin/env node
+// `npm run example`: Gatehouse with embedded defaults plus the Express sample, in one command.
+//   1. builds what is needed (server CLI, SDK, widget bundle, the sample),
+//   2. registers the sample in Gatehouse (once), installs its Forgot Password email template and
+//      creates a demo user (once; its password is kept in .data/demo-user.json),
+//   3. starts Gatehouse on :4455 and the sample on :8080, and prints where to click.
+// Options: --policy password|password+email|email (default password), --no-build, --reset.
+// Environment: GATEHOUSE_PORT (4455), PORT (8080), EXAMPLE_DATA_DIR (examples/express/.data).
+import { spawn, spawnSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
+const EXAMPLE = join(ROOT, 'examples/express');
+const CLI = join(ROOT, 'packages/server/bin/gatehouse.js');
+const DEMO_LOGIN = 'demo@example.com';
+const TEMPLATE_APP_URL = 'http://localhost:8080';
+const POLICIES = ['password', 'password+email', 'email'];
+
+function run(command, args, options = {}) {
+  const result = spawnSync(command, args, { cwd: ROOT, encoding: 'utf8', ...options });
+  if (result.status !== 0) {
+    throw new Error(
+      `${command} ${args.join(' ')} failed (${result.status}):\n${result.stderr || result.stdout}`,
+    );
+  }
+  return result.stdout;
+}
+
+/** Runs a `gatehouse` CLI command against the data directory; parses `--json` output. */
+function gatehouse(dataDir, args) {
+  const out = run(process.execPath, [CLI, ...args, '--data-dir', dataDir], { env: { ...process.env } });
+  return args.includes('--json') ? JSON.parse(out) : out;
+}
+
+export async function build(log = console.log) {
+  log('Building Gatehouse, the SDK, the widget and the sample (tsc -b, esbuild)…');
+  run(process.execPath, [
+    join(ROOT, 'node_modules/typescript/bin/tsc'),
+    '-b',
+    'packages/server',
+    'examples/express',
+  ]);
+  const { buildWidget, describe } = await import('../../../packages/widget/scripts/build.mjs');
+  const rows = describe(await buildWidget()).rows;
+  return Object.fromEntries(rows.map((row) => [row.name, row.integrity]));
+}
+
+/** Registers the app, its email template and the demo user; idempotent. */
+export function configure({ dataDir, appUrl, policy }) {
+  const name = policy === 'password' ? 'Express sample' : `Express sample (${policy})`;
+  let app = gatehouse(dataDir, ['apps', 'list', '--json']).find((a) => a.name === name);
+  if (!app) {
+    app = gatehouse(dataDir, [
+      'apps',
+      'create',
+      '--name',
+      name,
+      '--public',
+      '--redirect-uri',
+      `${appUrl}/login/callback`,
+      '--email-verify-uri',
+      `${appUrl}/login/callback`,
+      '--post-logout-redirect-uri',
+      `${appUrl}/`,
+      '--trusted-origin',
+      appUrl,
+      '--policy',
+      policy,
+      ...(policy === 'email' ? ['--identifier-first'] : []),
+      '--json',
+    ]);
+  }
+  // The custom Forgot Password template: its link goes to the sample's /magic-link/callback.
+  const templateDir = join(dataDir, 'templates');
+  mkdirSync(templateDir, { recursive: true });
+  for (const part of ['html', 'text']) {
+    const source = readFileSync(join(EXAMPLE, `templates/forgot-password.${part}.vm`), 'utf8');
+    writeFileSync(
+      join(templateDir, `forgot-password.${part}.vm`),
+      source.replaceAll(TEMPLATE_APP_URL, appUrl),
+    );
+  }
+  gatehouse(dataDir, [
+    'templates',
+    'set',
+    '--template',
+    'forgot-password',
+    '--subject',
+    'Reset your Express sample password',
+    '--html-file',
+    join(templateDir, 'forgot-password.html.vm'),
+    '--text-file',
+    join(templateDir, 'forgot-password.text.vm'),
+  ]);
+  // The demo user, with a password kept beside the data so every start can print it.
+  const secretFile = join(dataDir, 'demo-user.json');
+  const saved = existsSync(secretFile) ? JSON.parse(readFileSync(secretFile, 'utf8')) : null;
+  const exists = gatehouse(dataDir, ['users', 'list', '--json']).some((u) => u.login === DEMO_LOGIN);
+  let password = saved?.password;
+  if (!exists || !password) {
+    password = `Lantern-${randomBytes(9).toString('hex')}`;
+    if (exists) gatehouse(dataDir, ['users', 'set-password', '--login', DEMO_LOGIN, '--password', password]);
+    else
+      gatehouse(dataDir, [
+        'users',
+        'create',
+        '--login',
+        DEMO_LOGIN,
+        '--email',
+        DEMO_LOGIN,
+        '--password',
+        password,
+        '--first-name',
+        'Demo',
+        '--last-name',
+        'User',
+      ]);
+    writeFileSync(secretFile, `${JSON.stringify({ login: DEMO_LOGIN, password }, null, 2)}\n`, {
+      mode: 0o600,
+    });
+  }
+  return { clientId: app.clientId, login: DEMO_LOGIN, password };
+}
+
+/** Spawns a child and resolves once a line of its stdout matches `ready`. */
+function startChild(name, args, env, ready) {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, args, { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let buffer = '';
+    let started = false;
+    const timer = setTimeout(() => reject(new Error(`${name} did not start in 30 s:\n${buffer}`)), 30_000);
+    child.stdout.setEncoding('utf8');
+    child.stdout.on('data', (chunk) => {
+      if (started) return void process.stdout.write(`[${name}] ${chunk}`);
+      buffer += chunk;
+      const match = ready.exec(buffer);
+      if (match && !started) {
+        started = true;
+        clearTimeout(timer);
+        resolve({ child, match });
+      }
+    });
+    child.stderr.setEncoding('utf8');
+    child.stderr.on('data', (chunk) => {
+      if (started) return void process.stderr.write(`[${name}] ${chunk}`);
+      buffer += chunk;
+    });
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      if (!started) reject(new Error(`${name} exited (${code}):\n${buffer}`));
+    });
+  });
+}
+
+/** Starts both servers; returns where they are and `stop()`. */
+export async function startExample(options = {}) {
+  const gatehousePort = Number(options.gatehousePort ?? process.env.GATEHOUSE_PORT ?? 4455);
+  const appPort = Number(options.appPort ?? process.env.PORT ?? 8080);
+  const policy = options.policy ?? 'password';
+  if (!POLICIES.includes(policy)) throw new Error(`--policy must be one of ${POLICIES.join(', ')}`);
+  const dataRoot = options.dataDir ?? process.env.EXAMPLE_DATA_DIR ?? join(EXAMPLE, '.data');
+  if (options.reset) rmSync(dataRoot, { recursive: true, force: true });
+  const dataDir = join(dataRoot, 'gatehouse');
+  mkdirSync(dataDir, { recursive: true });
+  const appUrl = `http://localhost:${appPort}`;
+  const log = options.log ?? console.log;
+
+  const integrity = options.build === false ? {} : await build(log);
+  const { clientId, login, password } = configure({ dataDir, appUrl, policy });
+  const env = { ...process.env, NODE_ENV: process.env.NODE_ENV ?? 'development' };
+  const server = await startChild(
+    'gatehouse',
+    [CLI, 'start', '--data-dir', dataDir, '--port', String(gatehousePort)],
+    env,
+    /Gatehouse listening on \S+ \(issuer (\S+)\)/,
+  );
+  const issuer = server.match[1];
+  const gatehouseUrl = new URL(issuer).origin;
+  let sample;
+  try {
+    sample = await startChild(
+      'sample',
+      [join(EXAMPLE, 'dist/server.js')],
+      {
+        ...env,
+        GATEHOUSE_ISSUER: issuer,
+        CLIENT_ID: clientId,
+        PORT: String(appPort),
+        APP_URL: appUrl,
+        SESSION_DB: join(dataRoot, 'sessions.sqlite'),
+        DEV_MAILBOX_URL: `${gatehouseUrl}/dev/mailbox`,
+        ...(integrity['gatehouse-sign-in.js']
+          ? {
+              WIDGET_SCRIPT_INTEGRITY: integrity['gatehouse-sign-in.js'],
+              WIDGET_STYLESHEET_INTEGRITY: integrity['gatehouse-sign-in.css'],
+            }
+          : {}),
+      },
+      /Express sample listening on/,
+    );
+  } catch (err) {
+    server.child.kill('SIGTERM');
+    throw err;
+  }
+  const children = [sample.child, server.child];
+  return {
+    issuer,
+    appUrl,
+    gatehouseUrl,
+    mailboxUrl: `${gatehouseUrl}/dev/mailbox`,
+    clientId,
+    policy,
+    login,
+    password,
+    children,
+    async stop() {
+      await Promise.all(
+        children.map(
+          (child) =>
+            new Promise((resolve) => {
+              if (child.exitCode !== null) return resolve();
+              child.once('exit', resolve);
+              child.kill('SIGTERM');
+            }),
+        ),
+      );
+    },
+  };
+}
+
+function parseArgs(argv) {
+  const options = {};
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i];
+    if (arg === '--no-build') options.build = false;
+    else if (arg === '--reset') options.reset = true;
+    else if (arg === '--policy') options.policy = argv[++i];
+    else if (arg.startsWith('--policy=')) options.policy = arg.slice('--policy='.length);
+    else throw new Error(`unknown option ${arg} (use --policy <p>, --no-build, --reset)`);
+  }
+  return options;
+}
+
+if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
+  try {
+    const example = await startExample(parseArgs(process.argv.slice(2)));
+    console.log(
+      [
+        '',
+        'The Express sample is running next to Gatehouse.',
+        '',
+        `  Open         ${example.appUrl}/  and click "Sign in"`,
+        `  Sign in as   ${example.login}  /  ${example.password}`,
+        `  Emails       ${example.mailboxUrl}  (codes and magic links; nothing is really sent)`,
+        `  Forgot pwd   ${example.appUrl}/login → "Forgot password?" (the email links to /magic-link/callback)`,
+        `  Gatehouse    ${example.issuer}  (client ${example.clientId}, policy ${example.policy})`,
+        '',
+        example.policy === 'password'
+          ? 'Email sign-in codes and magic links: run again with --policy email (or password+email).'
+          : 'Sign-in sends a code and a magic link: open it in this browser, or in another one.',
+        'Press Ctrl+C to stop both servers.',
+        '',
+      ].join('\n'),
+    );
+    let stopping = false;
+    const stop = async () => {
+      if (stopping) return;
+      stopping = true;
+      await example.stop();
+      process.exit(0);
+    };
+    process.on('SIGINT', stop);
+    process.on('SIGTERM', stop);
+    for (const child of example.children)
+      child.once('exit', (code) => {
+        if (!stopping) {
+          console.error(`A server stopped unexpectedly (exit ${code}); stopping the other.`);
+          void stop();
+        }
+      });
+  } catch (err) {
+    console.error(err instanceof Error ? err.message : err);
+    process.exit(1);
+  }
+}

@@ -1,0 +1,63 @@
+/** What every route needs: config, the SDK client, page context and session helpers. */
+import type { Request, Response } from 'express';
+import type { SessionData } from 'express-session';
+import type { SampleAuth } from '../auth.js';
+import type { SampleConfig } from '../config.js';
+import type { PageContext } from '../pages.js';
+import { csrfToken } from '../security.js';
+
+declare module 'express-session' {
+  interface SessionData {
+    /** Who is signed in (from the validated ID token). */
+    user?: { sub: string; name: string };
+    /** Epoch milliseconds of the sign-in (absolute session lifetime). */
+    signedInAt?: number;
+    /** The code of a magic link opened in a browser that did not start the sign-in. */
+    otpNotice?: { otp: string; at: number };
+  }
+}
+
+export interface RouteContext {
+  config: SampleConfig;
+  auth: SampleAuth;
+  now(): number;
+}
+
+export function pageContext(ctx: RouteContext, req: Request, res: Response): PageContext {
+  const user = req.session.user;
+  return {
+    config: ctx.config,
+    nonce: res.locals.cspNonce as string,
+    user: user?.name,
+    csrfToken: user ? csrfToken(req) : undefined,
+  };
+}
+
+/**
+ * The query's parameters, refusing repeated ones (`?otp=1&otp=2` is not a link Gatehouse sends,
+ * and two parsers could disagree on which one counts).
+ */
+export function singleParams(req: Request): Record<string, string> | null {
+  const params: Record<string, string> = {};
+  const search = new URL(req.originalUrl, 'http://sample.invalid').searchParams;
+  for (const [key, value] of search) {
+    if (Object.hasOwn(params, key)) return null;
+    params[key] = value;
+  }
+  return params;
+}
+
+/** A new session id with the given data kept (security J2: no fixation across sign-in). */
+export function regenerateSession(req: Request, keep: Partial<SessionData> = {}): Promise<void> {
+  return new Promise((resolve, reject) => {
+    req.session.regenerate((err) => {
+      if (err) return reject(err);
+      Object.assign(req.session, keep);
+      resolve();
+    });
+  });
+}
+
+export function destroySession(req: Request): Promise<void> {
+  return new Promise((resolve, reject) => req.session.destroy((err) => (err ? reject(err) : resolve())));
+}
