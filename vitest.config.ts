@@ -5,6 +5,8 @@ export default defineConfig({
   resolve: {
     alias: {
       '@gatehouse/protocol': fileURLToPath(new URL('./packages/protocol/src/index.ts', import.meta.url)),
+      // The sample app's tests run against the SDK's sources, as its own vitest config does.
+      '@gatehouse/sdk': fileURLToPath(new URL('./packages/sdk/src/index.ts', import.meta.url)),
     },
   },
   test: {

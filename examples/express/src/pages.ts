@@ -56,8 +56,8 @@ export interface WidgetConfig {
   redirectUri: string;
   scopes: string[];
   state: string;
-  codeChallenge: string;
-  codeChallengeMethod: 'S256';
+  /** The interaction the server started with the SDK (its verifier and nonce stay in the session). */
+  interactionHandle: string;
   flow: 'default' | 'resetPassword';
   otp?: string;
 }

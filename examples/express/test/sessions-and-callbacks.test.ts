@@ -111,8 +111,9 @@ describe('express sample over HTTP: callbacks, sessions, CSRF, headers', () => {
     expect(resumed).toMatchObject({
       otp: '654321',
       state: options.state,
-      codeChallenge: options.codeChallenge,
+      interactionHandle: options.interactionHandle,
     });
+    expect(resumed).not.toHaveProperty('codeChallenge');
     expect(widgetOptionsOf(await (await b.get('/login')).text()).otp, 'handed over once').toBeUndefined();
     // The seed's `/login?state&otp` form and the recovery link behave the same.
     for (const path of ['/login', '/magic-link/callback']) {
@@ -182,6 +183,78 @@ describe('express sample over HTTP: callbacks, sessions, CSRF, headers', () => {
     }
     // None of that used up this session's sign-in.
     expect((await b.get(`/login/callback?otp=123456&state=${state}`)).headers.get('location')).toBe('/login');
+  });
+
+  /** The session record of `b` in the sample's store (read and written the way express-session does). */
+  function sessionOf(b: HttpBrowser) {
+    const sid = decodeURIComponent(b.cookies.get('sample.sid')!)
+      .replace(/^s:/, '')
+      .replace(/\.[^.]*$/, '');
+    const store = env.sample.store;
+    type Data = { gatehouse?: { transactions: Record<string, { transaction: Record<string, unknown> }> } };
+    return {
+      read: () =>
+        new Promise<Data>((resolve, reject) =>
+          store.get(sid, (err, data) => (err ? reject(err) : resolve(data as unknown as Data))),
+        ),
+      write: (data: Data) =>
+        new Promise<void>((resolve, reject) =>
+          store.set(sid, data as never, (err) => (err ? reject(err) : resolve())),
+        ),
+    };
+  }
+
+  it('/login starts the interaction on the server with the SDK: verifier and nonce stay in the session', async () => {
+    const b = browser();
+    const page = await (await b.get('/login')).text();
+    const options = widgetOptionsOf(page);
+    expect(options.interactionHandle).toMatch(/\S{16,}/);
+    const saved = (await sessionOf(b).read()).gatehouse!.transactions[options.state]!.transaction;
+    expect(saved).toMatchObject({ state: options.state, interactionHandle: options.interactionHandle });
+    expect(saved.codeVerifier).toMatch(/^[\w-]{43,128}$/);
+    expect(saved.nonce).toMatch(/\S{16,}/);
+    // The page carries neither secret (nor a challenge for the widget to interact with).
+    expect(page).not.toContain(saved.codeVerifier as string);
+    expect(page).not.toContain(saved.nonce as string);
+    expect(options).not.toHaveProperty('codeChallenge');
+  });
+
+  it('the ID token nonce is checked: a changed nonce in the session refuses the callback, nobody signed in', async () => {
+    const b = browser();
+    const { user, password } = await env.server.createUser();
+    const redirect = await interactionCodeRedirect(env, b, user.login, password);
+    const state = new URL(redirect, env.appUrl).searchParams.get('state')!;
+    const session = sessionOf(b);
+    const data = await session.read();
+    data.gatehouse!.transactions[state]!.transaction.nonce = 'tampered-nonce-tampered-nonce';
+    await session.write(data);
+    const res = await b.get(redirect);
+    expect(res.status).toBe(400);
+    const body = await res.text();
+    expect(body).toContain('id="sign-in-error"');
+    expect(body).toContain('id_token_nonce');
+    expect(await isSignedIn(b)).toBe(false);
+    // The transaction is gone: the same redirect cannot be replayed.
+    expect((await b.get(redirect)).status).toBe(400);
+    // With the nonce untouched the same flow signs in.
+    await signInOverHttp(env, browser(), user.login, password);
+  });
+
+  it('canProceed({ state }) over the session decides same browser vs other browser for a magic link', async () => {
+    const b = browser();
+    const { state } = widgetOptionsOf(await (await b.get('/login')).text());
+    // The path form (req.originalUrl) is recognised as an email-verify callback.
+    const same = await b.get(`/login/callback?otp=135790&state=${state}`);
+    expect(same.headers.get('location')).toBe('/login');
+    // Once the SDK transaction is no longer in this session, the same link is "another browser".
+    const session = sessionOf(b);
+    const data = await session.read();
+    delete data.gatehouse!.transactions[state];
+    await session.write(data);
+    const elsewhere = await b.get(`/login/callback?otp=135790&state=${state}`);
+    expect(elsewhere.headers.get('location')).toBe('/magic-link/code');
+    const recovery = await b.get(`/magic-link/callback?otp=135790&state=${state}`);
+    expect(recovery.headers.get('location')).toBe('/magic-link/code');
   });
 
   it('an error on the redirect is shown (escaped) and ends that sign-in; interaction_required starts over', async () => {
@@ -282,6 +355,12 @@ describe('express sample over HTTP: callbacks, sessions, CSRF, headers', () => {
 
   it('over https: a __Host- Secure cookie and HSTS', async () => {
     const port = await freePort();
+    // /login starts a transaction at Gatehouse: the https app is registered with its own redirect URI.
+    const { app: httpsApp } = await env.server.createApp({
+      redirectUris: ['https://app.example/login/callback'],
+      emailVerifyUri: 'https://app.example/login/callback',
+      trustedOrigins: ['https://app.example'],
+    });
     const config = loadConfig(
       {},
       {
@@ -289,7 +368,7 @@ describe('express sample over HTTP: callbacks, sessions, CSRF, headers', () => {
         port,
         appUrl: 'https://app.example',
         issuer: env.server.issuer,
-        clientId: env.gatehouseApp.clientId,
+        clientId: httpsApp.clientId,
         sessionSecret: 'x'.repeat(40),
         sessionDb: ':memory:',
         trustProxy: true,
@@ -303,6 +382,7 @@ describe('express sample over HTTP: callbacks, sessions, CSRF, headers', () => {
       const res = await fetch(`http://127.0.0.1:${port}/login`, {
         headers: { 'x-forwarded-proto': 'https' },
       });
+      expect(res.status).toBe(200);
       const cookie = res.headers.getSetCookie().join('\n');
       expect(cookie).toMatch(/^__Host-sample\.sid=.*; Path=\/;.*; HttpOnly; Secure; SameSite=Lax/m);
       expect(res.headers.get('strict-transport-security')).toBe('max-age=31536000; includeSubDomains');

@@ -16,6 +16,12 @@ export interface SignInWidgetOptions {
   otp?: string;
   /** PKCE challenge made by the app's server ("remediation mode": the widget never exchanges the code). */
   codeChallenge?: string;
+  /**
+   * The interaction handle of an interaction the app's server started (`/v1/interact` with its own
+   * PKCE pair and nonce), with that interaction's `state`: the widget does not call `/v1/interact`,
+   * it continues this interaction and redirects with the interaction code, never exchanging it.
+   */
+  interactionHandle?: string;
   codeChallengeMethod?: 'S256';
   /** `resetPassword` opens on "Reset your password". */
   flow?: FlowName;
@@ -39,6 +45,7 @@ export interface ResolvedOptions
   state?: string | undefined;
   otp?: string | undefined;
   codeChallenge?: string | undefined;
+  interactionHandle?: string | undefined;
   codeChallengeMethod: 'S256';
   flow: FlowName;
   language?: LanguageOption | undefined;
@@ -88,6 +95,13 @@ export function resolveOptions(input: SignInWidgetOptions): ResolvedOptions {
   const resend = options.resendIntervalSeconds ?? 30;
   if (typeof resend !== 'number' || !Number.isFinite(resend) || resend < 0)
     throw new TypeError('SignInWidget: "resendIntervalSeconds" must be a number of seconds.');
+  const state = optionalString(options, 'state');
+  const codeChallenge = optionalString(options, 'codeChallenge');
+  const interactionHandle = optionalString(options, 'interactionHandle');
+  if (interactionHandle !== undefined && state === undefined)
+    throw new TypeError('SignInWidget: "interactionHandle" needs the "state" of that interaction.');
+  if (interactionHandle !== undefined && codeChallenge !== undefined)
+    throw new TypeError('SignInWidget: give either "interactionHandle" or "codeChallenge", not both.');
   const i18n = (options.i18n ?? {}) as I18nOverrides;
   if (typeof i18n !== 'object') throw new TypeError('SignInWidget: "i18n" must be an object of languages.');
   const brand = (options.brand ?? {}) as ResolvedOptions['brand'];
@@ -97,9 +111,10 @@ export function resolveOptions(input: SignInWidgetOptions): ResolvedOptions {
     clientId: requireString(options, 'clientId'),
     redirectUri: requireString(options, 'redirectUri'),
     scopes,
-    state: optionalString(options, 'state'),
+    state,
     otp: optionalString(options, 'otp'),
-    codeChallenge: optionalString(options, 'codeChallenge'),
+    codeChallenge,
+    interactionHandle,
     codeChallengeMethod: 'S256',
     flow,
     language: options.language as LanguageOption | undefined,

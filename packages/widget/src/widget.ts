@@ -112,7 +112,11 @@ export class SignInWidget {
         flow: options.flow,
         otp: options.otp,
         state: options.state,
-        redirect: mode === 'redirect' || options.codeChallenge !== undefined,
+        redirect:
+          mode === 'redirect' ||
+          options.codeChallenge !== undefined ||
+          options.interactionHandle !== undefined,
+        serverStarted: options.interactionHandle !== undefined,
         resendIntervalSeconds: options.resendIntervalSeconds,
         onSuccess: resolve,
         navigate: (url) => window.location.assign(url),

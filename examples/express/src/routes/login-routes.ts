@@ -1,20 +1,17 @@
 /**
  * Signing in: the widget page, the interaction-code redirect, and the two magic-link callbacks
  * (the sign-in email's `/login/callback?otp&state` and the custom Forgot Password email's
- * `/magic-link/callback?otp&state`). Links carrying `otp`/`state` are answered with a redirect
- * to a clean URL once the values are in the session (security F7).
+ * `/magic-link/callback?otp&state`). The SDK owns the transactions: `/login` starts one on the
+ * server (`idx.start()`, saved in the session) and hands the widget its `state` and interaction
+ * handle; the callbacks ask the SDK (`isEmailVerifyCallback` → `canProceed({ state })`,
+ * `handleInteractionCodeRedirect`). Links carrying `otp`/`state` are answered with a redirect to
+ * a clean URL once the values are in the session (security F7).
  */
-import { GatehouseError, isEmailVerifyCallback } from '@gatehouse/sdk';
+import { type AuthClient, GatehouseError, OAuthError } from '@gatehouse/sdk';
 import { type Request, type Response, Router } from 'express';
 import { loginPage, messagePage, otherBrowserPage, type WidgetConfig } from '../pages.js';
 import { csrfToken } from '../security.js';
-import {
-  beginSignIn,
-  findSignIn,
-  forgetSignIn,
-  OTP_PATTERN,
-  STATE_PATTERN,
-} from '../sign-in-transactions.js';
+import { OTP_PATTERN, SDK_FLOW, STATE_PATTERN, type WidgetFlow } from '../sign-in-transactions.js';
 import { pageContext, type RouteContext, regenerateSession, singleParams } from './context.js';
 
 /** How long the code of a link opened in another browser can be shown there. */
@@ -42,21 +39,47 @@ export function loginRoutes(ctx: RouteContext): Router {
       'link-invalid',
     );
 
+  const failed = (req: Request, res: Response, err: unknown) => {
+    if (!(err instanceof GatehouseError)) throw err;
+    // An OAuthError's message is already `error: error_description`.
+    const text = (err instanceof OAuthError ? err.message : `${err.code}: ${err.message}`).slice(
+      0,
+      MAX_ERROR_TEXT,
+    );
+    return show(req, res, 400, 'Sign-in failed', text, 'sign-in-error');
+  };
+
   /**
-   * A magic link: in the browser that started the sign-in (its session holds the `state`) the
-   * widget continues with the code; anywhere else nobody is signed in and the user is told to
-   * type the code in the original tab (security F2, F5).
+   * A magic link: in the browser that started the sign-in (its session holds the SDK transaction
+   * for `state`: `canProceed({ state })`) the widget continues with the code; anywhere else nobody
+   * is signed in and the user is told to type the code in the original tab (security F2, F5).
    */
   function emailLink(req: Request, res: Response, params: Record<string, string>) {
     const { otp, state } = params;
     if (!otp || !state || !OTP_PATTERN.test(otp) || !STATE_PATTERN.test(state)) return invalidLink(req, res);
-    // `canProceed({ state })`: in remediation mode the transaction is the app's, kept in its session.
-    if (findSignIn(req.session, state, ctx.now())) {
-      req.session.magicLink = { state, otp };
+    if (auth.forRequest(req).idx.canProceed({ state })) {
+      req.session.resumeSignIn = { state, otp };
       return res.redirect(303, '/login');
     }
     req.session.otpNotice = { otp, at: ctx.now() };
     return res.redirect(303, '/magic-link/code');
+  }
+
+  /** The widget's options for a transaction the SDK saved in this session. */
+  function widgetFor(client: AuthClient, state: string | undefined, otp?: string): WidgetConfig | undefined {
+    const tx = client.idx.getSavedTransaction(state);
+    if (!tx) return undefined;
+    const flow: WidgetFlow = tx.flow === 'recoverPassword' ? 'resetPassword' : 'default';
+    return {
+      issuer: config.issuer,
+      clientId: config.clientId,
+      redirectUri: auth.redirectUri,
+      scopes: config.scopes,
+      state: tx.state,
+      interactionHandle: tx.interactionHandle,
+      flow,
+      ...(otp ? { otp } : {}),
+    };
   }
 
   router.get('/login', async (req, res) => {
@@ -65,40 +88,45 @@ export function loginRoutes(ctx: RouteContext): Router {
     // The seed's form of the same-browser forward (`/login?state=…&otp=…`) is accepted too.
     if (params.otp !== undefined || params.state !== undefined) return emailLink(req, res, params);
     if (req.session.user) return res.redirect(303, '/');
-    const link = req.session.magicLink;
-    delete req.session.magicLink;
-    const resumed = link ? findSignIn(req.session, link.state, ctx.now()) : undefined;
-    const signIn =
-      resumed ??
-      (await beginSignIn(
-        req.session,
-        params.flow === 'resetPassword' ? 'resetPassword' : 'default',
-        ctx.now(),
-      ));
-    const widget: WidgetConfig = {
-      issuer: config.issuer,
-      clientId: config.clientId,
-      redirectUri: auth.redirectUri,
-      scopes: config.scopes,
-      state: signIn.state,
-      codeChallenge: signIn.codeChallenge,
-      codeChallengeMethod: 'S256',
-      flow: signIn.flow,
-      ...(resumed && link ? { otp: link.otp } : {}),
-    };
+    const client = auth.forRequest(req);
+    const resume = req.session.resumeSignIn;
+    delete req.session.resumeSignIn;
+    // A magic link (or interaction_required) for a transaction of this session: the same
+    // interaction goes on, by its saved handle.
+    let widget = resume ? widgetFor(client, resume.state, resume.otp) : undefined;
+    if (!widget) {
+      const flow: WidgetFlow = params.flow === 'resetPassword' ? 'resetPassword' : 'default';
+      try {
+        // `/v1/interact` with PKCE and a nonce; the meta is saved in this session.
+        await client.idx.start({ flow: SDK_FLOW[flow] });
+      } catch (err) {
+        if (!(err instanceof GatehouseError)) throw err;
+        return show(
+          req,
+          res,
+          503,
+          'Sign-in is unavailable',
+          'Please try again in a moment.',
+          'sign-in-unavailable',
+        );
+      }
+      widget = widgetFor(client, undefined);
+      if (!widget) throw new Error('The SDK saved no transaction.');
+      widget.flow = flow;
+    }
     res.type('html').send(loginPage(pageContext(ctx, req, res), widget));
   });
 
   router.get('/login/callback', async (req, res) => {
     const params = singleParams(req);
     if (!params) return invalidLink(req, res);
-    if (isEmailVerifyCallback(`${config.appUrl}${req.originalUrl}`)) return emailLink(req, res, params);
+    const client = auth.forRequest(req);
+    if (client.idx.isEmailVerifyCallback(req.originalUrl)) return emailLink(req, res, params);
 
     // The interaction-code redirect: `state` must be one this session started (login CSRF, F2).
-    const { state, interaction_code: code, error, error_description: description } = params;
+    const { state, interaction_code: code, error } = params;
     if (!code && !error) return invalidLink(req, res);
-    const signIn = state ? findSignIn(req.session, state, ctx.now()) : undefined;
-    if (!signIn)
+    if (!state || !STATE_PATTERN.test(state) || !client.idx.canProceed({ state }))
       return show(
         req,
         res,
@@ -107,35 +135,24 @@ export function loginRoutes(ctx: RouteContext): Router {
         'This sign-in response does not belong to a sign-in started in this browser. Please sign in again.',
         'state-refused',
       );
-    forgetSignIn(req.session, signIn.state);
-    if (error) {
-      if (error === 'interaction_required') return res.redirect(303, '/login');
-      const text = `${error}: ${description ?? ''}`.slice(0, MAX_ERROR_TEXT);
-      return show(req, res, 400, 'Sign-in failed', text, 'sign-in-error');
-    }
-    if (!code) return invalidLink(req, res);
-    const client = auth.forRequest(req);
-    let tokens: Awaited<ReturnType<typeof client.exchangeInteractionCode>>;
+    let tokens: Awaited<ReturnType<typeof client.idx.handleInteractionCodeRedirect>>;
     let identity: Awaited<ReturnType<typeof client.getIdentityFromTokenResponse>>;
     try {
-      // Redeem with the verifier only this session holds, then validate the ID token.
-      tokens = await client.exchangeInteractionCode(
-        { codeVerifier: signIn.codeVerifier, redirectUri: auth.redirectUri, scopes: config.scopes },
-        code,
-      );
+      // Checks state, surfaces error/error_description, redeems the code with the verifier only
+      // this session holds, validates the ID token (nonce included) and forgets the transaction.
+      tokens = await client.idx.handleInteractionCodeRedirect(`${config.appUrl}${req.originalUrl}`);
       identity = await client.getIdentityFromTokenResponse(tokens);
     } catch (err) {
-      if (!(err instanceof GatehouseError)) throw err;
-      return show(
-        req,
-        res,
-        400,
-        'Sign-in failed',
-        `${err.code}: ${err.message}`.slice(0, MAX_ERROR_TEXT),
-        'sign-in-error',
-      );
+      if (err instanceof OAuthError && err.code === 'interaction_required') {
+        // More steps are needed in the same interaction: the widget continues it.
+        req.session.resumeSignIn = { state };
+        return res.redirect(303, '/login');
+      }
+      client.idx.clearTransaction(state);
+      return failed(req, res, err);
     }
     const name = identity.name ?? identity.preferredUsername ?? identity.email ?? identity.sub;
+    // A new session id at sign-in (J2); the tokens move to it.
     await regenerateSession(req, { user: { sub: identity.sub, name }, signedInAt: ctx.now() });
     auth.forRequest(req).storage.setTokens(tokens);
     res.redirect(303, '/');
@@ -148,6 +165,7 @@ export function loginRoutes(ctx: RouteContext): Router {
       const text = `${params.error ?? 'error'}: ${params.error_description ?? ''}`.slice(0, MAX_ERROR_TEXT);
       return show(req, res, 400, 'The link could not be used', text, 'link-error');
     }
+    if (!auth.forRequest(req).idx.isEmailVerifyCallback(req.originalUrl)) return invalidLink(req, res);
     return emailLink(req, res, params);
   });
 

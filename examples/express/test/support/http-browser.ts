@@ -1,7 +1,8 @@
 /**
  * A cookie-keeping HTTP client standing in for one browser (redirects not followed), and a
- * sign-in that does over HTTP what the widget does in the page: interact with the app's
- * `state` and PKCE challenge, identify with a password, then follow the redirect to the app.
+ * sign-in that does over HTTP what the widget does in the page: continue the interaction the
+ * app's server started (introspect by its handle — no `/v1/interact`), identify with a password,
+ * then follow the redirect to the app.
  */
 import { IdxConversation } from '../../../../packages/server/test/support/idx-client.js';
 import type { SampleEnv } from './sample-env.js';
@@ -51,7 +52,7 @@ export class HttpBrowser {
 
 export interface WidgetOptions {
   state: string;
-  codeChallenge: string;
+  interactionHandle: string;
   clientId: string;
   redirectUri: string;
   otp?: string;
@@ -75,11 +76,7 @@ export async function interactionCodeRedirect(
   const page = await browser.get('/login');
   const options = widgetOptionsOf(await page.text());
   const idx = new IdxConversation(env.server.url, options.clientId, options.redirectUri);
-  const { interactionHandle } = await idx.interact({
-    state: options.state,
-    code_challenge: options.codeChallenge,
-  });
-  await idx.introspect(interactionHandle);
+  await idx.introspect(options.interactionHandle);
   const answer = await idx.submit('identify', { identifier: login, credentials: { passcode: password } });
   if (answer.status !== 200) throw new Error(`identify failed: ${answer.status}`);
   return `/login/callback?${new URLSearchParams({ interaction_code: idx.interactionCode(), state: options.state })}`;

@@ -32,17 +32,25 @@ const OVER = ['idx.session.expired', 'gatehouse.challenge.too_many_attempts'];
 export function createIdxApi(host: IdxHost): IdxApi {
   const { storage } = host;
 
-  /** A saved transaction, only if it belongs to this client (issuer, client, redirect URI). */
-  function load(state?: string): SavedTransaction | undefined {
+  /**
+   * Saved transaction meta that belongs to this client (issuer, client, redirect URI), with or
+   * without an interaction handle — what `canProceed` asks about (idx-protocol.md §9.2).
+   */
+  function loadMeta(state?: string): SavedTransaction | undefined {
     const tx = storage.getTransaction(state);
     if (!tx || (state !== undefined && tx.state !== state)) return undefined;
     const same =
       tx.issuer === host.issuer &&
       tx.clientId === host.credentials.clientId &&
       tx.redirectUri === host.redirectUri &&
-      typeof tx.codeVerifier === 'string' &&
-      typeof tx.interactionHandle === 'string';
+      typeof tx.codeVerifier === 'string';
     return same ? tx : undefined;
+  }
+
+  /** A saved transaction that can be continued: its meta and an interaction handle. */
+  function load(state?: string): SavedTransaction | undefined {
+    const tx = loadMeta(state);
+    return tx && typeof tx.interactionHandle === 'string' ? tx : undefined;
   }
 
   function requireTransaction(state?: string): SavedTransaction {
@@ -280,7 +288,7 @@ export function createIdxApi(host: IdxHost): IdxApi {
     parseEmailVerifyCallback,
 
     canProceed(options = {}) {
-      return load(options.state) !== undefined;
+      return loadMeta(options.state) !== undefined;
     },
 
     async handleEmailVerifyCallback(search) {
@@ -304,7 +312,8 @@ export function createIdxApi(host: IdxHost): IdxApi {
 
     async handleInteractionCodeRedirect(url) {
       const params = parseParams(url);
-      const tx = params.state ? load(params.state) : undefined;
+      // The exchange needs the verifier, not the interaction handle.
+      const tx = params.state ? loadMeta(params.state) : undefined;
       if (!tx)
         throw new ValidationError(
           'state_mismatch',
@@ -331,7 +340,7 @@ export function createIdxApi(host: IdxHost): IdxApi {
     getSavedTransaction: load,
 
     clearTransaction(state) {
-      const tx = load(state);
+      const tx = loadMeta(state);
       if (tx) storage.removeTransaction(tx.state);
     },
   };

@@ -53,6 +53,7 @@ export interface IdxApi {
   recoverPassword(values?: { username?: string; authenticator?: string }): Promise<IdxTransaction>;
   isEmailVerifyCallback(search: string): boolean;
   parseEmailVerifyCallback(search: string): { otp: string; state: string };
+  /** Whether this storage holds transaction meta for `state` (or a current one), with or without an interaction handle. No network. */
   canProceed(options?: { state?: string }): boolean;
   handleEmailVerifyCallback(search: string): Promise<IdxTransaction>;
   isInteractionCodeRedirect(url: string): boolean;

@@ -84,8 +84,37 @@ export function createWidgetClient(options: ResolvedOptions): WidgetClient {
     return toReply(await auth.idx.proceed({ state, exchangeCodeForTokens: false }));
   }
 
+  /**
+   * The app's server started the interaction (its PKCE verifier and nonce stay there): save its
+   * handle under its `state` so the SDK can continue it. Again after a cancel: Gatehouse's cancel
+   * puts the same interaction back at identify (idx-protocol.md §8.4).
+   */
+  function adoptServerInteraction(): boolean {
+    const handle = options.interactionHandle;
+    if (!handle || !options.state) return false;
+    if (!auth.idx.getSavedTransaction(options.state))
+      auth.storage.setTransaction({
+        issuer: auth.issuer,
+        clientId: auth.clientId,
+        redirectUri: auth.redirectUri,
+        scopes: [...auth.scopes],
+        state: options.state,
+        nonce: '',
+        codeVerifier: '',
+        codeChallenge: '',
+        codeChallengeMethod: 'S256',
+        interactionHandle: handle,
+        flow: SDK_FLOW[options.flow],
+        createdAt: Date.now(),
+      });
+    state = options.state;
+    return true;
+  }
+
   return {
     async start(flow) {
+      if (adoptServerInteraction())
+        return toReply(await auth.idx.proceed({ state, exchangeCodeForTokens: false }));
       if (options.codeChallenge) return startWithAppChallenge(flow, options.codeChallenge);
       // The `state` option names a magic link being resumed, not the state of a new interaction.
       const tx = await auth.idx.start({ flow: SDK_FLOW[flow] });
@@ -93,7 +122,10 @@ export function createWidgetClient(options: ResolvedOptions): WidgetClient {
       return toReply(tx);
     },
     hasSavedTransaction(wanted) {
-      return auth.idx.canProceed({ state: wanted });
+      // The app's server vouches for its interaction: it gave the handle to this page only.
+      if (wanted === options.state) adoptServerInteraction();
+      // Continuing needs the interaction handle, not just the meta (idx-protocol.md §9.3).
+      return auth.idx.getSavedTransaction(wanted) !== undefined;
     },
     async resume(wanted) {
       state = wanted;
@@ -106,7 +138,7 @@ export function createWidgetClient(options: ResolvedOptions): WidgetClient {
       return toReply(await auth.idx.proceed({ action: name, state, exchangeCodeForTokens: false }));
     },
     async cancel() {
-      if (state && auth.idx.canProceed({ state })) await auth.idx.cancel({ state });
+      if (state && auth.idx.getSavedTransaction(state)) await auth.idx.cancel({ state });
     },
     async exchange(interactionCode) {
       if (!state) throw new Error('No transaction to exchange the interaction code for.');

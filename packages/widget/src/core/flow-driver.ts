@@ -34,6 +34,14 @@ export interface DriverOptions {
   state?: string | undefined;
   /** Navigate to the redirect URI with the interaction code instead of exchanging it. */
   redirect: boolean;
+  /**
+   * The app's server started the interaction (option `interactionHandle`): only it can start
+   * another one. "Back to sign in" cancels, which puts the same interaction back at identify;
+   * when there is nothing to cancel (it ended or expired) the page is reloaded instead.
+   */
+  serverStarted?: boolean;
+  /** Reloads the page (replaced in tests); default `location.reload()`. */
+  reload?: () => void;
   /** Seconds before "Send again" may be used. */
   resendIntervalSeconds: number;
   onSuccess(result: SignInResult): void;
@@ -142,6 +150,11 @@ export class FlowDriver {
     if (this.busy) return;
     const cancel = Boolean(this.current?.cancel);
     this.stopPolling();
+    if (this.options.serverStarted && !cancel) {
+      this.client.clear();
+      (this.options.reload ?? (() => window.location.reload()))();
+      return;
+    }
     void this.run(
       async () => {
         // Cancelling at the server ends the old challenge: its magic link stops working.

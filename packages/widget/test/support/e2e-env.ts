@@ -34,6 +34,8 @@ export interface PageOptions {
   resendIntervalSeconds?: number;
   /** "Remediation mode": the app made the PKCE pair. */
   codeChallenge?: string;
+  /** The app's server started the interaction (with `state`). */
+  interactionHandle?: string;
 }
 
 export interface E2EEnv {
@@ -131,6 +133,7 @@ export async function startE2E(
         ...(query.flow ? { flow: query.flow } : {}),
         ...(query.resend ? { resendIntervalSeconds: Number(query.resend) } : {}),
         ...(query.codeChallenge ? { codeChallenge: query.codeChallenge, codeChallengeMethod: 'S256' } : {}),
+        ...(query.interactionHandle ? { interactionHandle: query.interactionHandle } : {}),
       };
       send(
         200,
@@ -194,6 +197,7 @@ export async function startE2E(
       if (page.redirect) query.set('redirect', '1');
       if (page.resendIntervalSeconds !== undefined) query.set('resend', String(page.resendIntervalSeconds));
       if (page.codeChallenge) query.set('codeChallenge', page.codeChallenge);
+      if (page.interactionHandle) query.set('interactionHandle', page.interactionHandle);
       const search = query.toString();
       return `${appUrl}/login${search ? `?${search}` : ''}`;
     },
