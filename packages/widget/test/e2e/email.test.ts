@@ -1,20 +1,14 @@
-/**
- * End to end: email sign-in (identifier first, Email only) — the typed code, a wrong code and the
- * resend countdown. The magic link is in magic-link.test.ts.
- */
-import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   axeScan,
   cspViolations,
   type E2EEnv,
-  expectClean,
   heading,
   outcome,
-  type Session,
+  reachEmailChallenge,
   startE2E,
-  viewIs,
   waitForEmail,
+  withSession,
 } from '../support/e2e-env.js';
 
 describe('email sign-in', () => {
@@ -24,31 +18,11 @@ describe('email sign-in', () => {
   });
   afterAll(() => env?.close());
 
-  /** identify → choose Email → "Check your email". */
-  async function reachEmailChallenge(page: Page, login: string): Promise<void> {
-    await page.goto(env.loginUrl());
-    await page.getByLabel('Username').fill(login);
-    await page.getByRole('button', { name: 'Next' }).click();
-    await viewIs(page, 'select-authenticator-authenticate');
-    await page.getByRole('button', { name: /Email/ }).click();
-    await viewIs(page, 'challenge-authenticator:okta_email');
-  }
-
-  async function withSession(body: (session: Session) => Promise<void>): Promise<void> {
-    const session = await env.newSession();
-    try {
-      await body(session);
-      expectClean(session);
-    } finally {
-      await session.close();
-    }
-  }
-
   it('types the emailed code and signs in', () =>
-    withSession(async (session) => {
+    withSession(env, async (session) => {
       const { user } = await env.server.createUser();
       const page = await session.newPage();
-      await reachEmailChallenge(page, user.login);
+      await reachEmailChallenge(env, page, user.login);
       expect(await heading(page)).toBe('Check your email');
       expect(await page.locator('.gh-view').textContent()).toContain('We sent an email to ');
       expect(await axeScan(page, session)).toEqual([]);
@@ -66,10 +40,10 @@ describe('email sign-in', () => {
     }));
 
   it('a wrong code shows "Invalid code. Try again." on the input; the right one then works', () =>
-    withSession(async (session) => {
+    withSession(env, async (session) => {
       const { user } = await env.server.createUser();
       const page = await session.newPage();
-      await reachEmailChallenge(page, user.login);
+      await reachEmailChallenge(env, page, user.login);
       const { otp } = await waitForEmail(env.server, user.email);
       const wrong = String((Number(otp) + 1) % 1_000_000).padStart(6, '0');
       await page.getByRole('button', { name: 'Enter a code instead' }).click();
@@ -87,11 +61,11 @@ describe('email sign-in', () => {
     }));
 
   it('"Send again" counts down, then sends a new code and counts down again', () =>
-    withSession(async (session) => {
+    withSession(env, async (session) => {
       const { user } = await env.server.createUser();
       const page = await session.newPage();
       await page.clock.install();
-      await reachEmailChallenge(page, user.login);
+      await reachEmailChallenge(env, page, user.login);
       await waitForEmail(env.server, user.email);
       const resend = page.locator('.gh-link--resend');
       expect(await resend.isDisabled()).toBe(true);
@@ -115,7 +89,7 @@ describe('email sign-in', () => {
     }));
 
   it('polls the challenge every `refresh` ms only while the page is visible; remove() stops it', () =>
-    withSession(async (session) => {
+    withSession(env, async (session) => {
       const { user } = await env.server.createUser();
       const page = await session.newPage();
       await page.clock.install();
@@ -123,7 +97,7 @@ describe('email sign-in', () => {
       page.on('request', (req) => {
         if (req.url().endsWith('/idp/idx/challenge/poll')) polls.push(Date.now());
       });
-      await reachEmailChallenge(page, user.login);
+      await reachEmailChallenge(env, page, user.login);
       // Advances the page's clock in small steps until another poll goes out (at most `maxMs`).
       const nextPoll = async (maxMs: number) => {
         const before = polls.length;

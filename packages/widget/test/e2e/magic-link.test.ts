@@ -1,9 +1,3 @@
-/**
- * End to end: the email magic link (`<callback>?otp=…&state=…`) opened in a second tab of the
- * same browser (the widget resumes the saved transaction and submits the code; the first tab
- * learns the flow went on elsewhere) or in another browser (the code is shown, nobody signs in).
- */
-import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   axeScan,
@@ -11,10 +5,11 @@ import {
   expectClean,
   heading,
   outcome,
-  type Session,
+  reachEmailChallenge,
   startE2E,
   viewIs,
   waitForEmail,
+  withSession,
 } from '../support/e2e-env.js';
 
 describe('email magic link', () => {
@@ -24,30 +19,11 @@ describe('email magic link', () => {
   });
   afterAll(() => env?.close());
 
-  async function reachEmailChallenge(page: Page, login: string): Promise<void> {
-    await page.goto(env.loginUrl());
-    await page.getByLabel('Username').fill(login);
-    await page.getByRole('button', { name: 'Next' }).click();
-    await viewIs(page, 'select-authenticator-authenticate');
-    await page.getByRole('button', { name: /Email/ }).click();
-    await viewIs(page, 'challenge-authenticator:okta_email');
-  }
-
-  async function withSession(body: (session: Session) => Promise<void>): Promise<void> {
-    const session = await env.newSession();
-    try {
-      await body(session);
-      expectClean(session);
-    } finally {
-      await session.close();
-    }
-  }
-
   it('magic link in a second tab of the same browser signs in there; the first tab says so', () =>
-    withSession(async (session) => {
+    withSession(env, async (session) => {
       const { user } = await env.server.createUser();
       const original = await session.newPage();
-      await reachEmailChallenge(original, user.login);
+      await reachEmailChallenge(env, original, user.login);
       const { link } = await waitForEmail(env.server, user.email);
       expect(link.startsWith(env.redirectUri)).toBe(true);
       const second = await session.newPage();
@@ -71,7 +47,7 @@ describe('email magic link', () => {
     const other = await env.newSession();
     try {
       const original = await first.newPage();
-      await reachEmailChallenge(original, user.login);
+      await reachEmailChallenge(env, original, user.login);
       const { otp, link } = await waitForEmail(env.server, user.email);
       const elsewhere = await other.newPage();
       const idxCalls: string[] = [];

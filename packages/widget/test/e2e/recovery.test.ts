@@ -8,13 +8,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   axeScan,
   type E2EEnv,
-  expectClean,
   heading,
   outcome,
   type Session,
   startE2E,
   viewIs,
   waitForEmail,
+  withSession,
 } from '../support/e2e-env.js';
 
 describe('password recovery', () => {
@@ -25,16 +25,6 @@ describe('password recovery', () => {
     });
   });
   afterAll(() => env?.close());
-
-  async function withSession(body: (session: Session) => Promise<void>): Promise<void> {
-    const session = await env.newSession();
-    try {
-      await body(session);
-      expectClean(session);
-    } finally {
-      await session.close();
-    }
-  }
 
   /** "Reset your password" → username → Email → code → new password → signed in. */
   async function recover(page: Page, session: Session, login: string, email: string, newPassword: string) {
@@ -65,7 +55,7 @@ describe('password recovery', () => {
   }
 
   it('from "Forgot password?" on the sign-in form to a new password and success', () =>
-    withSession(async (session) => {
+    withSession(env, async (session) => {
       const { user } = await env.server.createUser();
       const page = await session.newPage();
       await page.goto(env.loginUrl());
@@ -83,7 +73,7 @@ describe('password recovery', () => {
     }));
 
   it("from a page with flow: 'resetPassword', with the server refusing a reused password first", () =>
-    withSession(async (session) => {
+    withSession(env, async (session) => {
       const { user, password } = await env.server.createUser({ password: 'Original-Password-For-Reuse-99' });
       const page = await session.newPage();
       await page.goto(env.loginUrl({ flow: 'resetPassword' }));
@@ -110,7 +100,7 @@ describe('password recovery', () => {
     }));
 
   it("the recovery email's link, opened in a second tab, continues to the new-password form there", () =>
-    withSession(async (session) => {
+    withSession(env, async (session) => {
       const { user } = await env.server.createUser();
       const original = await session.newPage();
       await original.goto(env.loginUrl({ flow: 'resetPassword' }));

@@ -8,12 +8,11 @@ import {
   axeScan,
   cspViolations,
   type E2EEnv,
-  expectClean,
   heading,
   outcome,
-  type Session,
   startE2E,
   viewIs,
+  withSession,
 } from '../support/e2e-env.js';
 
 describe('sessions, restarts and safe embedding', () => {
@@ -25,18 +24,8 @@ describe('sessions, restarts and safe embedding', () => {
   });
   afterAll(() => env?.close());
 
-  async function withSession(body: (session: Session) => Promise<void>): Promise<void> {
-    const session = await env.newSession();
-    try {
-      await body(session);
-      expectClean(session);
-    } finally {
-      await session.close();
-    }
-  }
-
   it('"Back to sign in" leaves a recovery for a new sign-in transaction', () =>
-    withSession(async (session) => {
+    withSession(env, async (session) => {
       const { user, password } = await env.server.createUser();
       const page = await session.newPage();
       const interactions: string[] = [];
@@ -58,7 +47,7 @@ describe('sessions, restarts and safe embedding', () => {
     }));
 
   it('language: fr renders French, including the server error', () =>
-    withSession(async (session) => {
+    withSession(env, async (session) => {
       const { user } = await env.server.createUser();
       const page = await session.newPage();
       await page.goto(env.loginUrl({ language: 'fr' }));
@@ -79,7 +68,7 @@ describe('sessions, restarts and safe embedding', () => {
     ['123456', '</script><script>alert(1)</script>'],
   ];
   it.each(hostile)('otp %j / state %j: "link not valid", nothing runs, no CSP violation', (otp, state) =>
-    withSession(async (session) => {
+    withSession(env, async (session) => {
       const page = await session.newPage();
       await page.goto(env.loginUrl({ otp, state }));
       await viewIs(page, 'terminal');
@@ -94,7 +83,7 @@ describe('sessions, restarts and safe embedding', () => {
 
   // Last: it moves the server's clock 31 minutes ahead for the rest of this file.
   it('an expired transaction ends on "Your session has expired"; "Back to sign in" starts over', () =>
-    withSession(async (session) => {
+    withSession(env, async (session) => {
       const { user, password } = await env.server.createUser();
       const page = await session.newPage();
       await page.clock.install();

@@ -341,3 +341,24 @@ export function expectClean(session: Session): void {
   expect(session.problems, 'browser problems').toEqual([]);
   expect(session.dialogs, 'dialogs').toEqual([]);
 }
+
+/** Runs `body` in a fresh browser profile, fails on any error the browser reported, then closes it. */
+export async function withSession(env: E2EEnv, body: (session: Session) => Promise<void>): Promise<void> {
+  const session = await env.newSession();
+  try {
+    await body(session);
+    expectClean(session);
+  } finally {
+    await session.close();
+  }
+}
+
+/** identify → choose Email → "Check your email" (an email-policy app). */
+export async function reachEmailChallenge(env: E2EEnv, page: Page, login: string): Promise<void> {
+  await page.goto(env.loginUrl());
+  await page.getByLabel('Username').fill(login);
+  await page.getByRole('button', { name: 'Next' }).click();
+  await viewIs(page, 'select-authenticator-authenticate');
+  await page.getByRole('button', { name: /Email/ }).click();
+  await viewIs(page, 'challenge-authenticator:okta_email');
+}
