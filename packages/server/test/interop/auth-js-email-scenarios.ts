@@ -4,10 +4,10 @@
  * with the same client storage and with another one, a wrong code, resend throttling, and
  * password+email (idx-protocol.md §7.3–§7.5, §8.1, §9.2, §11.3, §15).
  */
-import type { IdxMessage, IdxTransaction, OktaAuth, OktaAuthOptions } from '@okta/okta-auth-js';
+import type { IdxMessage, IdxTransaction, OktaAuth } from '@okta/okta-auth-js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestServer, type TestDatabaseKind, type TestServer } from '../support/test-server.js';
-import { expectValidTokens, memoryStorage, type OktaAuthClass } from './auth-js-scenarios.js';
+import { expectValidTokens, memoryStorage, newAuthClient, type OktaAuthClass } from './auth-js-scenarios.js';
 
 /** The parts of an auth-js module these scenarios use (the same names in v7 and v8). */
 export interface AuthJsModule {
@@ -57,24 +57,9 @@ function authClient(
   server: TestServer,
   clientId: string,
   mode: ClientMode,
-  storageProvider: Storage,
+  storage: Storage,
 ): OktaAuth {
-  const section = { storageProvider };
-  return new OktaAuthCtor({
-    issuer: server.issuer,
-    clientId,
-    redirectUri: REDIRECT_URI,
-    scopes: ['openid', 'profile', 'email'],
-    storageManager: {
-      token: section,
-      cache: section,
-      transaction: section,
-      'shared-transaction': section,
-      'original-uri': section,
-    },
-    tokenManager: { autoRenew: false, autoRemove: false, syncStorage: false },
-    idx: { enableLegacyMode: mode === 'legacy' },
-  } as OktaAuthOptions);
+  return newAuthClient(OktaAuthCtor, server, clientId, { legacyMode: mode === 'legacy', storage });
 }
 
 /** The calls of one mode: legacy mode lets the SDK pick the remediation, step mode names it. */

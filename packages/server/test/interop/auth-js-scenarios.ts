@@ -57,9 +57,10 @@ export function newAuthClient(
   OktaAuthCtor: OktaAuthClass,
   server: TestServer,
   clientId: string,
-  options: { legacyMode?: boolean; scopes?: string[]; issuer?: string } = {},
+  options: { legacyMode?: boolean; scopes?: string[]; issuer?: string; storage?: StorageProvider } = {},
 ): OktaAuth {
-  const storageProvider = memoryStorage();
+  // Two clients on one storage are one browser (or one server session).
+  const storageProvider = options.storage ?? memoryStorage();
   const section = { storageProvider };
   return new OktaAuthCtor({
     issuer: options.issuer ?? server.issuer,

@@ -3,7 +3,7 @@
  * the version the widget pins), unmodified, in Node: `idx.recoverPassword()`, the email code or
  * the magic link, the new password, then sign-in (idx-protocol.md §8.2). The client is the judge.
  */
-import type { IdxMessage, IdxTransaction, OktaAuth, OktaAuthOptions } from '@okta/okta-auth-js';
+import type { IdxMessage, IdxTransaction, OktaAuth } from '@okta/okta-auth-js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { App } from '../../src/storage/apps-store.js';
 import {
@@ -12,6 +12,7 @@ import {
   loadAuthJs7,
   loadAuthJs8,
   memoryStorage,
+  newAuthClient,
   type OktaAuthClass,
 } from '../interop/auth-js-scenarios.js';
 import { startTestServer, type TestServer } from '../support/test-server.js';
@@ -24,27 +25,11 @@ import {
   resetMails,
 } from './recovery-helpers.js';
 
-const REDIRECT_URI = 'http://localhost:8080/login/callback';
 type Storage = ReturnType<typeof memoryStorage>;
 
 /** A client on the given storage (two clients on one storage are one browser session). */
 function authClient(Ctor: OktaAuthClass, server: TestServer, clientId: string, storage: Storage): OktaAuth {
-  const section = { storageProvider: storage };
-  return new Ctor({
-    issuer: server.issuer,
-    clientId,
-    redirectUri: REDIRECT_URI,
-    scopes: ['openid', 'profile', 'email'],
-    storageManager: {
-      token: section,
-      cache: section,
-      transaction: section,
-      'shared-transaction': section,
-      'original-uri': section,
-    },
-    tokenManager: { autoRenew: false, autoRemove: false, syncStorage: false },
-    idx: { enableLegacyMode: true },
-  } as OktaAuthOptions);
+  return newAuthClient(Ctor, server, clientId, { storage });
 }
 
 function messageKeys(tx: IdxTransaction): string[] {
