@@ -44,6 +44,12 @@ export function openDatabase(options: StorageOptions): DatabaseHandle {
     // An idle connection the server ends (restart, failover, DROP DATABASE … FORCE) is discarded by
     // the pool, which then emits 'error'; without a listener that event would crash the process.
     pool.on('error', () => {});
+    // A client that dies while checked out (between the statements of a transaction) emits
+    // 'error' on itself, not on the pool: without this listener the process would crash. The
+    // query in flight, or the next one on that client, fails instead, and the pool replaces it.
+    pool.on('connect', (client) => {
+      client.on('error', () => {});
+    });
     const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
     const url = new URL(options.databaseUrl);
     url.password = '';

@@ -375,6 +375,38 @@ export function describeStores(kind: StoreKind): void {
           await own.close();
         }
       });
+
+      it('a connection killed inside a transaction fails that transaction, not the process', async () => {
+        const own = await open(false);
+        try {
+          const failed = own.handle.db
+            .transaction()
+            .execute(async (trx) => {
+              const { rows } = await sql<{ pid: number }>`select pg_backend_pid() as pid`.execute(trx);
+              const admin = new pg.Client({ connectionString: PG_ADMIN_URL });
+              await admin.connect();
+              try {
+                await admin.query('select pg_terminate_backend($1)', [rows[0]!.pid]);
+              } finally {
+                await admin.end();
+              }
+              // The client is checked out and idle here: its death must not be an uncaught error.
+              await new Promise((resolve) => setTimeout(resolve, 200));
+              await trx.selectFrom('users').select('id').execute();
+            })
+            .then(
+              () => 'committed',
+              () => 'failed',
+            );
+          expect(await failed).toBe('failed');
+          let count: number | null = null;
+          for (let attempt = 0; attempt < 3 && count === null; attempt++)
+            count = await own.users.count().catch(() => null);
+          expect(count).toEqual(expect.any(Number));
+        } finally {
+          await own.close();
+        }
+      });
     }
 
     if (kind === 'sqlite') {
