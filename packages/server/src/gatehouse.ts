@@ -15,7 +15,6 @@ import { Mailer } from './messaging/mailer.js';
 import { EmailTemplates } from './messaging/templates/email-templates.js';
 import type { MailTransport } from './messaging/transports/mail-transport.js';
 import { OutboxTransport } from './messaging/transports/outbox-transport.js';
-import { SmtpTransport } from './messaging/transports/smtp-transport.js';
 import { authorizationServer, type ServerId } from './protocol/oauth/authorization-servers.js';
 import { TokenIssuer } from './protocol/oauth/token-issuer.js';
 import { DatabaseRateLimiter, type RateLimiter, RedisRateLimiter } from './rate-limits/rate-limiter.js';
@@ -25,6 +24,10 @@ import { openStorage, type Storage } from './storage/storage.js';
 
 export interface GatehouseOptions {
   clock?: Clock;
+  /** Apply pending migrations on open (default true); a cluster worker leaves that to the primary. */
+  migrate?: boolean;
+  /** Run the expired-row sweeper once listening (default true); only one worker of a cluster does. */
+  sweeper?: boolean;
 }
 
 export interface Gatehouse {
@@ -43,20 +46,21 @@ export async function createServices(
   options: GatehouseOptions = {},
 ): Promise<Services> {
   const clock = options.clock ?? systemClock;
-  const storage: Storage = await openStorage({
-    databaseUrl: config.storage.databaseUrl,
-    dataDir: config.storage.dataDir,
-    sqliteFile: config.storage.sqliteFile,
-    poolSize: config.storage.poolSize,
-  });
+  const storage: Storage = await openStorage(
+    {
+      databaseUrl: config.storage.databaseUrl,
+      dataDir: config.storage.dataDir,
+      sqliteFile: config.storage.sqliteFile,
+      poolSize: config.storage.poolSize,
+    },
+    options.migrate ?? true,
+  );
   const keys = new SigningKeys(storage.keys, clock);
   const passwordPolicy = { ...config.passwordPolicy, serviceName: config.orgName };
   const hasher = new PasswordHasher(config.passwordHashing);
   const limiter = await createRateLimiter(config, storage, clock);
   const emailTemplates = new EmailTemplates(storage.emailTemplates, clock);
-  const transport: MailTransport = config.email.smtpUrl
-    ? new SmtpTransport(config.email.smtpUrl, { rejectUnauthorized: config.email.smtpRejectUnauthorized })
-    : new OutboxTransport(storage.outbox, clock);
+  const transport = await createMailTransport(config, storage, clock);
   const mailer = new Mailer(transport, emailTemplates, { from: config.email.from, orgName: config.orgName });
   const secret = Buffer.from(
     config.secretKey ??
@@ -138,7 +142,7 @@ export async function createGatehouse(
       http,
       async listen() {
         const address = await http.listen({ host: config.server.host, port: config.server.port });
-        sweeper = startSweeper(services, http.log);
+        if (options.sweeper ?? true) sweeper = startSweeper(services, http.log);
         return address;
       },
       async close() {
@@ -158,6 +162,17 @@ export async function closeServices(services: Services): Promise<void> {
   await services.mailer.close().catch(() => undefined);
   await services.limiter.close().catch(() => undefined);
   await services.storage.close();
+}
+
+/** SMTP when configured, else the embedded outbox; nodemailer is loaded only for SMTP (resident memory). */
+async function createMailTransport(
+  config: GatehouseConfig,
+  storage: Storage,
+  clock: Clock,
+): Promise<MailTransport> {
+  if (!config.email.smtpUrl) return new OutboxTransport(storage.outbox, clock);
+  const { SmtpTransport } = await import('./messaging/transports/smtp-transport.js');
+  return new SmtpTransport(config.email.smtpUrl, { rejectUnauthorized: config.email.smtpRejectUnauthorized });
 }
 
 async function createRateLimiter(

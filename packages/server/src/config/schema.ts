@@ -38,6 +38,14 @@ const serverSchema = z
       .max(10 * 1024 * 1024)
       .default(65536)
       .meta({ description: 'Largest request body accepted; larger bodies get 413.' }),
+    workers: z
+      .union([z.number().int().min(1).max(256), z.literal('auto')])
+      .default(1)
+      .meta({
+        description:
+          'Processes serving the port: an integer 1–256, or `auto` for one per CPU core. 1 runs everything in one process; more start a primary that prepares the store once, then runs that many workers (node:cluster) on the same port and replaces any that dies. Pays off only when the CPU of one process is the limit: on embedded SQLite the workers take turns on one write lock (measured slower than one process).',
+        env: 'GATEHOUSE_WORKERS',
+      }),
   })
   .prefault({});
 

@@ -17,6 +17,8 @@ interface SchemaNode {
   maxLength?: number;
   format?: string;
   pattern?: string;
+  const?: unknown;
+  anyOf?: SchemaNode[];
 }
 
 /** One configuration key as documented. */
@@ -74,6 +76,8 @@ function leaf(path: string[], node: SchemaNode): ConfigLeaf {
 }
 
 function describeType(node: SchemaNode): string {
+  if (node.anyOf) return node.anyOf.map(describeType).join(' or ');
+  if (node.const !== undefined) return `\`${String(node.const)}\``;
   if (node.enum) return node.enum.map((v) => `\`${String(v)}\``).join(' \\| ');
   if (node.type === 'array') return `list of ${node.items ? describeType(node.items) : 'values'}`;
   if (node.type === 'integer' || node.type === 'number')
@@ -194,6 +198,8 @@ export function modeDependentDefaults(): Array<{ key: string; development: unkno
 const ENV_NOTES: Record<string, string> = {
   NODE_ENV: '`production` selects production mode; any other value (or none) selects development.',
   GATEHOUSE_PORT: 'Read as a number; anything else is reported as an invalid `server.port`.',
+  GATEHOUSE_WORKERS:
+    'A number is read as one, `auto` as is; anything else is reported as an invalid `server.workers`.',
   DATABASE_URL: 'A `postgres://` or `postgresql://` URL; when set, PostgreSQL replaces SQLite.',
 };
 
@@ -218,8 +224,8 @@ export function renderConfigurationReference(): string {
     '   environment variable (an object with the same nesting as the keys below, e.g.',
     '   `{ "server": { "port": 8443 } }`);',
     '3. environment variables (an empty variable counts as unset);',
-    '4. command-line flags: `--data-dir` on every command that opens the store, and `--port`, `--host`',
-    '   and `--public-url` on `gatehouse start`.',
+    '4. command-line flags: `--data-dir` on every command that opens the store, and `--port`, `--host`,',
+    '   `--public-url` and `--workers` on `gatehouse start`.',
     '',
     'The merged result is validated once and then frozen. Unknown keys are refused, and an invalid value',
     'stops the command (exit code 78) with a message naming the key, what is wrong with it and the source',

@@ -389,9 +389,6 @@ export class SignInFlow {
         expiresAt: now + this.settings.interactionCodeTtlSeconds * 1000,
         usedAt: null,
       },
-    );
-    if (!completed) throw new IdxError('stepNotAllowed');
-    await this.storage.events.record(
       {
         type: 'user.authentication.sso',
         userId: user.id,
@@ -399,8 +396,8 @@ export class SignInFlow {
         ip: meta.ip,
         data: { factors: patch.verified },
       },
-      now,
     );
+    if (!completed) throw new IdxError('stepNotAllowed');
     return this.view(completed, stateHandle, app, user, { name: 'success', interactionCode: code });
   }
 

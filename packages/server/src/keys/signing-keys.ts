@@ -8,6 +8,8 @@ export const SIGNING_ALG = 'RS256';
 export type JoseKey = Awaited<ReturnType<typeof importJWK>>;
 /** How long the keys read from the store are reused before asking again (another process may rotate). */
 const CACHE_MS = 10_000;
+/** An unknown `kid` reloads the keys at most this often, so made-up kids cannot cost a read per request. */
+const UNKNOWN_KID_RELOAD_MS = 1_000;
 
 export interface ActiveKey {
   kid: string;
@@ -67,7 +69,14 @@ export class SigningKeys {
   /** The published public key with this `kid`, or null. */
   async verificationKey(kid: string): Promise<JoseKey | null> {
     const snapshot = await this.load();
-    return snapshot.verifyKeys.get(kid) ?? null;
+    const key = snapshot.verifyKeys.get(kid);
+    if (key) return key;
+    // Another process (a worker, another host, the CLI) may have rotated since the last read: a
+    // token it signed must not be refused for up to CACHE_MS. Read again, at most once a second.
+    const now = this.clock.now();
+    if (now >= snapshot.at && now - snapshot.at < UNKNOWN_KID_RELOAD_MS) return null;
+    if (this.snapshot === snapshot) this.snapshot = null;
+    return (await this.load()).verifyKeys.get(kid) ?? null;
   }
 
   private async load(): Promise<Snapshot> {

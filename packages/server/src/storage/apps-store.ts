@@ -40,8 +40,34 @@ function toApp(row: Selectable<AppsTable>): App {
   };
 }
 
+/**
+ * Apps are immutable once created (there is no update or delete), so every app found is kept in
+ * memory for the life of the process: the sign-in steps look the app up on every request. Only
+ * hits are kept, so an app another process (the CLI) creates is found on its first use. Cached
+ * objects are frozen: callers share them.
+ */
+function freezeApp(app: App): App {
+  Object.freeze(app.redirectUris);
+  Object.freeze(app.postLogoutRedirectUris);
+  Object.freeze(app.trustedOrigins);
+  Object.freeze(app.grantTypes);
+  Object.freeze(app.policy);
+  return Object.freeze(app);
+}
+
 export class AppsStore {
+  private readonly byId = new Map<string, App>();
+  private readonly byClientId = new Map<string, App>();
+  private readonly trustedOrigins = new Set<string>();
+
   constructor(private readonly db: Kysely<Database>) {}
+
+  private remember(app: App): App {
+    const frozen = freezeApp(app);
+    this.byId.set(frozen.id, frozen);
+    this.byClientId.set(frozen.clientId, frozen);
+    return frozen;
+  }
 
   async createApp(app: App): Promise<App> {
     await this.db.transaction().execute(async (trx) => {
@@ -73,17 +99,21 @@ export class AppsStore {
   }
 
   async findByClientId(clientId: string): Promise<App | null> {
+    const cached = this.byClientId.get(clientId);
+    if (cached) return cached;
     const row = await this.db
       .selectFrom('apps')
       .selectAll()
       .where('client_id', '=', clientId)
       .executeTakeFirst();
-    return row ? toApp(row) : null;
+    return row ? this.remember(toApp(row)) : null;
   }
 
   async findById(id: string): Promise<App | null> {
+    const cached = this.byId.get(id);
+    if (cached) return cached;
     const row = await this.db.selectFrom('apps').selectAll().where('id', '=', id).executeTakeFirst();
-    return row ? toApp(row) : null;
+    return row ? this.remember(toApp(row)) : null;
   }
 
   async list(): Promise<App[]> {
@@ -101,12 +131,15 @@ export class AppsStore {
 
   /** Whether any app lists this exact origin as trusted (for CORS). */
   async isTrustedOrigin(origin: string): Promise<boolean> {
+    if (this.trustedOrigins.has(origin)) return true;
     const row = await this.db
       .selectFrom('app_origins')
       .select('app_id')
       .where('origin', '=', origin)
       .limit(1)
       .executeTakeFirst();
-    return row !== undefined;
+    if (row === undefined) return false;
+    this.trustedOrigins.add(origin);
+    return true;
   }
 }

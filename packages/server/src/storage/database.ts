@@ -1,11 +1,23 @@
 import { mkdirSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import SqliteDatabase from 'better-sqlite3';
-import { Kysely, Migrator, PostgresDialect, SqliteDialect } from 'kysely';
-import pg from 'pg';
+import {
+  CompiledQuery,
+  type DatabaseConnection,
+  type Driver,
+  Kysely,
+  Migrator,
+  PostgresDialect,
+  SqliteDialect,
+  type SqliteDialectConfig,
+  SqliteDriver,
+  type TransactionSettings,
+} from 'kysely';
 import * as initial from './migrations/0001-initial.js';
 import * as email from './migrations/0002-email.js';
 import * as passwordHistory from './migrations/0003-password-history.js';
+import * as outboxRecipientIndex from './migrations/0004-outbox-recipient-index.js';
 import type { Database } from './schema.js';
 
 export type DialectName = 'sqlite' | 'postgres';
@@ -30,6 +42,8 @@ const INT8_OID = 20;
 /** Opens SQLite (embedded default) or PostgreSQL when a URL is given. Only this folder imports a driver. */
 export function openDatabase(options: StorageOptions): DatabaseHandle {
   if (options.databaseUrl) {
+    // Loaded only for PostgreSQL: the driver costs ~10 MB of resident memory the embedded store never uses.
+    const pg = createRequire(import.meta.url)('pg') as typeof import('pg');
     const pool = new pg.Pool({
       connectionString: options.databaseUrl,
       max: options.poolSize ?? 10,
@@ -66,8 +80,35 @@ export function openDatabase(options: StorageOptions): DatabaseHandle {
   sqlite.pragma('foreign_keys = ON');
   // Other processes (the CLI while a server runs) wait for the write lock instead of failing.
   sqlite.pragma('busy_timeout = 5000');
-  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(sqlite) }) });
+  const db = new Kysely<Database>({
+    dialect: new WriteLockingSqliteDialect({ database: withStatementCache(sqlite) }),
+  });
   return { db, dialect: 'sqlite', location: file, close: () => db.destroy() };
+}
+
+/**
+ * Kysely's SQLite driver begins every transaction with a plain (DEFERRED) `begin`: the write lock is
+ * taken at the first write. When another process (a second worker, the CLI) commits between this
+ * transaction's first read and its first write, SQLite answers SQLITE_BUSY at once instead of
+ * waiting out `busy_timeout`, since the snapshot the transaction read is stale. `begin immediate`
+ * takes the write lock up front, so a transaction waits its turn and then cannot fail that way.
+ * A transaction started with `.setAccessMode('read only')` keeps the plain `begin`.
+ */
+class WriteLockingSqliteDriver extends SqliteDriver {
+  override async beginTransaction(connection: DatabaseConnection, settings: TransactionSettings = {}) {
+    const begin = settings.accessMode === 'read only' ? 'begin' : 'begin immediate';
+    await connection.executeQuery(CompiledQuery.raw(begin));
+  }
+}
+
+class WriteLockingSqliteDialect extends SqliteDialect {
+  constructor(private readonly sqliteConfig: SqliteDialectConfig) {
+    super(sqliteConfig);
+  }
+
+  override createDriver(): Driver {
+    return new WriteLockingSqliteDriver(this.sqliteConfig);
+  }
 }
 
 const STATEMENT_CACHE_SIZE = 500;
@@ -107,6 +148,7 @@ export async function migrateToLatest(db: Kysely<Database>): Promise<string[]> {
         '0001-initial': initial,
         '0002-email': email,
         '0003-password-history': passwordHistory,
+        '0004-outbox-recipient-index': outboxRecipientIndex,
       }),
     },
     migrationTableName: 'gatehouse_migrations',

@@ -17,22 +17,30 @@ export interface StoredEvent extends Required<Omit<AuditEvent, 'data'>> {
   createdAt: number;
 }
 
+/**
+ * Writes one audit event with the given executor: other stores pass their transaction, so that the
+ * event and the change it records are committed together (one commit, never one without the other).
+ */
+export async function insertEvent(db: Kysely<Database>, event: AuditEvent, now: number): Promise<void> {
+  await db
+    .insertInto('events')
+    .values({
+      id: randomUUID(),
+      type: event.type,
+      user_id: event.userId ?? null,
+      app_id: event.appId ?? null,
+      ip: event.ip ?? null,
+      data: JSON.stringify(event.data ?? {}),
+      created_at: now,
+    })
+    .execute();
+}
+
 export class EventsStore {
   constructor(private readonly db: Kysely<Database>) {}
 
   async record(event: AuditEvent, now: number): Promise<void> {
-    await this.db
-      .insertInto('events')
-      .values({
-        id: randomUUID(),
-        type: event.type,
-        user_id: event.userId ?? null,
-        app_id: event.appId ?? null,
-        ip: event.ip ?? null,
-        data: JSON.stringify(event.data ?? {}),
-        created_at: now,
-      })
-      .execute();
+    await insertEvent(this.db, event, now);
   }
 
   async listForUser(userId: string, limit = 50): Promise<StoredEvent[]> {

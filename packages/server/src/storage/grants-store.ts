@@ -1,4 +1,5 @@
 import type { Kysely, Selectable } from 'kysely';
+import { type AuditEvent, insertEvent } from './events-store.js';
 import type { Database, GrantsTable, RefreshTokensTable } from './schema.js';
 
 /** What a user allowed an app, once signed in; every token hangs off one grant (the token family). */
@@ -64,7 +65,8 @@ export class GrantsStore {
   constructor(private readonly db: Kysely<Database>) {}
 
   /** Creates a grant with its first access token (and refresh token) in one transaction. */
-  async createGrant(grant: Grant, tokens: IssuedTokens): Promise<void> {
+  /** Stores a new grant, its first tokens and the audit event of the issue, in one transaction. */
+  async createGrant(grant: Grant, tokens: IssuedTokens, event: AuditEvent): Promise<void> {
     await this.db.transaction().execute(async (trx) => {
       await trx
         .insertInto('grants')
@@ -83,12 +85,16 @@ export class GrantsStore {
         })
         .execute();
       await this.insertTokens(trx, grant.id, grant.createdAt, tokens);
+      await insertEvent(trx, event, grant.createdAt);
     });
   }
 
-  /** Records the tokens of a refresh: the presented refresh token was consumed just before. */
-  async addTokens(grantId: string, now: number, tokens: IssuedTokens): Promise<void> {
-    await this.db.transaction().execute((trx) => this.insertTokens(trx, grantId, now, tokens));
+  /** Records the tokens of a refresh (the presented refresh token was consumed just before) and its event. */
+  async addTokens(grantId: string, now: number, tokens: IssuedTokens, event: AuditEvent): Promise<void> {
+    await this.db.transaction().execute(async (trx) => {
+      await this.insertTokens(trx, grantId, now, tokens);
+      await insertEvent(trx, event, now);
+    });
   }
 
   private async insertTokens(trx: Kysely<Database>, grantId: string, now: number, tokens: IssuedTokens) {

@@ -1,4 +1,5 @@
 import type { Kysely, Selectable, Updateable } from 'kysely';
+import { type AuditEvent, insertEvent } from './events-store.js';
 import { type InteractionCode, toCodeRow } from './interaction-codes-store.js';
 import type { Database, TransactionsTable } from './schema.js';
 
@@ -165,10 +166,12 @@ export class TransactionsStore {
    * Finishes the transaction and stores its interaction code in one database transaction, so a
    * transaction is never completed without its code (or a code minted for a lost race).
    */
+  /** Completes the transaction, stores its interaction code and the audit event, in one transaction. */
   async complete(
     tx: Transaction,
     patch: TransactionPatch,
     code: InteractionCode,
+    event: AuditEvent,
   ): Promise<Transaction | null> {
     return this.db.transaction().execute(async (trx) => {
       const result = await trx
@@ -179,6 +182,7 @@ export class TransactionsStore {
         .executeTakeFirst();
       if (Number(result.numUpdatedRows) !== 1) return null;
       await trx.insertInto('interaction_codes').values(toCodeRow(code)).execute();
+      await insertEvent(trx, event, code.authTime);
       return { ...tx, ...patch, version: tx.version + 1 };
     });
   }

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { sql } from 'kysely';
+import { CompiledQuery, sql } from 'kysely';
 import pg from 'pg';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { App } from '../../src/storage/apps-store.js';
@@ -601,6 +601,23 @@ export function describeStores(kind: StoreKind): void {
         expect((await store.apps.list()).some((a) => a.id === app.id)).toBe(true);
       });
 
+      it('keeps found apps in memory (frozen) but never a miss: an app created elsewhere is found', async () => {
+        const app = newApp({ trustedOrigins: [`https://${uid('o')}.example.com`] });
+        const other = racers.at(-1)!; // another pool on PostgreSQL, as another process would be
+        expect(await store.apps.findById(app.id)).toBeNull();
+        expect(await store.apps.findByClientId(app.clientId)).toBeNull();
+        expect(await store.apps.isTrustedOrigin(app.trustedOrigins[0]!)).toBe(false);
+        await other.apps.createApp(app);
+        const found = await store.apps.findById(app.id);
+        expect(found).toEqual(app);
+        expect(await store.apps.findByClientId(app.clientId)).toBe(found);
+        expect(await store.apps.isTrustedOrigin(app.trustedOrigins[0]!)).toBe(true);
+        expect(Object.isFrozen(found) && Object.isFrozen(found!.redirectUris)).toBe(true);
+        expect(() => {
+          (found!.redirectUris as string[]).push('https://evil.example.com/cb');
+        }).toThrow(TypeError);
+      });
+
       it('refuses a duplicate client id without leaving its trusted origins behind', async () => {
         const first = newApp();
         await store.apps.createApp(first);
@@ -674,26 +691,42 @@ export function describeStores(kind: StoreKind): void {
           tx,
           { status: 'completed', completedAt: T0 + 5000, step: 'success' },
           code,
+          { type: 'user.authentication.sso', userId: 'u-1', data: { transaction: tx.id } },
         );
         expect(done).toMatchObject({ status: 'completed', completedAt: T0 + 5000, version: tx.version + 1 });
         expect(await store.transactions.findById(tx.id)).toEqual(done);
         expect(await store.interactionCodes.findByTransaction(tx.id)).toEqual(code);
+        const events = await store.events.listForUser('u-1');
+        expect(events.filter((e) => e.data.transaction === tx.id)).toMatchObject([
+          { type: 'user.authentication.sso', createdAt: code.authTime },
+        ]);
       });
 
       it('complete from a stale version writes neither the transaction nor a code', async () => {
         const tx = newTransaction();
         await store.transactions.create(tx);
         const codes = [newCode({ transactionId: tx.id }), newCode({ transactionId: tx.id })];
+        const userId = uid('u');
         const results = await race(2, (s, i) =>
-          s.transactions.complete(tx, { status: 'completed', completedAt: T0 + i }, codes[i]!),
+          s.transactions.complete(tx, { status: 'completed', completedAt: T0 + i }, codes[i]!, {
+            type: 'user.authentication.sso',
+            userId,
+          }),
         );
         expect(results.filter((r) => r !== null)).toHaveLength(1);
         const found = await Promise.all(codes.map((c) => store.interactionCodes.find(c.codeHash)));
         expect(found.filter((c) => c !== null)).toHaveLength(1);
 
         const later = newCode({ transactionId: tx.id });
-        expect(await store.transactions.complete(tx, { status: 'completed' }, later)).toBeNull();
+        expect(
+          await store.transactions.complete(tx, { status: 'completed' }, later, {
+            type: 'user.authentication.sso',
+            userId,
+          }),
+        ).toBeNull();
         expect(await store.interactionCodes.find(later.codeHash)).toBeNull();
+        // Only the winner's event was written.
+        expect(await store.events.listForUser(userId)).toHaveLength(1);
       });
 
       it('complete rolls the transaction back when the code cannot be written', async () => {
@@ -701,10 +734,15 @@ export function describeStores(kind: StoreKind): void {
         await store.interactionCodes.create(existing);
         const tx = newTransaction();
         await store.transactions.create(tx);
+        const userId = uid('u');
         await expect(
-          store.transactions.complete(tx, { status: 'completed' }, newCode({ codeHash: existing.codeHash })),
+          store.transactions.complete(tx, { status: 'completed' }, newCode({ codeHash: existing.codeHash }), {
+            type: 'user.authentication.sso',
+            userId,
+          }),
         ).rejects.toThrow();
         expect(await store.transactions.findById(tx.id)).toEqual(tx);
+        expect(await store.events.listForUser(userId)).toEqual([]);
       });
 
       it('cancelOpenForUser ends the open transactions of a user except one', async () => {
@@ -792,14 +830,22 @@ export function describeStores(kind: StoreKind): void {
         const grant = newGrant(partial);
         const jti = uid('jti');
         const refresh = uid('rt');
-        await store.grants.createGrant(grant, {
-          accessToken: { jti, expiresAt: T0 + 60 * MINUTE },
-          refreshToken: {
-            tokenHash: refresh,
-            scopes: ['openid', 'offline_access'],
-            expiresAt: refreshExpiresAt,
+        await store.grants.createGrant(
+          grant,
+          {
+            accessToken: { jti, expiresAt: T0 + 60 * MINUTE },
+            refreshToken: {
+              tokenHash: refresh,
+              scopes: ['openid', 'offline_access'],
+              expiresAt: refreshExpiresAt,
+            },
           },
-        });
+          {
+            type: 'app.oauth2.token.grant',
+            userId: grant.userId,
+            data: { grant: grant.id },
+          },
+        );
         return { grant, jti, refresh };
       }
 
@@ -828,9 +874,30 @@ export function describeStores(kind: StoreKind): void {
         expect(await store.grants.findAccessToken('unknown')).toBeNull();
       });
 
+      it('createGrant writes the audit event with the grant, and neither when the tokens fail', async () => {
+        const { grant, jti } = await grantWithTokens();
+        expect(await store.events.listForUser(grant.userId)).toMatchObject([
+          { type: 'app.oauth2.token.grant', createdAt: grant.createdAt, data: { grant: grant.id } },
+        ]);
+        const second = newGrant();
+        await expect(
+          store.grants.createGrant(
+            second,
+            { accessToken: { jti, expiresAt: T0 + 1 } },
+            { type: 'app.oauth2.token.grant', userId: second.userId },
+          ),
+        ).rejects.toThrow();
+        expect(await store.grants.findGrant(second.id)).toBeNull();
+        expect(await store.events.listForUser(second.userId)).toEqual([]);
+      });
+
       it('a grant without a refresh token stores only the access token', async () => {
         const grant = newGrant({ codeHash: null });
-        await store.grants.createGrant(grant, { accessToken: { jti: uid('jti'), expiresAt: T0 + 1 } });
+        await store.grants.createGrant(
+          grant,
+          { accessToken: { jti: uid('jti'), expiresAt: T0 + 1 } },
+          { type: 'app.oauth2.token.grant', userId: grant.userId },
+        );
         expect((await store.grants.findGrant(grant.id))?.codeHash).toBeNull();
         const rows = await store.handle.db
           .selectFrom('refresh_tokens')
@@ -873,10 +940,18 @@ export function describeStores(kind: StoreKind): void {
         expect(await store.grants.consumeRefreshToken(refresh, T0 + 100)).not.toBeNull();
         const jti2 = uid('jti');
         const refresh2 = uid('rt');
-        await store.grants.addTokens(grant.id, T0 + 100, {
-          accessToken: { jti: jti2, expiresAt: T0 + 200 },
-          refreshToken: { tokenHash: refresh2, scopes: ['openid'], expiresAt: T0 + 300 },
-        });
+        await store.grants.addTokens(
+          grant.id,
+          T0 + 100,
+          {
+            accessToken: { jti: jti2, expiresAt: T0 + 200 },
+            refreshToken: { tokenHash: refresh2, scopes: ['openid'], expiresAt: T0 + 300 },
+          },
+          { type: 'app.oauth2.token.grant', userId: grant.userId, data: { grant: grant.id, rotation: true } },
+        );
+        expect(
+          (await store.events.listForUser(grant.userId)).filter((e) => e.data.rotation === true),
+        ).toMatchObject([{ type: 'app.oauth2.token.grant', createdAt: T0 + 100 }]);
         expect(await store.grants.findAccessToken(jti2)).toMatchObject({ grantId: grant.id, revoked: false });
         expect(await store.grants.findRefreshToken(refresh2)).toMatchObject({
           grantId: grant.id,
@@ -1130,6 +1205,27 @@ export function describeStores(kind: StoreKind): void {
         expect(await store.outbox.list({ to: to.toUpperCase() })).toEqual([b, a]);
         expect(await store.outbox.list({ to, limit: 1 })).toEqual([b]);
         expect(await store.outbox.find(a.id)).toEqual(a);
+      });
+
+      it("reads a recipient's emails through the index on lower(to_address)", async () => {
+        const db = store.handle.db;
+        const query = db
+          .selectFrom('outbox')
+          .selectAll()
+          .where((eb) => eb(eb.fn('lower', ['to_address']), '=', 'someone@example.com'))
+          .orderBy('created_at', 'desc')
+          .orderBy('id', 'desc')
+          .limit(1)
+          .compile();
+        const plan = await db.transaction().execute(async (trx) => {
+          if (kind === 'postgres') await sql`set local enable_seqscan = off`.execute(trx);
+          const explain = kind === 'postgres' ? 'explain' : 'explain query plan';
+          const { rows } = await trx.executeQuery(
+            CompiledQuery.raw(`${explain} ${query.sql}`, [...query.parameters]),
+          );
+          return JSON.stringify(rows);
+        });
+        expect(plan).toContain('outbox_recipient');
       });
 
       it('upserts, finds and removes a template override', async () => {

@@ -95,22 +95,23 @@ export class EmailAuthenticator implements Authenticator {
       `answer:ip:${ctx.ip ?? 'unknown'}`,
       this.settings.limits.answerPerIp,
     );
-    const invalid: VerifyOutcome = {
+    // A function, not a value: an error captures a stack trace, wasted on the accepted answers.
+    const invalid = (): VerifyOutcome => ({
       ok: false,
       error: new IdxError('passcodeInvalid', { params: [] }),
       field: 'credentials.passcode',
-    };
+    });
     const now = this.clock.now();
     const challenge = await this.challenges.findByTransaction(ctx.transaction.id);
-    if (!challenge || challenge.consumedAt !== null) return invalid;
-    if (challenge.expiresAt <= now) return invalid;
+    if (!challenge || challenge.consumedAt !== null) return invalid();
+    if (challenge.expiresAt <= now) return invalid();
     const attempt = await this.challenges.recordAttempt(challenge.id, now);
     if (attempt === null) return { ok: false, error: new IdxError('challengeLocked'), fatal: true };
 
     const code = deriveCode(this.secret, challenge.id, challenge.seed);
     if (challenge.recipient !== null && codesMatch(code, normalizeCode(passcode))) {
       if (await this.challenges.consume(challenge.id, now)) return { ok: true };
-      return invalid;
+      return invalid();
     }
     await this.events.record(
       {
@@ -124,7 +125,7 @@ export class EmailAuthenticator implements Authenticator {
     );
     if (attempt >= challenge.maxAttempts)
       return { ok: false, error: new IdxError('challengeLocked'), fatal: true };
-    return invalid;
+    return invalid();
   }
 
   /** Challenge and resend requests per client IP (counted whether or not an email goes out). */

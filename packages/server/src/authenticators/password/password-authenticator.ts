@@ -40,7 +40,7 @@ export class PasswordAuthenticator implements Authenticator {
   async challenge(): Promise<void> {}
 
   async verify(ctx: AuthenticatorContext, passcode: string): Promise<VerifyOutcome> {
-    const failure: VerifyOutcome = { ok: false, error: new IdxError('incorrectPassword') };
+    const failure = (): VerifyOutcome => ({ ok: false, error: new IdxError('incorrectPassword') });
     const { user } = ctx;
     const now = this.clock.now();
     const storedHash = user ? await this.users.findPasswordHash(user.id) : null;
@@ -57,13 +57,14 @@ export class PasswordAuthenticator implements Authenticator {
           },
           now,
         );
-      return failure;
+      return failure();
     }
     if (!(await this.hasher.verify(storedHash, passcode))) {
       await this.recordFailure(user, ctx);
-      return failure;
+      return failure();
     }
-    await this.users.resetFailedAttempts(user.id, now);
+    if (user.failedAttempts > 0 || user.lockedUntil !== null)
+      await this.users.resetFailedAttempts(user.id, now);
     if (this.hasher.needsRehash(storedHash)) {
       await this.users.setPasswordHash(user.id, await this.hasher.hash(passcode), now, true);
     }

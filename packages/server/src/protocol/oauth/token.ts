@@ -109,8 +109,6 @@ async function redeemInteractionCode(
       revokedAt: null,
     },
     clampRefreshExpiry(issued.records, now + services.config.tokens.refreshTokenAbsoluteTtlSeconds * 1000),
-  );
-  await storage.events.record(
     {
       type: 'app.oauth2.token.grant',
       userId: user.id,
@@ -118,7 +116,6 @@ async function redeemInteractionCode(
       ip,
       data: { grant: grantId, grantType: 'interaction_code' },
     },
-    now,
   );
   return issued.response;
 }
@@ -134,13 +131,13 @@ async function refresh(
   const presented = requireParam(params, 'refresh_token');
   const tokenHash = hashSecret(presented);
   const now = clock.now();
-  const invalid = new OAuthError('invalid_grant', 'The refresh token is invalid or expired.');
+  const invalid = () => new OAuthError('invalid_grant', 'The refresh token is invalid or expired.');
 
   const known = await storage.grants.findRefreshToken(tokenHash);
-  if (!known) throw invalid;
+  if (!known) throw invalid();
   const grant = await storage.grants.findGrant(known.grantId);
   // Another client's token is refused without being burned.
-  if (!grant || grant.appId !== app.id || grant.serverId !== serverId) throw invalid;
+  if (!grant || grant.appId !== app.id || grant.serverId !== serverId) throw invalid();
 
   const requested = params.scope !== undefined ? parseScopes(params.scope) : known.scopes;
   if (!requested || !requested.every((s) => known.scopes.includes(s)))
@@ -162,11 +159,11 @@ async function refresh(
         now,
       );
     }
-    throw invalid;
+    throw invalid();
   }
-  if (grant.revokedAt !== null || grant.expiresAt <= now) throw invalid;
+  if (grant.revokedAt !== null || grant.expiresAt <= now) throw invalid();
   const user = await storage.users.findById(grant.userId);
-  if (!user || user.status !== 'ACTIVE') throw invalid;
+  if (!user || user.status !== 'ACTIVE') throw invalid();
 
   const issued = await services.tokens.issue({
     server: services.server(serverId),
@@ -180,17 +177,13 @@ async function refresh(
     withRefreshToken: true,
   });
   if (issued.records.refreshToken) issued.records.refreshToken.scopes = known.scopes;
-  await storage.grants.addTokens(grant.id, now, clampRefreshExpiry(issued.records, grant.expiresAt));
-  await storage.events.record(
-    {
-      type: 'app.oauth2.token.grant',
-      userId: user.id,
-      appId: app.id,
-      ip,
-      data: { grant: grant.id, grantType: 'refresh_token' },
-    },
-    now,
-  );
+  await storage.grants.addTokens(grant.id, now, clampRefreshExpiry(issued.records, grant.expiresAt), {
+    type: 'app.oauth2.token.grant',
+    userId: user.id,
+    appId: app.id,
+    ip,
+    data: { grant: grant.id, grantType: 'refresh_token' },
+  });
   return issued.response;
 }
 
