@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
@@ -9,6 +10,8 @@ import {
   Kysely,
   Migrator,
   PostgresDialect,
+  type PostgresPool,
+  type PostgresPoolClient,
   SqliteDialect,
   type SqliteDialectConfig,
   SqliteDriver,
@@ -64,7 +67,7 @@ export function openDatabase(options: StorageOptions): DatabaseHandle {
     pool.on('connect', (client) => {
       client.on('error', () => {});
     });
-    const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+    const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool: withPreparedStatements(pool) }) });
     const url = new URL(options.databaseUrl);
     url.password = '';
     return { db, dialect: 'postgres', location: url.toString(), close: () => db.destroy() };
@@ -109,6 +112,35 @@ class WriteLockingSqliteDialect extends SqliteDialect {
   override createDriver(): Driver {
     return new WriteLockingSqliteDriver(this.sqliteConfig);
   }
+}
+
+/**
+ * Kysely sends every query as an unnamed statement, which PostgreSQL parses and plans afresh each
+ * time. Naming each parameterised statement after a hash of its text makes node-pg prepare it once
+ * per connection and then only bind and execute it (the set of texts is small: queries are built
+ * with parameters). Statements without parameters (begin, commit, DDL of migrations) stay unnamed.
+ * Measured on the bench box: PostgreSQL CPU per indexed lookup 80–105 µs unnamed, 33–40 µs named.
+ * A migration run by another process while this one serves could invalidate a prepared `select *`
+ * ("cached plan must not change result type"): migrate before starting servers, as `start` does.
+ */
+function withPreparedStatements(pool: import('pg').Pool): PostgresPool {
+  return {
+    async connect() {
+      const client = await pool.connect();
+      return {
+        query: ((text: string, values: unknown[]) =>
+          values.length > 0
+            ? client.query({ name: statementName(text), text, values })
+            : client.query(text, values)) as unknown as PostgresPoolClient['query'],
+        release: (err?: Error | boolean) => client.release(err),
+      };
+    },
+    end: () => pool.end(),
+  };
+}
+
+function statementName(text: string): string {
+  return `gh_${createHash('sha256').update(text).digest('base64url').slice(0, 40)}`;
 }
 
 const STATEMENT_CACHE_SIZE = 500;
