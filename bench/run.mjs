@@ -1,38 +1,44 @@
 #!/usr/bin/env node
-// `npm run bench`: real Gatehouse servers as child processes on loopback ports, seeded through the
-// CLI and Gatehouse's own services; complete flows (password, email OTP, password recovery), the
-// token endpoint, discovery and JWKS alone, and ABBA pairs against peers (oidc-provider, Better Auth)
-// from bench/peers. Markdown to stdout, JSON to bench/results/. Every run is bounded in time and count.
+// `npm run bench`: real Gatehouse servers as child processes on loopback ports, on the embedded SQLite
+// store and on PostgreSQL, seeded through the CLI and Gatehouse's own services; complete flows
+// (password, email OTP, password recovery), the token endpoint, discovery and JWKS alone, a
+// multi-worker variant, a scaling run over 1 k–1 M users, idle RSS, and ABBA pairs against peers
+// (oidc-provider, Better Auth). Markdown to stdout, JSON to bench/results/, docs/benchmarks.md.
 //
-//   node bench/run.mjs [--quick] [--set all|password|email|recovery|token|peers[,…]] [--scenarios a,b]
-//                      [--duration 10] [--warmup 2] [--concurrency 1,16] [--users 64] [--max-flows 100000]
-//                      [--pairs 4] [--peer-concurrency 16] [--codes 4000] [--mint-seconds 15]
-//                      [--hashes 50] [--keep-data]
+//   node bench/run.mjs [--quick] [--set all|password|email|recovery|token|peers|scaling[,…]] [--scenarios a,b]
+//                      [--store sqlite,postgres] [--postgres-url postgres://postgres@127.0.0.1:5432/postgres]
+//                      [--duration 10] [--warmup 2] [--concurrency 1,16,100] [--postgres-concurrency …]
+//                      [--postgres-scenarios …]
+//                      [--request-concurrency …] [--users 100] [--max-flows 100000] [--workers 2]
+//                      [--pairs 4] [--peer-concurrency 16] [--codes 4000] [--mint-seconds 15] [--hashes 50]
+//                      [--scale-sizes 1000,100000,1000000] [--scale-stores sqlite,postgres]
+//                      [--scale-scenarios email-otp,password-one-step] [--scale-concurrency 16] [--keep-data]
 
-import { spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
-import { dirname, join, relative } from 'node:path';
+import { join, relative } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
-import {
-  checkTokenResponse,
-  formRequest,
-  runFlows,
-  runRequests,
-  SCENARIOS,
-  StepError,
-} from './lib/flow-driver.mjs';
-import { peersInstalled, peerVersion, runBetterAuthFlows, startPeer } from './lib/peers.mjs';
+import { argon2Ceiling } from './lib/argon2-ceiling.mjs';
+import { SCENARIOS } from './lib/flow-driver.mjs';
+import { lean, measureFlow, measureRequests, seedStore } from './lib/gatehouse-runs.mjs';
+import { runPeerComparison } from './lib/peer-runs.mjs';
+import { peersInstalled, peerVersion } from './lib/peers.mjs';
+import { killChildren, ROOT, serverSupportsWorkers, startServer, stopChild } from './lib/processes.mjs';
 import { markdown } from './lib/report.mjs';
-import { CLK_TCK, freePort, machine, measured, processMemory, spread } from './lib/system.mjs';
-
-const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
-const BIN = join(ROOT, 'packages/server/bin/gatehouse.js');
-const REDIRECT_URI = 'http://localhost:8080/login/callback';
-const READY = /Gatehouse listening on (\S+)/;
-const AS = '/oauth2/default';
+import { runScaling } from './lib/scaling.mjs';
+import {
+  checkAdminUrl,
+  createDatabase,
+  DEFAULT_PG_ADMIN_URL,
+  dropDatabase,
+  dropDatabasesSync,
+  probePostgres,
+  sqliteVersion,
+} from './lib/stores.mjs';
+import { CLK_TCK, freePort, machine } from './lib/system.mjs';
+import { computeTargets } from './lib/targets.mjs';
 
 const FLOW_SCENARIOS = Object.keys(SCENARIOS);
 const REQUEST_SCENARIOS = ['token-exchange', 'token-refresh', 'discovery', 'jwks'];
@@ -43,8 +49,12 @@ const SETS = {
   recovery: ['password-recovery'],
   token: REQUEST_SCENARIOS,
   peers: PEER_SCENARIOS,
-  all: [...FLOW_SCENARIOS, ...REQUEST_SCENARIOS, ...PEER_SCENARIOS],
+  scaling: ['scaling'],
+  all: [...FLOW_SCENARIOS, ...REQUEST_SCENARIOS, ...PEER_SCENARIOS, 'scaling'],
 };
+const STORES = ['sqlite', 'postgres'];
+/** Scenarios of the multi-worker variant, at the largest concurrency. */
+const WORKER_SCENARIOS = ['email-otp', 'token-exchange'];
 
 /**
  * The bench's server configuration. The per-recipient and per-IP limits are a security feature;
@@ -71,16 +81,26 @@ const { values: args } = parseArgs({
     quick: { type: 'boolean', default: false },
     set: { type: 'string', default: 'all' },
     scenarios: { type: 'string' },
+    store: { type: 'string', default: 'sqlite,postgres' },
+    'postgres-url': { type: 'string', default: DEFAULT_PG_ADMIN_URL },
     duration: { type: 'string' },
     warmup: { type: 'string' },
-    concurrency: { type: 'string', default: '1,16' },
+    concurrency: { type: 'string' },
+    'postgres-concurrency': { type: 'string' },
+    'postgres-scenarios': { type: 'string' },
+    'request-concurrency': { type: 'string' },
     users: { type: 'string' },
     'max-flows': { type: 'string', default: '100000' },
+    workers: { type: 'string', default: '2' },
     pairs: { type: 'string' },
     'peer-concurrency': { type: 'string', default: '16' },
     codes: { type: 'string' },
     'mint-seconds': { type: 'string' },
     hashes: { type: 'string' },
+    'scale-sizes': { type: 'string' },
+    'scale-stores': { type: 'string' },
+    'scale-scenarios': { type: 'string' },
+    'scale-concurrency': { type: 'string', default: '16' },
     'keep-data': { type: 'boolean', default: false },
     help: { type: 'boolean', default: false },
   },
@@ -89,7 +109,7 @@ if (args.help) {
   process.stdout.write(
     `${readFileSync(fileURLToPath(import.meta.url), 'utf8')
       .split('\n')
-      .slice(1, 11)
+      .slice(1, 16)
       .join('\n')}\n`,
   );
   process.exit(0);
@@ -99,44 +119,101 @@ const positive = (name, value) => {
   if (!Number.isFinite(n) || n <= 0) fail(`--${name} must be a positive number, not ${value}`);
   return n;
 };
+const list = (value) =>
+  String(value)
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
+const counts = (name, value) => list(value).map((c) => Math.round(positive(name, c)));
 const quick = args.quick;
 const scenarios = args.scenarios
-  ? args.scenarios.split(',').map((s) => s.trim())
-  : [
-      ...new Set(
-        args.set.split(',').flatMap((s) => SETS[s.trim()] ?? fail(`unknown set ${s} (${Object.keys(SETS)})`)),
-      ),
-    ];
+  ? list(args.scenarios)
+  : [...new Set(list(args.set).flatMap((s) => SETS[s] ?? fail(`unknown set ${s} (${Object.keys(SETS)})`)))];
+const concurrency = counts('concurrency', args.concurrency ?? '1,16,100');
 const options = {
   quick,
   set: args.scenarios ? null : args.set,
-  durationS: positive('duration', args.duration ?? (quick ? '2' : '10')),
-  warmupS: positive('warmup', args.warmup ?? (quick ? '1' : '2')),
-  concurrency: args.concurrency.split(',').map((c) => Math.round(positive('concurrency', c))),
+  stores: list(args.store),
+  durationS: positive('duration', args.duration ?? (quick ? '1' : '10')),
+  warmupS: positive('warmup', args.warmup ?? (quick ? '0.5' : '2')),
+  concurrency,
+  postgresConcurrency: counts(
+    'postgres-concurrency',
+    args['postgres-concurrency'] ?? (quick ? '16' : concurrency),
+  ),
+  // Discovery and JWKS do not read the store per request: quick runs them on SQLite only.
+  postgresScenarios: list(
+    args['postgres-scenarios'] ??
+      scenarios.filter((s) => !quick || !['discovery', 'jwks'].includes(s)).join(','),
+  ),
+  requestConcurrency: counts(
+    'request-concurrency',
+    args['request-concurrency'] ?? (quick ? String(Math.max(...concurrency)) : concurrency),
+  ),
   scenarios,
-  users: Math.round(positive('users', args.users ?? (quick ? '32' : '64'))),
+  users: Math.round(positive('users', args.users ?? String(Math.max(64, ...concurrency)))),
   maxFlows: Math.round(positive('max-flows', args['max-flows'])),
+  workers: Math.round(positive('workers', args.workers)),
   pairs: Math.round(positive('pairs', args.pairs ?? (quick ? '2' : '4'))),
   peerConcurrency: Math.round(positive('peer-concurrency', args['peer-concurrency'])),
-  codes: Math.round(positive('codes', args.codes ?? (quick ? '600' : '4000'))),
-  mintSeconds: positive('mint-seconds', args['mint-seconds'] ?? (quick ? '4' : '15')),
-  hashes: Math.round(positive('hashes', args.hashes ?? (quick ? '20' : '50'))),
+  codes: Math.round(positive('codes', args.codes ?? (quick ? '300' : '4000'))),
+  mintSeconds: positive('mint-seconds', args['mint-seconds'] ?? (quick ? '3' : '15')),
+  hashes: Math.round(positive('hashes', args.hashes ?? (quick ? '10' : '50'))),
+  scaleSizes: counts('scale-sizes', args['scale-sizes'] ?? (quick ? '1000,100000' : '1000,100000,1000000')),
+  scaleStores: list(args['scale-stores'] ?? (quick ? 'sqlite' : 'sqlite,postgres')),
+  scaleScenarios: list(args['scale-scenarios'] ?? (quick ? 'email-otp' : 'email-otp,password-one-step')),
+  scaleConcurrency: Math.round(positive('scale-concurrency', args['scale-concurrency'])),
 };
 for (const s of options.scenarios)
   if (!SETS.all.includes(s)) fail(`unknown scenario ${s} (known: ${SETS.all.join(', ')})`);
-const maxVus = Math.max(...options.concurrency, options.peerConcurrency);
+for (const s of [...options.stores, ...options.scaleStores])
+  if (!STORES.includes(s)) fail(`unknown store ${s} (known: ${STORES.join(', ')})`);
+for (const s of options.scaleScenarios)
+  if (!['email-otp', 'password-one-step'].includes(s))
+    fail(`--scale-scenarios takes email-otp and/or password-one-step, not ${s}`);
+const maxVus = Math.max(
+  ...options.concurrency,
+  ...options.postgresConcurrency,
+  ...options.requestConcurrency,
+  options.peerConcurrency,
+);
 if (options.users < maxVus)
   fail(`--users ${options.users} is fewer than the ${maxVus} VUs: email flows need a user per VU`);
+const adminUrl = args['postgres-url'];
+try {
+  checkAdminUrl(adminUrl);
+} catch (error) {
+  fail(String(error.message));
+}
+const wants = (kinds) => options.scenarios.filter((s) => kinds.includes(s));
+/**
+ * Quick runs trim the matrix to fit in under 3 minutes: the argon2-bound flows (each flow at 100 VUs
+ * queues for seconds behind the hashes) run at fewer concurrencies; email-otp keeps all three.
+ */
+const QUICK_FLOW_CONCURRENCY = {
+  'password-one-step': [1, 16],
+  'password-identifier-first': [16],
+  'password-recovery': [16],
+};
+/** The concurrencies a scenario runs at on a store ([] = not at all). */
+function concurrencyFor(store, scenario) {
+  if (store === 'postgres')
+    return options.postgresScenarios.includes(scenario) ? options.postgresConcurrency : [];
+  if (REQUEST_SCENARIOS.includes(scenario)) return options.requestConcurrency;
+  if (quick && !args.concurrency && QUICK_FLOW_CONCURRENCY[scenario]) return QUICK_FLOW_CONCURRENCY[scenario];
+  return options.concurrency;
+}
 
 // ---------------------------------------------------------------------------------------------
-// Safety: no child outlives us, and the whole invocation has a hard time limit.
+// Safety: no child outlives us, no database or data directory is left behind, and the whole
+// invocation has a hard time limit.
 
-/** @type {Set<import('node:child_process').ChildProcess>} */
-const children = new Set();
 let dataDir = null;
+/** PostgreSQL databases created by this invocation and not dropped yet. */
+const databases = [];
 const cleanup = () => {
-  for (const child of children)
-    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+  killChildren();
+  if (databases.length) dropDatabasesSync(adminUrl, databases.splice(0));
   if (dataDir && !args['keep-data']) rmSync(dataDir, { recursive: true, force: true });
   dataDir = null;
 };
@@ -148,24 +225,42 @@ for (const signal of ['SIGINT', 'SIGTERM']) {
     process.exit(130);
   });
 }
-const perRun = options.warmupS + options.durationS + 30;
-const budgetS = Math.ceil(
-  180 +
-    options.scenarios.filter((s) => FLOW_SCENARIOS.includes(s)).length * options.concurrency.length * perRun +
-    options.scenarios.filter((s) => REQUEST_SCENARIOS.includes(s)).length *
-      options.concurrency.length *
-      (perRun + 2 * options.mintSeconds) +
-    options.scenarios.filter((s) => PEER_SCENARIOS.includes(s)).length *
-      (90 + (2 * options.pairs + 2) * (perRun + options.mintSeconds)),
-);
+
+/** A generous bound on the whole invocation, from what it will run. */
+function timeBudgetSeconds() {
+  const perRun = options.warmupS + options.durationS + 20;
+  let seconds = 120;
+  for (const store of options.stores) {
+    seconds += 60; // seeding
+    for (const s of wants([...FLOW_SCENARIOS, ...REQUEST_SCENARIOS]))
+      seconds +=
+        concurrencyFor(store, s).length *
+        (perRun +
+          (s === 'token-exchange' ? 2 * options.mintSeconds : 0) +
+          (s === 'password-recovery' ? 30 : 0));
+    seconds += WORKER_SCENARIOS.length * (perRun + 2 * options.mintSeconds);
+  }
+  seconds += wants(PEER_SCENARIOS).length * (90 + (2 * options.pairs + 2) * (perRun + options.mintSeconds));
+  if (wants(['scaling']).length)
+    for (let i = 0; i < options.scaleStores.length; i++) {
+      seconds += 30;
+      for (const size of options.scaleSizes)
+        seconds += 30 + size / 5000 + options.scaleScenarios.length * perRun; // ≥ 5 000 users/s seeded
+    }
+  return Math.ceil(seconds);
+}
+const budgetS = timeBudgetSeconds();
 setTimeout(() => {
   log(`bench: hard time limit of ${budgetS} s reached, stopping`);
   cleanup();
   process.exit(2);
 }, budgetS * 1000).unref();
 
+const started = performance.now();
+/** Progress on stderr, each line with the seconds since the start. */
 function log(line) {
-  process.stderr.write(`${line}\n`);
+  const t = `[${((performance.now() - started) / 1000).toFixed(0).padStart(4)} s] `;
+  process.stderr.write(`${line.startsWith('\n') ? '\n' : ''}${t}${line.replace(/^\n/, '')}\n`);
 }
 function fail(message) {
   log(`bench: ${message}`);
@@ -173,587 +268,108 @@ function fail(message) {
 }
 
 // ---------------------------------------------------------------------------------------------
-// argon2id ceiling: what the CPU allows if the server did nothing but hash
+// Stores
 
-async function argon2Ceiling(count, cores) {
-  const { configSchema } = await import(
-    pathToFileURL(join(ROOT, 'packages/server/dist/config/schema.js')).href
-  );
-  const params = configSchema.parse({}).passwordHashing;
-  const { hash, verify } = await import('@node-rs/argon2');
-  const { machineCpuSeconds } = await import('./lib/system.mjs');
-  const opts = {
-    algorithm: 2, // Algorithm.Argon2id (a const enum in the typings)
-    memoryCost: params.memoryCostKiB,
-    timeCost: params.timeCost,
-    parallelism: params.parallelism,
-  };
-  const password = 'bench-correct-horse-battery-staple';
-  let stored = '';
-  for (let i = 0; i < 3; i++) stored = await hash(password, opts); // warm-up
-  const hashMs = [];
-  const machine0 = machineCpuSeconds();
-  const self0 = process.cpuUsage();
-  const loopStart = performance.now();
-  for (let i = 0; i < count; i++) {
-    const t0 = performance.now();
-    await hash(password, opts);
-    hashMs.push(performance.now() - t0);
+const stamp = new Date()
+  .toISOString()
+  .replace(/[-:T]/g, '')
+  .replace(/\.\d+Z$/, '')
+  .toLowerCase();
+
+/**
+ * A store for this invocation: a directory under the data directory and, for PostgreSQL, a fresh
+ * database `gatehouse_bench_<timestamp>[_<suffix>]` (dropped at the end on every exit path).
+ * @returns {Promise<import('./lib/processes.mjs').Store>}
+ */
+async function makeStore(store, suffix) {
+  const dir = join(dataDir, `${store}-${suffix}`);
+  mkdirSync(dir, { recursive: true });
+  const configFile = join(dir, 'bench-config.json');
+  writeFileSync(configFile, `${JSON.stringify(BENCH_CONFIG, null, 2)}\n`);
+  let databaseUrl = null;
+  if (store === 'postgres') {
+    const name = `gatehouse_bench_${stamp}_${process.pid}_${suffix}`;
+    databases.push(name);
+    databaseUrl = await createDatabase(adminUrl, name);
   }
-  const self = process.cpuUsage(self0);
-  const otherCores =
-    Math.max(0, machineCpuSeconds().busy - machine0.busy - (self.user + self.system) / 1e6) /
-    ((performance.now() - loopStart) / 1000);
-  const verifyMs = [];
-  for (let i = 0; i < Math.min(count, 20); i++) {
-    const t0 = performance.now();
-    await verify(stored, password);
-    verifyMs.push(performance.now() - t0);
-  }
-  const mean = (xs) => xs.reduce((a, b) => a + b, 0) / xs.length;
-  const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
-  const meanHashMs = mean(hashMs);
-  return {
-    parameters: { algorithm: 'argon2id', m: params.memoryCostKiB, t: params.timeCost, p: params.parallelism },
-    hashes: count,
-    meanHashMs,
-    medianHashMs: median(hashMs),
-    minHashMs: Math.min(...hashMs),
-    maxHashMs: Math.max(...hashMs),
-    medianVerifyMs: median(verifyMs),
-    otherCoresWhileHashing: otherCores,
-    cores,
-    // One password verification per sign-in; each core can do 1000 / meanHashMs of them a second.
-    ceilingFlowsPerSecond: cores * (1000 / meanHashMs),
-  };
+  return { store, dataDir: dir, configFile, databaseUrl };
 }
 
-// ---------------------------------------------------------------------------------------------
-// The server child and the CLI
-
-/** The children's environment: development defaults (NODE_ENV unset), SQLite, quiet logs. */
-function childEnv() {
-  const env = { ...process.env, GATEHOUSE_LOG_LEVEL: 'warn' };
-  for (const key of [
-    'NODE_ENV',
-    'DATABASE_URL',
-    'REDIS_URL',
-    'SMTP_URL',
-    'GATEHOUSE_CONFIG',
-    'GATEHOUSE_PUBLIC_URL',
-    'GATEHOUSE_HOST',
-    'GATEHOUSE_SECRET_KEY',
-  ])
-    delete env[key];
-  return env;
-}
-
-/** Starts `gatehouse start` with the bench configuration and resolves once it prints its ready line. */
-function startServer(dir, configFile, port) {
-  return new Promise((resolve, reject) => {
-    const child = spawn(
-      process.execPath,
-      [
-        BIN,
-        'start',
-        '--data-dir',
-        dir,
-        '--config',
-        configFile,
-        '--port',
-        String(port),
-        '--host',
-        '127.0.0.1',
-      ],
-      { env: childEnv(), stdio: ['ignore', 'pipe', 'pipe'] },
-    );
-    children.add(child);
-    child.once('exit', () => children.delete(child));
-    const tail = [];
-    const keep = (chunk) => {
-      tail.push(...chunk.toString().split('\n').filter(Boolean));
-      tail.splice(0, Math.max(0, tail.length - 40));
-    };
-    let ready = false;
-    let early = ''; // stdout until the ready line, unsplit (a line may span chunks)
-    const timer = setTimeout(() => {
-      child.kill('SIGKILL');
-      reject(new Error(`server not ready after 30 s:\n${tail.join('\n')}`));
-    }, 30_000);
-    child.stdout.on('data', (chunk) => {
-      keep(chunk);
-      if (!ready) early += chunk;
-      if (!ready && READY.test(early)) {
-        ready = true;
-        clearTimeout(timer);
-        resolve({ child, url: `http://127.0.0.1:${port}`, tail });
-      }
-    });
-    child.stderr.on('data', keep);
-    child.once('exit', (code, signal) => {
-      clearTimeout(timer);
-      if (!ready)
-        reject(new Error(`server exited (${code ?? signal}) before it was ready:\n${tail.join('\n')}`));
-    });
-  });
-}
-
-async function stopChild(child) {
-  if (child.exitCode !== null || child.signalCode !== null) return;
-  const exited = new Promise((resolve) => child.once('exit', resolve));
-  child.kill('SIGTERM');
-  const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
-  await exited;
-  clearTimeout(timer);
-}
-
-/** Runs a Node script or the `gatehouse` CLI to completion and parses the JSON it prints. */
-function runJson(argv, label) {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, argv, { env: childEnv(), stdio: ['ignore', 'pipe', 'pipe'] });
-    children.add(child);
-    let out = '';
-    let err = '';
-    child.stdout.on('data', (c) => {
-      out += c;
-    });
-    child.stderr.on('data', (c) => {
-      err += c;
-    });
-    const timer = setTimeout(() => child.kill('SIGKILL'), 120_000);
-    child.once('exit', (code) => {
-      children.delete(child);
-      clearTimeout(timer);
-      if (code !== 0) return reject(new Error(`${label} failed (${code}): ${err}`));
-      try {
-        resolve(JSON.parse(out));
-      } catch {
-        reject(new Error(`${label} printed no JSON: ${out}${err}`));
-      }
-    });
-  });
-}
-
-const cli = (dir, configFile, argv) =>
-  runJson(
-    [BIN, ...argv, '--data-dir', dir, '--config', configFile, '--json'],
-    `gatehouse ${argv.slice(0, 2).join(' ')}`,
-  );
-
-/** Apps through the CLI (`apps create --public --policy …`), users through Gatehouse's UserService. */
-async function seed(dir, configFile, userCount) {
-  const apps = {};
-  for (const [name, policy, identifierFirst] of [
-    ['password-one-step', 'password', false],
-    ['password-identifier-first', 'password', true],
-    ['email-otp', 'email', true],
-  ]) {
-    const argv = ['apps', 'create', '--name', `bench ${name}`, '--public', '--redirect-uri', REDIRECT_URI];
-    argv.push('--policy', policy);
-    if (identifierFirst) argv.push('--identifier-first');
-    apps[name] = (await cli(dir, configFile, argv)).clientId;
-  }
-  // Recovery starts on the one-step app's identify page (self-service recovery is on by default).
-  apps['password-recovery'] = apps['password-one-step'];
-  const make = (prefix) =>
-    Array.from({ length: userCount }, (_, i) => {
-      const login = `${prefix}-${i + 1}@bench.example`;
-      // Long, random, unrelated to the login: passes the default password policy.
-      return {
-        login,
-        email: login,
-        password: `Cb-${Math.random().toString(36).slice(2, 12)}-horse-battery-${i + 1}`,
-      };
-    });
-  const users = make('bench');
-  // Recovery changes passwords (the driver keeps the new ones), so it has users of its own.
-  const recoveryUsers = make('bench-recovery');
-  const file = join(dir, 'bench-users.json');
-  writeFileSync(file, JSON.stringify([...users, ...recoveryUsers]));
-  await runJson(
-    [join(ROOT, 'bench/lib/seed-users.mjs'), '--data-dir', dir, '--config', configFile, '--users', file],
-    'seed users',
-  );
-  rmSync(file);
-  return { apps, users, recoveryUsers };
-}
-
-// ---------------------------------------------------------------------------------------------
-// Runs
-
-/** Drops the bulky arrays a driver returns for the next stage (codes, tokens) before the report. */
-function lean(result) {
-  const { codes, tokens, ...rest } = result;
-  return rest;
-}
-
-function warmupSummary(w) {
-  return { flows: w.flows, errors: w.errors, durationS: options.warmupS, firstError: w.errorSamples[0] };
-}
-
-/** Interaction codes minted with complete email-OTP flows that stop before /v1/token. */
-async function mintCodes(ctx, url, count, scope = 'openid profile email') {
-  const r = await runFlows({
-    baseUrl: url,
-    clientId: ctx.apps['email-otp'],
-    scenario: 'email-otp',
-    users: ctx.users,
-    concurrency: Math.min(16, ctx.users.length),
-    durationMs: options.mintSeconds * 1000,
-    maxFlows: count,
-    finish: 'code',
-    scope,
-  });
-  if (r.errors) log(`bench:   minting: ${r.errors} errors (${r.errorSamples[0]})`);
-  return { codes: r.codes, seconds: r.elapsedMs / 1000, errors: r.errors };
-}
-
-const exchangeRequest = (clientId) => (code) =>
-  formRequest(`${AS}/v1/token`, {
-    grant_type: 'interaction_code',
-    client_id: clientId,
-    redirect_uri: REDIRECT_URI,
-    code_verifier: code.verifier,
-    interaction_code: code.code,
-  });
-
-/** Hands out each pre-minted code once; null when none is left (the VU stops). */
-function codeQueue(codes, toRequest) {
-  let next = 0;
-  return () => (next < codes.length ? toRequest(codes[next++]) : null);
-}
-
-async function measureFlow(ctx, scenario, concurrency) {
-  const { child, url } = await startServer(ctx.dir, ctx.configFile, await freePort());
-  const loadAverage1mBefore = loadavg()[0];
-  try {
-    const common = {
-      baseUrl: url,
-      clientId: ctx.apps[scenario],
-      scenario,
-      users: scenario === 'password-recovery' ? ctx.recoveryUsers : ctx.users,
-      concurrency,
-      maxFlows: options.maxFlows,
-    };
-    const warmup = await runFlows({ ...common, durationMs: options.warmupS * 1000 });
-    const r = await measured(child.pid, () => runFlows({ ...common, durationMs: options.durationS * 1000 }));
-    return { kind: 'flow', ...r, warmup: warmupSummary(warmup), loadAverage1mBefore };
-  } finally {
-    await stopChild(child);
-  }
-}
-
-async function measureRequests(ctx, scenario, concurrency) {
-  const { child, url } = await startServer(ctx.dir, ctx.configFile, await freePort());
-  const loadAverage1mBefore = loadavg()[0];
-  const run = (durationS, spec, maxRequests) =>
-    runRequests({
-      baseUrl: url,
-      step: scenario,
-      concurrency,
-      durationMs: durationS * 1000,
-      maxRequests,
-      ...spec,
-    });
-  try {
-    let spec;
-    let prepared = null;
-    let warmupSpec;
-    let warmupMax;
-    if (scenario === 'token-exchange') {
-      const toRequest = exchangeRequest(ctx.apps['email-otp']);
-      const check = (json) => checkTokenResponse('token-exchange', json);
-      const w = await mintCodes(ctx, url, concurrency * 20);
-      warmupSpec = { request: codeQueue(w.codes, toRequest), check };
-      warmupMax = w.codes.length;
-      const m = await mintCodes(ctx, url, options.codes);
-      prepared = { what: 'codes', count: m.codes.length, seconds: m.seconds, errors: m.errors };
-      spec = { request: codeQueue(m.codes, toRequest), check };
-    } else if (scenario === 'token-refresh') {
-      // One token family per VU, rotated back to back: every answer's refresh token is the next request's.
-      const t0 = performance.now();
-      const m = await runFlows({
-        baseUrl: url,
-        clientId: ctx.apps['email-otp'],
-        scenario: 'email-otp',
-        users: ctx.users,
-        concurrency,
-        durationMs: options.mintSeconds * 1000,
-        maxFlows: concurrency,
-        scope: 'openid profile email offline_access',
-        keepTokens: true,
-      });
-      const chains = m.tokens.map((t) => t.refresh_token);
-      if (chains.length < concurrency || chains.some((t) => typeof t !== 'string'))
-        throw new Error(`token-refresh: got ${chains.length} refresh tokens for ${concurrency} VUs`);
-      prepared = { what: 'token families', count: chains.length, seconds: (performance.now() - t0) / 1000 };
-      spec = {
-        request: (vu) =>
-          formRequest(`${AS}/v1/token`, {
-            grant_type: 'refresh_token',
-            client_id: ctx.apps['email-otp'],
-            refresh_token: chains[vu],
-          }),
-        check: (json, vu) => {
-          if (typeof json?.access_token !== 'string' || typeof json?.refresh_token !== 'string')
-            throw new StepError('token-refresh', 'missing access_token or refresh_token');
-          chains[vu] = json.refresh_token;
-        },
-      };
-      warmupSpec = spec;
-    } else {
-      const path = scenario === 'discovery' ? `${AS}/.well-known/openid-configuration` : `${AS}/v1/keys`;
-      spec = {
-        request: () => ({ method: 'GET', path }),
-        check:
-          scenario === 'discovery'
-            ? (json) => {
-                if (typeof json?.issuer !== 'string' || typeof json?.jwks_uri !== 'string')
-                  throw new StepError('discovery', 'no issuer / jwks_uri');
-              }
-            : (json) => {
-                if (!json?.keys?.some((k) => k.alg === 'RS256' && k.kty === 'RSA'))
-                  throw new StepError('jwks', 'no RS256 key');
-              },
-      };
-      warmupSpec = spec;
+async function dropAll() {
+  killChildren();
+  while (databases.length) {
+    const name = databases.pop();
+    try {
+      await dropDatabase(adminUrl, name);
+    } catch (error) {
+      log(`bench: could not drop database ${name}: ${error.message}`);
     }
-    const warmup = await run(options.warmupS, warmupSpec, warmupMax);
-    const r = await measured(child.pid, () => run(options.durationS, spec, options.maxFlows));
-    return { kind: 'request', ...r, prepared, warmup: warmupSummary(warmup), loadAverage1mBefore };
-  } finally {
-    await stopChild(child);
   }
 }
 
 // ---------------------------------------------------------------------------------------------
-// Peers: ABBA-interleaved pairs of bounded runs, both servers up
 
-function pairSummary(peer, what, notes, pairs, gatehousePid, peerPid) {
-  return {
-    peer,
-    peerVersion: peerVersion(peer),
-    what,
-    notes,
-    pairs,
-    ratio: spread(pairs.map((p) => p.ratio)),
-    cpuRatio: spread(pairs.map((p) => p.cpuRatio)),
-    gatehousePeakRssBytes: processMemory(gatehousePid).peakRssBytes,
-    peerPeakRssBytes: processMemory(peerPid).peakRssBytes,
-  };
+const runOptions = () => ({
+  warmupS: options.warmupS,
+  durationS: options.durationS,
+  maxFlows: options.maxFlows,
+  codes: options.codes,
+  mintSeconds: options.mintSeconds,
+  log,
+});
+
+async function runOne(ctx, scenario, concurrency, workers, argon2) {
+  const what = `${ctx.store.store}: ${scenario} × ${concurrency} VUs${workers > 1 ? ` × ${workers} workers` : ''}`;
+  log(`bench: ${what} (${options.warmupS} s warm-up + ${options.durationS} s)…`);
+  const run = { ...runOptions(), workers };
+  const r = FLOW_SCENARIOS.includes(scenario)
+    ? await measureFlow(ctx, scenario, concurrency, run)
+    : await measureRequests(ctx, scenario, concurrency, run);
+  if (argon2 && (scenario === 'password-one-step' || scenario === 'password-identifier-first'))
+    r.percentOfArgon2Ceiling = (100 * r.flowsPerSecond) / argon2.ceilingFlowsPerSecond;
+  log(`bench:   ${r.flows} ops, ${r.flowsPerSecond.toFixed(1)}/s, ${r.errors} errors`);
+  return lean(r);
 }
-
-/** Runs `pairs` ABBA pairs: pair k runs Gatehouse then the peer when k is even, the peer first when odd. */
-async function abba(label, sides) {
-  const pairs = [];
-  for (let k = 0; k < options.pairs; k++) {
-    const order = k % 2 === 0 ? ['gatehouse', 'peer'] : ['peer', 'gatehouse'];
-    const pair = { pair: k, order: k % 2 === 0 ? 'G→P' : 'P→G' };
-    // Both sides prepare before either runs (Gatehouse first: the peer mints as many codes as it got).
-    const prepared = {};
-    for (const side of ['gatehouse', 'peer']) prepared[side] = await sides[side].prepare?.();
-    for (const side of order) {
-      const loadAverage1mBefore = loadavg()[0];
-      const r = await measured(sides[side].pid, () => sides[side].run(prepared[side]));
-      pair[side] = { ...lean(r), prepared: prepared[side]?.summary ?? null, loadAverage1mBefore };
-      log(
-        `bench:   ${label} pair ${k + 1} ${side}: ${r.flows} ops, ${r.flowsPerSecond.toFixed(1)}/s, ${r.errors} errors`,
-      );
-    }
-    pair.ratio = pair.gatehouse.flowsPerSecond / pair.peer.flowsPerSecond;
-    pair.cpuRatio = pair.gatehouse.serverCpuSecondsPerFlow / pair.peer.serverCpuSecondsPerFlow;
-    pairs.push(pair);
-  }
-  return pairs;
-}
-
-async function peerOidcProvider(ctx, gatehouse) {
-  const notes = [
-    'Gatehouse: `POST /oauth2/default/v1/token` grant_type=interaction_code (public client, PKCE S256); codes minted ' +
-      'before each run by complete email-OTP flows that stop before /v1/token. Issues an RS256 JWT access token and ' +
-      'an RS256 ID token, stores the grant, token records and an audit event.',
-    'oidc-provider: `POST /token` grant_type=authorization_code (public client, PKCE S256 required); codes minted ' +
-      "before each run through the provider's own Grant and AuthorizationCode models (perf.md §2d). RS256 JWT access " +
-      'token (resource indicator, `accessTokenFormat: jwt`) and RS256 ID token; SQLite adapter over better-sqlite3 ' +
-      '(WAL, synchronous=NORMAL), NODE_ENV=production. No password hashing on either side.',
-    `${options.peerConcurrency} VUs; each run exchanges the codes minted for it (up to ${options.codes}, at most ` +
-      `${options.mintSeconds} s of minting; the peer gets as many as Gatehouse got) or stops at ${options.durationS} s.`,
-  ];
-  const peerDir = join(ctx.dir, 'oidc-provider');
-  mkdirSync(peerDir, { recursive: true });
-  const peer = await startPeer('oidc-provider', {
-    port: await freePort(),
-    dataDir: peerDir,
-    env: childEnv(),
-  });
-  children.add(peer.child);
-  try {
-    const check = (json) => checkTokenResponse('token', json);
-    const gatehouseRequest = exchangeRequest(ctx.apps['email-otp']);
-    const peerRequest = (c) =>
-      formRequest(peer.info.tokenPath, {
-        grant_type: 'authorization_code',
-        client_id: peer.info.clientId,
-        redirect_uri: peer.info.redirectUri,
-        code_verifier: c.verifier,
-        code: c.code,
-      });
-    let lastCount = options.codes;
-    const sides = {
-      gatehouse: {
-        pid: gatehouse.child.pid,
-        prepare: async () => {
-          const m = await mintCodes(ctx, gatehouse.url, options.codes);
-          lastCount = m.codes.length;
-          return { codes: m.codes, summary: { what: 'codes', count: m.codes.length, seconds: m.seconds } };
-        },
-        run: (p) =>
-          runRequests({
-            baseUrl: gatehouse.url,
-            step: 'token',
-            concurrency: options.peerConcurrency,
-            durationMs: options.durationS * 1000,
-            request: codeQueue(p.codes, gatehouseRequest),
-            check,
-          }),
-      },
-      peer: {
-        pid: peer.child.pid,
-        prepare: async () => {
-          const t0 = performance.now();
-          const codes = await peer.call('mint', { count: lastCount });
-          return {
-            codes,
-            summary: { what: 'codes', count: codes.length, seconds: (performance.now() - t0) / 1000 },
-          };
-        },
-        run: (p) =>
-          runRequests({
-            baseUrl: peer.url,
-            step: 'token',
-            concurrency: options.peerConcurrency,
-            durationMs: options.durationS * 1000,
-            request: codeQueue(p.codes, peerRequest),
-            check,
-          }),
-      },
-    };
-    // One discarded warm-up run each.
-    for (const side of ['gatehouse', 'peer']) {
-      const p = await sides[side].prepare();
-      await sides[side].run(p);
-    }
-    const pairs = await abba('oidc-provider', sides);
-    return pairSummary(
-      'oidc-provider',
-      'token endpoint, code exchange (interaction_code vs authorization_code + PKCE)',
-      notes,
-      pairs,
-      gatehouse.child.pid,
-      peer.child.pid,
-    );
-  } finally {
-    await stopChild(peer.child);
-  }
-}
-
-async function peerBetterAuth(ctx, gatehouse) {
-  const notes = [
-    'Gatehouse: the complete email-OTP sign-in above (interact → introspect → identify → challenge → mailbox → ' +
-      'answer → token: 6 server requests, PKCE, IDX envelopes, an RS256 JWT access token and an RS256 ID token).',
-    'Better Auth: `POST /api/auth/email-otp/send-verification-otp` → mailbox → `POST /api/auth/sign-in/email-otp` ' +
-      '(2 server requests; ends with a session row and a signed session cookie, no JWT). email-otp plugin: 6 digits, ' +
-      '300 s, 5 attempts, sign-up off; its sendVerificationOTP writes each email to an outbox table in the same ' +
-      'SQLite database (better-sqlite3, WAL, synchronous=NORMAL), read through the same kind of mailbox JSON API; ' +
-      'its rate limiter is off (Gatehouse: limits raised); NODE_ENV=production. No password hashing on either side.',
-    'Both read the code with one `GET /dev/mailbox/api/messages?to=<address>&limit=1`, counted in the flow time and ' +
-      'server CPU. The ratio compares complete sign-ins, not equal work: read it with the request counts above.',
-    `${options.peerConcurrency} VUs, ${options.durationS} s per run, each VU with addresses of its own.`,
-  ];
-  const peerDir = join(ctx.dir, 'better-auth');
-  mkdirSync(peerDir, { recursive: true });
-  const peer = await startPeer('better-auth', { port: await freePort(), dataDir: peerDir, env: childEnv() });
-  children.add(peer.child);
-  try {
-    const peerUsers = Array.from({ length: options.users }, (_, i) => `bench-ba-${i + 1}@bench.example`);
-    await peer.call('seed', { users: peerUsers });
-    const sides = {
-      gatehouse: {
-        pid: gatehouse.child.pid,
-        run: () =>
-          runFlows({
-            baseUrl: gatehouse.url,
-            clientId: ctx.apps['email-otp'],
-            scenario: 'email-otp',
-            users: ctx.users,
-            concurrency: options.peerConcurrency,
-            durationMs: options.durationS * 1000,
-            maxFlows: options.maxFlows,
-          }),
-      },
-      peer: {
-        pid: peer.child.pid,
-        run: () =>
-          runBetterAuthFlows({
-            baseUrl: peer.url,
-            users: peerUsers,
-            concurrency: options.peerConcurrency,
-            durationMs: options.durationS * 1000,
-            maxFlows: options.maxFlows,
-          }),
-      },
-    };
-    for (const side of ['gatehouse', 'peer']) {
-      await (side === 'gatehouse'
-        ? runFlows({
-            baseUrl: gatehouse.url,
-            clientId: ctx.apps['email-otp'],
-            scenario: 'email-otp',
-            users: ctx.users,
-            concurrency: options.peerConcurrency,
-            durationMs: options.warmupS * 1000,
-          })
-        : runBetterAuthFlows({
-            baseUrl: peer.url,
-            users: peerUsers,
-            concurrency: options.peerConcurrency,
-            durationMs: options.warmupS * 1000,
-          }));
-    }
-    const pairs = await abba('better-auth', sides);
-    const last = pairs.at(-1);
-    return {
-      ...pairSummary(
-        'better-auth',
-        'complete email-OTP sign-in (send code + verify)',
-        notes,
-        pairs,
-        gatehouse.child.pid,
-        peer.child.pid,
-      ),
-      mailbox: last ? { gatehouse: last.gatehouse.mailbox, peer: last.peer.mailbox } : null,
-    };
-  } finally {
-    await stopChild(peer.child);
-  }
-}
-
-// ---------------------------------------------------------------------------------------------
 
 async function main() {
   const startedAt = new Date().toISOString();
+  const t0 = performance.now();
   const loadAverage1mAtStart = loadavg()[0];
   const info = machine(ROOT, {
     'oidc-provider (bench/peers)': peerVersion('oidc-provider'),
     'better-auth (bench/peers)': peerVersion('better-auth'),
   });
   log(
-    `bench: ${info.cpuModel}, ${info.cores} cores, Node ${info.node}; scenarios ${options.scenarios.join(', ')}`,
+    `bench: ${info.cpuModel}, ${info.cores} cores, Node ${info.node}; stores ${options.stores.join(', ')}; ` +
+      `scenarios ${options.scenarios.join(', ')}; hard limit ${budgetS} s`,
   );
 
-  const wantsPassword = options.scenarios.some((s) => s.startsWith('password-'));
+  // Which stores are there: PostgreSQL is skipped with a note when it does not answer.
+  const stores = [];
+  let postgres = null;
+  if (
+    options.stores.includes('postgres') ||
+    (wants(['scaling']).length && options.scaleStores.includes('postgres'))
+  )
+    postgres = await probePostgres(adminUrl);
+  for (const store of options.stores) {
+    if (store === 'sqlite') stores.push({ store, version: await sqliteVersion() });
+    else stores.push({ store, ...postgres });
+  }
+  for (const s of stores) if (s.skipped) log(`bench: ${s.store} skipped: ${s.skipped}`);
+  const active = stores.filter((s) => !s.skipped).map((s) => s.store);
+
+  const workersSupported = options.workers > 1 && serverSupportsWorkers();
+  const workersNote =
+    options.workers <= 1
+      ? 'not requested (--workers 1)'
+      : workersSupported
+        ? null
+        : '`gatehouse start --help` lists no --workers flag: the multi-worker variant was not run';
+  if (workersNote) log(`bench: workers variant: ${workersNote}`);
+
   let argon2 = null;
-  if (wantsPassword) {
+  if (options.scenarios.some((s) => s.startsWith('password-'))) {
     log(`bench: timing ${options.hashes} sequential argon2id hashes…`);
     argon2 = await argon2Ceiling(options.hashes, info.cores);
     log(
@@ -766,8 +382,6 @@ async function main() {
   );
   const defaults = configSchema.parse({});
   dataDir = mkdtempSync(join(tmpdir(), 'gatehouse-bench-'));
-  const configFile = join(dataDir, 'bench-config.json');
-  writeFileSync(configFile, `${JSON.stringify(BENCH_CONFIG, null, 2)}\n`);
   const limit = (l) => `${l.limit} per ${l.windowSeconds} s`;
   const configNotes = [
     `**Rate limits raised for the benchmark** (a security feature; the bench measures throughput, from one IP ` +
@@ -778,58 +392,55 @@ async function main() {
     `tokens.interactionCodeTtlSeconds 600 (default ${defaults.tokens.interactionCodeTtlSeconds}) so that codes minted ` +
       `before a timed window stay valid; email.maxSendsPerTransaction stays ${defaults.email.maxSendsPerTransaction} ` +
       '(one email per transaction here); seedDemo false; mail goes to the embedded outbox (no SMTP_URL).',
+    'PostgreSQL: a fresh database per invocation on the same machine (DATABASE_URL, pool size ' +
+      `${defaults.storage.poolSize}), dropped at the end.`,
   ];
 
-  const first = await startServer(dataDir, configFile, await freePort());
-  log(`bench: server ready (pid ${first.child.pid}); seeding 3 apps (CLI) and ${2 * options.users} users…`);
-  const t0 = performance.now();
-  const seeded = await seed(dataDir, configFile, options.users);
-  log(`bench: seeded in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
-  await stopChild(first.child);
-  const ctx = { dir: dataDir, configFile, ...seeded };
-
   const runs = [];
-  for (const scenario of options.scenarios.filter((s) => FLOW_SCENARIOS.includes(s))) {
-    for (const concurrency of options.concurrency) {
-      log(`bench: ${scenario} × ${concurrency} VUs (${options.warmupS} s warm-up + ${options.durationS} s)…`);
-      const r = await measureFlow(ctx, scenario, concurrency);
-      if (argon2 && scenario.startsWith('password-') && scenario !== 'password-recovery')
-        r.percentOfArgon2Ceiling = (100 * r.flowsPerSecond) / argon2.ceilingFlowsPerSecond;
-      log(`bench:   ${r.flows} flows, ${r.flowsPerSecond.toFixed(1)}/s, ${r.errors} errors`);
-      runs.push(lean(r));
-    }
-  }
-  for (const scenario of options.scenarios.filter((s) => REQUEST_SCENARIOS.includes(s))) {
-    for (const concurrency of options.concurrency) {
-      log(`bench: ${scenario} × ${concurrency} VUs…`);
-      const r = await measureRequests(ctx, scenario, concurrency);
-      log(`bench:   ${r.flows} requests, ${r.flowsPerSecond.toFixed(1)}/s, ${r.errors} errors`);
-      runs.push(lean(r));
-    }
+  const idleRss = [];
+  const peers = [];
+  const contexts = {};
+  const mainScenarios = wants([...FLOW_SCENARIOS, ...REQUEST_SCENARIOS]);
+  const peerScenarios = wants(PEER_SCENARIOS);
+  const needsMainStore = mainScenarios.length || peerScenarios.length;
+  for (const storeName of needsMainStore ? active : []) {
+    const store = await makeStore(storeName, 'main');
+    log(
+      `bench: ${storeName}: seeding 3 apps (CLI) and ${2 * options.users} users, idle RSS of a fresh server…`,
+    );
+    const seeded = await seedStore(store, options.users);
+    log(
+      `bench: ${storeName}: seeded in ${seeded.seedSeconds.toFixed(1)} s; idle RSS ${(seeded.idleRssBytes / 2 ** 20).toFixed(1)} MiB`,
+    );
+    idleRss.push({ store: storeName, bytes: seeded.idleRssBytes });
+    const ctx = { store, ...seeded };
+    contexts[storeName] = ctx;
+    for (const scenario of mainScenarios)
+      for (const c of concurrencyFor(storeName, scenario))
+        runs.push(await runOne(ctx, scenario, c, 1, argon2));
+    if (workersSupported && (storeName === 'sqlite' || !quick))
+      for (const scenario of wants(WORKER_SCENARIOS))
+        runs.push(await runOne(ctx, scenario, Math.max(...options.concurrency), options.workers, argon2));
   }
 
-  const peers = [];
-  const peerScenarios = options.scenarios.filter((s) => PEER_SCENARIOS.includes(s));
   if (peerScenarios.length) {
-    if (!peersInstalled()) {
-      for (const s of peerScenarios)
-        peers.push({
-          peer: s.slice(3),
-          what: s,
-          skipped: 'bench/peers is not installed (run `npm install --prefix bench/peers`)',
-        });
+    const ctx = contexts.sqlite ?? Object.values(contexts)[0];
+    if (!peersInstalled() || !ctx) {
+      const why = !ctx
+        ? 'no store to run Gatehouse on'
+        : 'bench/peers is not installed (run `npm install --prefix bench/peers`)';
+      for (const s of peerScenarios) peers.push({ peer: s.slice(3), what: s, skipped: why });
     } else {
-      const gatehouse = await startServer(dataDir, configFile, await freePort());
+      const gatehouse = await startServer(ctx.store, await freePort());
       try {
         for (const s of peerScenarios) {
           log(
             `bench: ${s}: ${options.pairs} ABBA pairs × ${options.durationS} s at ${options.peerConcurrency} VUs…`,
           );
-          peers.push(
-            s === 'vs-oidc-provider'
-              ? await peerOidcProvider(ctx, gatehouse)
-              : await peerBetterAuth(ctx, gatehouse),
-          );
+          peers.push({
+            store: ctx.store.store,
+            ...(await runPeerComparison(s, options, log, ctx, gatehouse)),
+          });
         }
       } finally {
         await stopChild(gatehouse.child);
@@ -837,37 +448,86 @@ async function main() {
     }
   }
 
+  const scaling = [];
+  const scalingSkipped = [];
+  if (wants(['scaling']).length) {
+    for (const storeName of options.scaleStores) {
+      if (storeName === 'postgres' && postgres?.skipped) {
+        scalingSkipped.push({ store: storeName, skipped: postgres.skipped });
+        continue;
+      }
+      const store = await makeStore(storeName, 'scale');
+      scaling.push(
+        ...(await runScaling({
+          store,
+          scenarios: options.scaleScenarios,
+          sizes: options.scaleSizes,
+          concurrency: options.scaleConcurrency,
+          run: runOptions(),
+          log,
+        })),
+      );
+    }
+  }
+
+  await dropAll();
   const setName = options.set ? options.set.replace(/,/g, '+') : options.scenarios.join('+');
-  const report = {
+  const result = {
     startedAt,
     loadAverage1mAtStart,
     finishedAt: new Date().toISOString(),
+    wallSeconds: (performance.now() - t0) / 1000,
     loadAverage1mAtEnd: loadavg()[0],
+    quick,
     scenarioSet: setName,
-    options: { ...options, store: 'sqlite', clkTck: CLK_TCK },
+    options: { ...options, store: options.stores.join(','), clkTck: CLK_TCK, timeLimitSeconds: budgetS },
     benchConfig: BENCH_CONFIG,
     benchConfigFile: 'bench-config.json',
     configNotes,
     machine: info,
+    stores,
+    workers: { requested: options.workers, supported: workersSupported, note: workersNote },
     argon2,
+    idleRss,
     runs,
     peers,
+    scaling: scaling.length === 1 ? scaling[0] : scaling.length ? scaling : null,
+    scalingSkipped,
   };
+  result.targets = computeTargets(result);
+
   const resultsDir = join(ROOT, 'bench/results');
   mkdirSync(resultsDir, { recursive: true });
-  const stamp = startedAt.replace(/:/g, '-').replace(/\.\d+Z$/, 'Z');
-  const file = join(resultsDir, `${stamp}-${setName}${options.quick ? '-quick' : ''}.json`);
-  writeFileSync(file, `${JSON.stringify(report, null, 2)}\n`);
-  const md = markdown(report);
+  const fileStamp = startedAt.replace(/:/g, '-').replace(/\.\d+Z$/, 'Z');
+  const file = join(resultsDir, `${fileStamp}-${setName}${options.quick ? '-quick' : ''}.json`);
+  writeFileSync(file, `${JSON.stringify(result, null, 2)}\n`);
+  const md = markdown(result);
   writeFileSync(file.replace(/\.json$/, '.md'), `${md}\n`);
   // Lay the JSON out the way `npm run lint` expects (biome collapses short arrays); best effort.
   try {
     const { execFileSync } = await import('node:child_process');
     execFileSync(join(ROOT, 'node_modules/.bin/biome'), ['format', '--write', file], { stdio: 'ignore' });
   } catch {}
+  let page = null;
+  try {
+    const publish = await import('./lib/publish.mjs');
+    await publish.writeBenchmarksPage(result, { root: ROOT });
+    page = 'docs/benchmarks.md';
+  } catch (error) {
+    if (error?.code === 'ERR_MODULE_NOT_FOUND' && /publish\.mjs/.test(String(error.message)))
+      log('bench: bench/lib/publish.mjs is missing: docs/benchmarks.md not written');
+    else log(`bench: writing docs/benchmarks.md failed: ${error?.stack ?? error}`);
+  }
 
-  process.stdout.write(`${md}\n\nJSON: ${relative(process.cwd(), file)}\n`);
-  const all = [...runs, ...peers.flatMap((p) => (p.pairs ?? []).flatMap((x) => [x.gatehouse, x.peer]))];
+  process.stdout.write(
+    `${md}\n\nJSON: ${relative(process.cwd(), file)}${page ? `\nPage: ${page}` : ''}\n` +
+      `Wall time: ${result.wallSeconds.toFixed(0)} s\n`,
+  );
+  const all = [
+    ...runs,
+    ...scaling.flatMap((s) => s.runs),
+    ...peers.flatMap((p) => (p.pairs ?? []).flatMap((x) => [x.gatehouse, x.peer])),
+  ];
   const failed = all.some((r) => r.errors > 0 || r.flows === 0);
   cleanup();
   process.exit(failed ? 1 : 0);

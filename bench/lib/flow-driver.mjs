@@ -52,6 +52,7 @@ const MAILBOX_TRIES = 5;
  *   requestTimeoutMs?: number,
  *   finish?: 'token' | 'code',
  *   keepTokens?: boolean,
+ *   preconnectPath?: string,
  * }} DriverOptions
  * @typedef {{
  *   scenario: string,
@@ -156,9 +157,22 @@ export function createClient(origin, { connections, requestTimeoutMs, recorder }
     if (record) recorder.step(step, ms);
     return { status: res.statusCode, headers: res.headers, json, ms };
   };
+  /**
+   * Opens the pool's connections before a timed window: `connections` concurrent GETs of `path`
+   * (any status), not counted as requests or recorded. A real client's connections are warm.
+   */
+  const preconnect = async (/** @type {string} */ path) => {
+    await Promise.all(
+      Array.from({ length: connections }, async () => {
+        const res = await pool.request({ method: 'GET', path });
+        await res.body.text();
+      }),
+    );
+  };
   return {
     pool,
     send,
+    preconnect,
     get requests() {
       return requests;
     },
@@ -280,6 +294,7 @@ export async function runFlows(options) {
     requestTimeoutMs = 30_000,
     finish = 'token',
     keepTokens = false,
+    preconnectPath = '/healthz',
   } = options;
   const steps = SCENARIOS[scenario];
   if (!steps) throw new Error(`unknown scenario ${scenario} (known: ${Object.keys(SCENARIOS).join(', ')})`);
@@ -432,6 +447,7 @@ export async function runFlows(options) {
 
   let elapsedMs;
   try {
+    await client.preconnect(preconnectPath);
     elapsedMs = await closedLoop({
       concurrency,
       durationMs,
@@ -471,17 +487,26 @@ export async function runFlows(options) {
  * `request(vu, n)` returns the request to send, or null when there is nothing left (that VU stops);
  * `check(json, vu, n)` throws a StepError when the answer is not what a client needs.
  * @param {{ baseUrl: string, step: string, concurrency: number, durationMs: number, maxRequests?: number,
- *   requestTimeoutMs?: number,
+ *   requestTimeoutMs?: number, preconnectPath?: string,
  *   request: (vu: number, n: number) => ({ method?: 'GET' | 'POST', path: string, headers?: Record<string, string>, body?: string } | null),
  *   check?: (json: unknown, vu: number, n: number) => void }} options
  */
 export async function runRequests(options) {
-  const { baseUrl, step, concurrency, durationMs, maxRequests, requestTimeoutMs = 30_000 } = options;
+  const {
+    baseUrl,
+    step,
+    concurrency,
+    durationMs,
+    maxRequests,
+    requestTimeoutMs = 30_000,
+    preconnectPath = '/healthz',
+  } = options;
   const origin = loopbackOrigin(baseUrl);
   const recorder = createRecorder([step]);
   const client = createClient(origin, { connections: concurrency, requestTimeoutMs, recorder });
   let elapsedMs;
   try {
+    await client.preconnect(preconnectPath);
     elapsedMs = await closedLoop({
       concurrency,
       durationMs,

@@ -160,6 +160,8 @@ export async function runBetterAuthFlows(options) {
 
   let elapsedMs;
   try {
+    // Warm connections before the window, as for Gatehouse (any status will do).
+    await client.preconnect('/healthz');
     elapsedMs = await closedLoop({
       concurrency,
       durationMs,

@@ -8,20 +8,24 @@ const range = (s, digits = 2) =>
   s ? `**${s.median.toFixed(digits)}** [${s.min.toFixed(digits)}–${s.max.toFixed(digits)}]` : '–';
 
 const RUN_HEADER =
-  '| scenario | VUs | flows | flows/s | flow p50 / p95 / p99 ms | errors | server CPU ms/flow | server cores | generator cores | other load cores | server peak RSS MiB |';
-const RUN_RULE = '|---|---:|---:|---:|---|---:|---:|---:|---:|---:|---:|';
+  '| store | scenario | VUs | workers | flows | flows/s | flow p50 / p95 / p99 ms | errors | server CPU ms/flow | PG backends CPU ms/flow | server cores | generator cores | other load cores | server peak RSS MiB |';
+const RUN_RULE = '|---|---|---:|---:|---:|---:|---|---:|---:|---:|---:|---:|---:|---:|';
+const storeOf = (r) => r.store ?? 'sqlite';
 
 /** One table row; `afterErrors` and `beforeRss` are extra cells of some tables. */
 function runRow(r, { afterErrors = [], beforeRss = [] } = {}) {
   const cells = [
+    storeOf(r),
     r.scenario,
     r.concurrency,
+    r.workers ?? 1,
     r.flows,
     f1(r.flowsPerSecond),
     `${f1(r.flow.p50)} / ${f1(r.flow.p95)} / ${f1(r.flow.p99)}`,
     r.errors,
     ...afterErrors,
     ms(r.serverCpuSecondsPerFlow),
+    ms(r.databaseCpuSecondsPerFlow),
     f2(r.serverCores),
     f2(r.clientCores),
     f2(r.otherCores),
@@ -32,14 +36,65 @@ function runRow(r, { afterErrors = [], beforeRss = [] } = {}) {
 }
 
 function stepRows(lines, runs) {
-  lines.push('| scenario | VUs | step | p50 | p95 | p99 | max |');
-  lines.push('|---|---:|---|---:|---:|---:|---:|');
+  lines.push('| store | scenario | VUs | workers | step | p50 | p95 | p99 | max |');
+  lines.push('|---|---|---:|---:|---|---:|---:|---:|---:|');
   for (const r of runs) {
     for (const [step, s] of Object.entries(r.steps)) {
       lines.push(
-        `| ${r.scenario} | ${r.concurrency} | ${step} | ${f2(s.p50)} | ${f2(s.p95)} | ${f2(s.p99)} | ${f2(s.max)} |`,
+        `| ${storeOf(r)} | ${r.scenario} | ${r.concurrency} | ${r.workers ?? 1} | ${step} | ${f2(s.p50)} | ${f2(s.p95)} | ${f2(s.p99)} | ${f2(s.max)} |`,
       );
     }
+  }
+}
+
+/** The stores of the run and their versions, or why one was skipped. */
+function stores(report) {
+  const list = report.stores ?? [{ store: 'sqlite' }];
+  return list
+    .map((s) =>
+      s.skipped
+        ? `${s.store} skipped (${s.skipped})`
+        : `${s.store}${s.version ? ` (${s.version}${s.store === 'sqlite' ? ', WAL, synchronous=NORMAL' : ', same machine'})` : ''}`,
+    )
+    .join(', ');
+}
+
+function targetLines(lines, targets) {
+  lines.push('### Targets');
+  lines.push('');
+  lines.push('| target | goal | measured | met | note |');
+  lines.push('|---|---:|---:|:---:|---|');
+  for (const t of targets) {
+    const met = t.met === true ? 'yes' : t.met === false ? '**no**' : 'not measured';
+    const measured = t.measured === null ? '–' : `${t.measured.toFixed(t.measured >= 100 ? 0 : 2)} ${t.unit}`;
+    lines.push(`| ${t.description} | ${t.target} ${t.unit} | ${measured} | ${met} | ${t.note} |`);
+  }
+  lines.push('');
+}
+
+function scalingLines(lines, scaling, skipped) {
+  const series = Array.isArray(scaling) ? scaling : scaling ? [scaling] : [];
+  if (!series.length && !skipped?.length) return;
+  lines.push('### Scaling with the number of users');
+  lines.push('');
+  for (const s of skipped ?? []) lines.push(`- ${s.store}: skipped (${s.skipped})`);
+  if (skipped?.length) lines.push('');
+  for (const s of series) {
+    lines.push(
+      `${s.scenario} × ${s.concurrency} VUs on ${s.store}, ${s.driverUsers} driver users spread over the table; ` +
+        `flows/s spread (max ÷ min − 1): **${f1(s.spreadPercent)} %** (target ≤ 10 %).`,
+    );
+    lines.push('');
+    lines.push(
+      '| users in store | flows/s | flow p99 ms | server CPU ms/flow | errors | seeding s (users added) | store MiB |',
+    );
+    lines.push('|---:|---:|---:|---:|---:|---:|---:|');
+    for (const p of s.points)
+      lines.push(
+        `| ${p.users.toLocaleString('en')} | ${f1(p.flowsPerSecond)} | ${f1(p.flowP99Ms)} | ${f2(p.serverCpuMsPerFlow)} | ` +
+          `${p.errors} | ${f1(p.seedSeconds)} (${p.seededUsers.toLocaleString('en')}) | ${mib(p.dbBytes)} |`,
+      );
+    lines.push('');
   }
 }
 
@@ -52,12 +107,21 @@ export function markdown(report) {
   lines.push('');
   lines.push(
     `${m.cpuModel}, ${m.cores} cores, ${(m.totalMemoryBytes / 2 ** 30).toFixed(1)} GiB, Node ${m.node}, ` +
-      `git ${m.gitSha?.slice(0, 10) ?? '?'}${m.gitDirty ? ' (dirty)' : ''}; embedded SQLite (WAL, synchronous=NORMAL); ` +
+      `git ${m.gitSha?.slice(0, 10) ?? '?'}${m.gitDirty ? ' (dirty)' : ''}; stores: ${stores(report)}; ` +
       `${o.durationS} s measured after ${o.warmupS} s warm-up; ${o.users} users (+${o.users} for recovery); ` +
       `load generator on the same machine, 127.0.0.1 only; 1-min load average at start ${f2(report.loadAverage1mAtStart)}, ` +
       `at end ${f2(report.loadAverage1mAtEnd)}.`,
   );
   lines.push('');
+  if (report.targets?.length) targetLines(lines, report.targets);
+  if (report.idleRss?.length)
+    lines.push(
+      `Idle RSS of a fresh server (~2 s after its ready line, before any request): ${report.idleRss
+        .map((x) => `${x.store} ${mib(x.bytes)} MiB`)
+        .join(', ')}.`,
+      '',
+    );
+  if (report.workers?.note) lines.push(`Workers variant: ${report.workers.note}.`, '');
   lines.push(`**Bench configuration** (\`${report.benchConfigFile}\`, passed with \`--config\`):`);
   for (const note of report.configNotes) lines.push(`- ${note}`);
   lines.push('');
@@ -94,11 +158,11 @@ export function markdown(report) {
           'ms; included in the flow time and in server CPU/flow, not in the step table):',
       );
       lines.push('');
-      lines.push('| scenario | VUs | reads | retries | p50 | p95 | p99 | max |');
-      lines.push('|---|---:|---:|---:|---:|---:|---:|---:|');
+      lines.push('| store | scenario | VUs | workers | reads | retries | p50 | p95 | p99 | max |');
+      lines.push('|---|---|---:|---:|---:|---:|---:|---:|---:|---:|');
       for (const r of mail)
         lines.push(
-          `| ${r.scenario} | ${r.concurrency} | ${r.mailbox.reads} | ${r.mailbox.retries} | ${f2(r.mailbox.p50)} | ` +
+          `| ${storeOf(r)} | ${r.scenario} | ${r.concurrency} | ${r.workers ?? 1} | ${r.mailbox.reads} | ${r.mailbox.retries} | ${f2(r.mailbox.p50)} | ` +
             `${f2(r.mailbox.p95)} | ${f2(r.mailbox.p99)} | ${f2(r.mailbox.max)} |`,
         );
     }
@@ -160,15 +224,21 @@ export function markdown(report) {
     lines.push('');
   }
 
+  scalingLines(lines, report.scaling, report.scalingSkipped);
+
+  const scalingRuns = (
+    Array.isArray(report.scaling) ? report.scaling : report.scaling ? [report.scaling] : []
+  ).flatMap((s) => s.runs ?? []);
   const failed = [
     ...report.runs,
+    ...scalingRuns,
     ...(report.peers ?? []).flatMap((p) => (p.pairs ?? []).flatMap((x) => [x.gatehouse, x.peer])),
   ].filter((r) => r && (r.errors > 0 || r.warmup?.errors > 0));
   if (failed.length) {
     lines.push('Errors:');
     for (const r of failed)
       lines.push(
-        `- ${r.scenario} × ${r.concurrency}: ${r.errors} (warm-up ${r.warmup?.errors ?? 0}) ${JSON.stringify(r.errorsByStep)}; ` +
+        `- ${storeOf(r)} ${r.scenario} × ${r.concurrency}${r.scaling ? ` at ${r.usersInStore} users` : ''}: ${r.errors} (warm-up ${r.warmup?.errors ?? 0}) ${JSON.stringify(r.errorsByStep)}; ` +
           `first: ${r.errorSamples[0] ?? r.warmup?.firstError ?? '?'}`,
       );
   }

@@ -2,7 +2,7 @@
 // busy time (for the "other load" column), versions, and a free loopback port.
 
 import { execFileSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { availableParallelism, cpus, totalmem } from 'node:os';
 import { join } from 'node:path';
@@ -31,6 +31,68 @@ export function processMemory(pid) {
 }
 
 /**
+ * A process and all its descendants (cluster workers, …): pids found through the parent field of
+ * every /proc/<pid>/stat. Processes that vanish while the table is read are left out.
+ */
+export function processTree(pid) {
+  const childrenOf = new Map();
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+      if (!childrenOf.has(ppid)) childrenOf.set(ppid, []);
+      childrenOf.get(ppid).push(Number(entry));
+    } catch {}
+  }
+  const tree = [pid];
+  for (let i = 0; i < tree.length; i++) tree.push(...(childrenOf.get(tree[i]) ?? []));
+  return tree;
+}
+
+/** CPU seconds of a process and its descendants (each process's user + system, all threads). */
+export function treeCpuSeconds(pid) {
+  let total = 0;
+  for (const p of processTree(pid)) {
+    try {
+      total += processCpuSeconds(p);
+    } catch {}
+  }
+  return total;
+}
+
+/** Peak and current RSS summed over a process and its descendants, and how many there are. */
+export function treeMemory(pid) {
+  const sum = { peakRssBytes: 0, rssBytes: 0, processes: 0 };
+  for (const p of processTree(pid)) {
+    try {
+      const m = processMemory(p);
+      sum.peakRssBytes += m.peakRssBytes;
+      sum.rssBytes += m.rssBytes;
+      sum.processes++;
+    } catch {}
+  }
+  return sum;
+}
+
+/**
+ * CPU seconds of the PostgreSQL backends serving database `name` (their process title reads
+ * `postgres: … <user> <database> <client> <state>`); 0 when there are none or /proc is unreadable.
+ */
+export function databaseCpuSeconds(name) {
+  let total = 0;
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const title = readFileSync(`/proc/${entry}/cmdline`, 'utf8');
+      if (title.startsWith('postgres:') && title.includes(` ${name} `))
+        total += processCpuSeconds(Number(entry));
+    } catch {}
+  }
+  return total;
+}
+
+/**
  * Machine-wide CPU seconds from /proc/stat: busy (everything but idle and iowait, all cores) and
  * steal (time the hypervisor gave to someone else). Busy minus server minus load generator is
  * what other processes used during a run: a noise indicator on a shared box.
@@ -49,25 +111,32 @@ export function machineCpuSeconds() {
 }
 
 /**
- * Runs `work` and measures, over exactly its duration, the CPU of the server process `pid`, of this
- * process (the load generator) and of everything else on the machine.
+ * Runs `work` and measures, over exactly its duration, the CPU of the server process `pid` and its
+ * descendants (cluster workers), of this process (the load generator) and of everything else on the
+ * machine; with `database`, also of the PostgreSQL backends serving that database (left out of
+ * "other"). Peak RSS is the sum of each server process's high-water mark.
  * @template {{ elapsedMs: number, flows: number }} R
  * @param {number} pid
  * @param {() => Promise<R>} work
  */
-export async function measured(pid, work) {
-  const cpu0 = processCpuSeconds(pid);
+export async function measured(pid, work, { database = null } = {}) {
+  const db0 = database ? databaseCpuSeconds(database) : 0;
+  const cpu0 = treeCpuSeconds(pid);
   const client0 = process.cpuUsage();
   const machine0 = machineCpuSeconds();
   const result = await work();
-  const cpu1 = processCpuSeconds(pid);
+  const cpu1 = treeCpuSeconds(pid);
   const client = process.cpuUsage(client0);
   const machine1 = machineCpuSeconds();
-  const memory = processMemory(pid);
+  const databaseCpu = database ? databaseCpuSeconds(database) - db0 : null;
+  const memory = treeMemory(pid);
   const serverCpuSeconds = cpu1 - cpu0;
   const clientCpuSeconds = (client.user + client.system) / 1e6;
   const elapsedS = result.elapsedMs / 1000;
-  const otherCpuSeconds = Math.max(0, machine1.busy - machine0.busy - serverCpuSeconds - clientCpuSeconds);
+  const otherCpuSeconds = Math.max(
+    0,
+    machine1.busy - machine0.busy - serverCpuSeconds - clientCpuSeconds - (databaseCpu ?? 0),
+  );
   return {
     ...result,
     serverCpuSeconds,
@@ -75,10 +144,14 @@ export async function measured(pid, work) {
     serverCores: serverCpuSeconds / elapsedS,
     clientCpuSecondsPerFlow: result.flows ? clientCpuSeconds / result.flows : null,
     clientCores: clientCpuSeconds / elapsedS,
+    // PostgreSQL backends of the store's database (null on SQLite, which runs inside the server).
+    databaseCpuSecondsPerFlow: databaseCpu === null || !result.flows ? null : databaseCpu / result.flows,
+    databaseCores: databaseCpu === null ? null : databaseCpu / elapsedS,
     otherCores: otherCpuSeconds / elapsedS,
     stealSeconds: machine1.steal - machine0.steal,
     serverPeakRssBytes: memory.peakRssBytes,
     serverRssBytes: memory.rssBytes,
+    serverProcesses: memory.processes,
   };
 }
 
