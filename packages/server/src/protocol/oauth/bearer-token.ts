@@ -18,14 +18,15 @@ export async function authenticateBearer(
   const match = /^Bearer\s+([A-Za-z0-9._~+/-]+=*)\s*$/i.exec(authorization ?? '');
   if (!match)
     throw new OAuthError('invalid_token', 'An access token is required.', { wwwAuthenticate: BEARER });
-  const invalid = new OAuthError('invalid_token', 'The access token is invalid.', {
-    wwwAuthenticate: `${BEARER}, error="invalid_token", error_description="The access token is invalid"`,
-  });
+  const invalid = () =>
+    new OAuthError('invalid_token', 'The access token is invalid.', {
+      wwwAuthenticate: `${BEARER}, error="invalid_token", error_description="The access token is invalid"`,
+    });
   const claims = await services.tokens.verifyAccessToken(match[1]!, server);
-  if (!claims) throw invalid;
+  if (!claims) throw invalid();
   const record = await services.storage.grants.findAccessToken(claims.jti);
-  if (!record || record.revoked) throw invalid;
+  if (!record || record.revoked) throw invalid();
   const user = await services.storage.users.findById(claims.uid);
-  if (!user || user.status !== 'ACTIVE') throw invalid;
+  if (!user || user.status !== 'ACTIVE') throw invalid();
   return { claims, user };
 }

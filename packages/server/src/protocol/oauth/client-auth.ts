@@ -60,21 +60,23 @@ export async function authenticateClient(
   authorization: string | undefined,
 ): Promise<App> {
   const credentials = readClientCredentials(params, authorization);
-  const failure = new OAuthError(
-    'invalid_client',
-    'Client authentication failed.',
-    credentials.method === 'client_secret_basic' ? { wwwAuthenticate: 'Basic realm="gatehouse"' } : {},
-  );
+  // Built only when thrown: an error captures a stack trace, wasted on every successful request.
+  const failure = () =>
+    new OAuthError(
+      'invalid_client',
+      'Client authentication failed.',
+      credentials.method === 'client_secret_basic' ? { wwwAuthenticate: 'Basic realm="gatehouse"' } : {},
+    );
   const app = await apps.findByClientId(credentials.clientId);
-  if (!app) throw failure;
+  if (!app) throw failure();
   if (app.secretHash === null) {
-    if (credentials.clientSecret !== undefined) throw failure;
+    if (credentials.clientSecret !== undefined) throw failure();
     return app;
   }
   if (
     credentials.clientSecret === undefined ||
     !safeEqual(hashSecret(credentials.clientSecret), app.secretHash)
   )
-    throw failure;
+    throw failure();
   return app;
 }
