@@ -164,49 +164,34 @@ async function peerBetterAuth(options, log, ctx, gatehouse) {
   try {
     const peerUsers = Array.from({ length: options.users }, (_, i) => `bench-ba-${i + 1}@bench.example`);
     await peer.call('seed', { users: peerUsers });
+    // The same sign-ins on each side, for a warm-up (time-bounded) or a measured run (and count-bounded).
+    const gatehouseFlows = (durationMs, maxFlows) =>
+      runFlows({
+        baseUrl: gatehouse.url,
+        clientId: ctx.apps['email-otp'],
+        scenario: 'email-otp',
+        users: ctx.users,
+        concurrency: options.peerConcurrency,
+        durationMs,
+        maxFlows,
+      });
+    const peerFlows = (durationMs, maxFlows) =>
+      runBetterAuthFlows({
+        baseUrl: peer.url,
+        users: peerUsers,
+        concurrency: options.peerConcurrency,
+        durationMs,
+        maxFlows,
+      });
     const sides = {
       gatehouse: {
         pid: gatehouse.child.pid,
-        run: () =>
-          runFlows({
-            baseUrl: gatehouse.url,
-            clientId: ctx.apps['email-otp'],
-            scenario: 'email-otp',
-            users: ctx.users,
-            concurrency: options.peerConcurrency,
-            durationMs: options.durationS * 1000,
-            maxFlows: options.maxFlows,
-          }),
+        run: () => gatehouseFlows(options.durationS * 1000, options.maxFlows),
       },
-      peer: {
-        pid: peer.child.pid,
-        run: () =>
-          runBetterAuthFlows({
-            baseUrl: peer.url,
-            users: peerUsers,
-            concurrency: options.peerConcurrency,
-            durationMs: options.durationS * 1000,
-            maxFlows: options.maxFlows,
-          }),
-      },
+      peer: { pid: peer.child.pid, run: () => peerFlows(options.durationS * 1000, options.maxFlows) },
     };
-    for (const side of ['gatehouse', 'peer']) {
-      await (side === 'gatehouse'
-        ? runFlows({
-            baseUrl: gatehouse.url,
-            clientId: ctx.apps['email-otp'],
-            scenario: 'email-otp',
-            users: ctx.users,
-            concurrency: options.peerConcurrency,
-            durationMs: options.warmupS * 1000,
-          })
-        : runBetterAuthFlows({
-            baseUrl: peer.url,
-            users: peerUsers,
-            concurrency: options.peerConcurrency,
-            durationMs: options.warmupS * 1000,
-          }));
-    }
+    await gatehouseFlows(options.warmupS * 1000);
+    await peerFlows(options.warmupS * 1000);
     const pairs = await abba(options, log, 'better-auth', sides);
     const last = pairs.at(-1);
     return {
