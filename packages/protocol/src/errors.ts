@@ -188,6 +188,16 @@ export const OAuthErrors = Object.freeze({
     'The request content type is not supported; send application/x-www-form-urlencoded.',
   ),
   payload_too_large: oauth('payload_too_large', 413, 'The request body is too large.'),
+  too_many_requests: oauth(
+    'too_many_requests',
+    429,
+    'A rate limit was reached; the response carries `Retry-After` (an extension code: RFC 6749 defines none for this).',
+  ),
+  temporarily_unavailable: oauth(
+    'temporarily_unavailable',
+    503,
+    'A dependency (the rate-limit store, the mail relay) is unavailable; requests fail closed. Retry later.',
+  ),
   not_found: oauth(
     'not_found',
     404,

@@ -1,31 +1,65 @@
-import { type IdxErrorId, IdxErrors, type OAuthErrorCode, OAuthErrors } from '@gatehouse/protocol';
+/**
+ * The engine's own errors. The domain (flows, authenticators, identity) speaks only these; each
+ * protocol edge maps an `EngineError` code to its wire error in exactly one place
+ * (`protocol/idx/engine-errors.ts`, `protocol/oauth/engine-errors.ts`).
+ */
 
-/** An IDX failure from the catalog; the HTTP layer turns it into an IDX `messages` response. */
-export class IdxError extends Error {
-  override name = 'IdxError';
-  readonly status: number;
+/** Every reason the engine refuses something, with what it means. A closed set. */
+export const EngineErrorCodes = Object.freeze({
+  FLOW_EXPIRED: 'The transaction is unknown, expired, canceled or already finished.',
+  STEP_NOT_ALLOWED:
+    'The action is not one the transaction accepts at its current step (steps cannot be skipped), or another request changed the transaction first.',
+  INPUT_REQUIRED: 'A value the step needs is missing; `field` names it.',
+  AUTHENTICATOR_NOT_AVAILABLE: 'The chosen authenticator is not one this step offers.',
+  AUTHENTICATION_FAILED:
+    'Sign-in with identifier and password failed: wrong password, unknown, locked, suspended or deactivated user (one answer for all).',
+  PASSWORD_INVALID:
+    'A password challenge was answered wrongly (also for unknown and locked users, so accounts cannot be told apart).',
+  PASSCODE_INVALID: 'A one-time code is wrong, expired or already used.',
+  ATTEMPTS_EXHAUSTED:
+    'The last allowed wrong answer to a challenge: the challenge and its transaction are over.',
+  PASSWORD_POLICY_VIOLATION:
+    'A new password breaks the password policy or reuses a recent password; `params` lists the reasons.',
+  RECOVERY_NOT_ALLOWED:
+    "Self-service recovery is turned off in the app's policy, or nothing in it can be recovered.",
+  RATE_LIMITED: 'A rate limit was reached; `retryAfterSeconds` says when to try again.',
+  DELIVERY_FAILED: 'A message (email) could not be delivered; the step can be retried.',
+  SERVICE_UNAVAILABLE: 'A dependency (the rate-limit store) is unreachable; requests fail closed.',
+} as const);
 
-  constructor(
-    readonly id: IdxErrorId,
-    readonly options: { params?: string[]; retryAfterSeconds?: number; detail?: string } = {},
-  ) {
-    super(options.detail ?? IdxErrors[id].message);
-    this.status = IdxErrors[id].status;
-  }
+export type EngineErrorCode = keyof typeof EngineErrorCodes;
+
+/** The name of an input a step reads, in the engine's words (the edge maps it to a wire field). */
+export type InputName = 'identifier' | 'answer';
+
+export interface EngineErrorOptions {
+  /** The input the error is about; absent: the step as a whole. */
+  field?: InputName | undefined;
+  /** Values for the message (for example the policy rules a password breaks). */
+  params?: string[] | undefined;
+  /** Seconds until a rate-limited request may be retried. */
+  retryAfterSeconds?: number | undefined;
+  /** For logs and tests only; never shown to the user in place of the mapped message. */
+  detail?: string | undefined;
 }
 
-/** An OAuth 2.0 error from the catalog; rendered as `{ error, error_description }`. */
-export class OAuthError extends Error {
-  override name = 'OAuthError';
-  readonly status: number;
+/** A refusal with a stable code; the protocol edge decides how it reads on the wire. */
+export class EngineError extends Error {
+  override name = 'EngineError';
 
   constructor(
-    readonly error: OAuthErrorCode,
-    readonly description: string,
-    readonly options: { wwwAuthenticate?: string; retryAfterSeconds?: number } = {},
+    readonly code: EngineErrorCode,
+    readonly options: EngineErrorOptions = {},
   ) {
-    super(description);
-    this.status = OAuthErrors[error].status;
+    super(options.detail ?? EngineErrorCodes[code]);
+  }
+
+  get field(): InputName | undefined {
+    return this.options.field;
+  }
+
+  get retryAfterSeconds(): number | undefined {
+    return this.options.retryAfterSeconds;
   }
 }
 

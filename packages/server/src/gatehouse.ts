@@ -1,14 +1,11 @@
 import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
 import { AppService } from './apps/app-service.js';
-import { EmailAuthenticator } from './authenticators/email/email-authenticator.js';
-import { PasswordAuthenticator } from './authenticators/password/password-authenticator.js';
-import { AuthenticatorRegistry } from './authenticators/registry.js';
+import { installAuthenticators } from './authenticators/installed-authenticators.js';
 import { type Clock, systemClock } from './clock.js';
 import type { GatehouseConfig } from './config/schema.js';
-import { SignInFlow } from './flows/sign-in-flow.js';
+import { createFlowEngine } from './flows/create-flow-engine.js';
 import { buildHttpApp } from './http/app.js';
 import { PasswordHasher } from './identity/password-hasher.js';
-import { PasswordResetService } from './identity/password-reset.js';
 import { UserService } from './identity/users.js';
 import { SigningKeys } from './keys/signing-keys.js';
 import { Mailer } from './messaging/mailer.js';
@@ -67,26 +64,16 @@ export async function createServices(
       (await storage.serverSecrets.getOrCreate('email-code-key', () => randomToken(32), clock.now())),
     'utf8',
   );
-  const password = new PasswordAuthenticator(storage.users, hasher, storage.events, config.lockout, clock);
-  const email = new EmailAuthenticator(
-    storage.emailChallenges,
+  const authenticators = installAuthenticators({
+    config,
+    storage,
+    hasher,
+    passwordPolicy,
     mailer,
     limiter,
-    storage.events,
-    secret,
-    {
-      otpTtlSeconds: config.email.otpTtlSeconds,
-      recoveryOtpTtlSeconds: config.email.recoveryOtpTtlSeconds,
-      notifyUnknownRecipients: config.email.notifyUnknownRecipients,
-      maxAttempts: config.email.maxAttempts,
-      resendIntervalSeconds: config.email.resendIntervalSeconds,
-      maxSendsPerTransaction: config.email.maxSendsPerTransaction,
-      publicUrl: config.publicUrl,
-      limits: config.rateLimits,
-    },
     clock,
-  );
-  const authenticators = new AuthenticatorRegistry([password, email]);
+    secret,
+  });
   const servers = new Map<ServerId, ReturnType<typeof authorizationServer>>(
     (['default', 'org'] as const).map((id) => [id, authorizationServer(config.publicUrl, id)]),
   );
@@ -101,28 +88,14 @@ export async function createServices(
     mailer,
     emailTemplates,
     limiter,
-    apps: new AppService(storage.apps, clock),
+    apps: new AppService(storage.apps, clock, authenticators),
     authenticators,
-    signIn: new SignInFlow(
+    flows: createFlowEngine({
       storage,
       authenticators,
-      {
-        transactionTtlSeconds: config.transactions.ttlSeconds,
-        interactionCodeTtlSeconds: config.tokens.interactionCodeTtlSeconds,
-        passwordPolicy: config.passwordPolicy,
-      },
       clock,
-      new PasswordResetService(
-        storage.users,
-        hasher,
-        passwordPolicy,
-        storage.grants,
-        storage.transactions,
-        storage.interactionCodes,
-        storage.events,
-        clock,
-      ),
-    ),
+      transactionTtlSeconds: config.transactions.ttlSeconds,
+    }),
     server: (id) => servers.get(id)!,
   };
 }

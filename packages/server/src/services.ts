@@ -2,7 +2,7 @@ import type { AppService } from './apps/app-service.js';
 import type { AuthenticatorRegistry } from './authenticators/registry.js';
 import type { Clock } from './clock.js';
 import type { GatehouseConfig } from './config/schema.js';
-import type { SignInFlow } from './flows/sign-in-flow.js';
+import type { FlowEngine } from './flows/shared/flow-engine.js';
 import type { PasswordHasher } from './identity/password-hasher.js';
 import type { UserService } from './identity/users.js';
 import type { SigningKeys } from './keys/signing-keys.js';
@@ -13,7 +13,10 @@ import type { TokenIssuer } from './protocol/oauth/token-issuer.js';
 import type { RateLimiter } from './rate-limits/rate-limiter.js';
 import type { Storage } from './storage/storage.js';
 
-/** Everything a request handler may use, built once at start-up. */
+/**
+ * Everything the server is built from, once at start-up: the composition root's bag. Routes and the
+ * CLI pick parts of it; flows, authenticators and protocol handlers each take only what they use.
+ */
 export interface Services {
   config: GatehouseConfig;
   clock: Clock;
@@ -27,6 +30,6 @@ export interface Services {
   emailTemplates: EmailTemplates;
   limiter: RateLimiter;
   authenticators: AuthenticatorRegistry;
-  signIn: SignInFlow;
+  flows: FlowEngine;
   server(id: ServerId): AuthorizationServer;
 }

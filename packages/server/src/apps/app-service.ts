@@ -1,9 +1,19 @@
 import { randomBytes } from 'node:crypto';
+import type { AuthenticatorRegistry } from '../authenticators/registry.js';
 import type { Clock } from '../clock.js';
 import { ConflictError, ValidationError } from '../errors.js';
-import { DEFAULT_POLICY } from '../flows/policy.js';
 import { hashSecret, randomToken } from '../secrets.js';
-import type { App, AppPolicy, AppsStore } from '../storage/apps-store.js';
+import type { App, AppPolicy, AppsStore, PolicyRequirement } from '../storage/apps-store.js';
+import { assertValidPolicy, DEFAULT_POLICY, parsePolicyExpression } from './app-policy.js';
+
+/** A policy as an operator writes it: requirements as data, or as an expression (`password,email`). */
+export interface AppPolicyInput {
+  /** Written form, e.g. `password`, `password,email`, `password+email`. */
+  factors?: string | undefined;
+  requirements?: PolicyRequirement[] | undefined;
+  identifierFirst?: boolean | undefined;
+  selfServiceRecovery?: boolean | undefined;
+}
 
 export interface NewAppInput {
   name: string;
@@ -15,7 +25,7 @@ export interface NewAppInput {
   postLogoutRedirectUris?: string[] | undefined;
   emailVerifyUri?: string | undefined;
   trustedOrigins?: string[] | undefined;
-  policy?: Partial<AppPolicy> | undefined;
+  policy?: AppPolicyInput | undefined;
   refreshTokens?: boolean | undefined;
 }
 
@@ -33,6 +43,7 @@ export class AppService {
   constructor(
     private readonly store: AppsStore,
     private readonly clock: Clock,
+    private readonly authenticators: AuthenticatorRegistry,
   ) {}
 
   async createApp(input: NewAppInput): Promise<CreatedApp> {
@@ -54,9 +65,7 @@ export class AppService {
       ? assertRedirectUri(input.emailVerifyUri, 'emailVerifyUri')
       : null;
     const trustedOrigins = (input.trustedOrigins ?? []).map(assertOrigin);
-    const policy: AppPolicy = { ...DEFAULT_POLICY, ...input.policy };
-    if (!['password', 'password+email', 'email'].includes(policy.factors))
-      throw new ValidationError('policy', 'policy must be password, password+email or email');
+    const policy = this.policyFrom(input.policy);
     if (await this.store.findByClientId(clientId))
       throw new ConflictError(`An app with client id ${clientId} already exists`);
 
@@ -81,6 +90,21 @@ export class AppService {
 
   list(): Promise<App[]> {
     return this.store.list();
+  }
+
+  private policyFrom(input: AppPolicyInput = {}): AppPolicy {
+    if (input.factors !== undefined && input.requirements !== undefined)
+      throw new ValidationError('policy', 'give the policy as factors or as requirements, not both');
+    const requirements =
+      input.requirements ??
+      (input.factors !== undefined ? parsePolicyExpression(input.factors) : DEFAULT_POLICY.requirements);
+    const policy: AppPolicy = {
+      requirements: requirements.map((r) => ({ anyOf: [...r.anyOf] })),
+      identifierFirst: input.identifierFirst ?? DEFAULT_POLICY.identifierFirst,
+      selfServiceRecovery: input.selfServiceRecovery ?? DEFAULT_POLICY.selfServiceRecovery,
+    };
+    assertValidPolicy(policy, this.authenticators);
+    return policy;
   }
 }
 

@@ -1,19 +1,45 @@
-import type { IdxError } from '../errors.js';
+import type { EngineError } from '../errors.js';
+import type { RequestInfo } from '../request-info.js';
 import type { App } from '../storage/apps-store.js';
 import type { Transaction } from '../storage/transactions-store.js';
 import type { User } from '../storage/users-store.js';
 
-/** What an authenticator is told about the request it serves. */
+/**
+ * The plug-in contract of an authenticator: how a user proves who they are (a strategy, in Ory
+ * Kratos' words). An authenticator owns its credentials and its challenge records; flows own the
+ * transaction and never name an authenticator: they ask the registry for one that can do what
+ * they need (verify, serve a recovery, be reset). An authenticator never changes the flow's state.
+ */
+export interface Authenticator {
+  /** Registry key, the word app policies use (`password`, `email`). */
+  readonly key: string;
+  readonly displayName: string;
+  /** Authentication method reference recorded in the ID token (`pwd`, `email`, …). */
+  readonly amr: string;
+  /** Verifies a user who has it: in a sign-in, and in a recovery where `servesRecovery`. */
+  readonly verifier: Verifier;
+  /** May prove who the user is in a recovery (a code sent to an address they own). */
+  readonly servesRecovery: boolean;
+  /** Sets up a new credential of this kind for a user (for a forgotten password: a reset). */
+  readonly enroller?: Enroller | undefined;
+  /** The user may reset it after a recovery proved who they are (something they can forget). */
+  readonly recoverable: boolean;
+  /** The user's enrolment as shown to the client; for an unknown user, a plausible one. */
+  enrollment(user: User | null, identifier: string): Enrollment;
+}
+
+/** What a challenge is for; an authenticator may word or time it differently (templates, lifetimes). */
+export type ChallengePurpose = 'sign-in' | 'recovery';
+
+/** What an authenticator is told about the step it serves. */
 export interface AuthenticatorContext {
   transaction: Transaction;
   app: App;
   /** null when the identifier matched no user: the authenticator must then answer as for a real one. */
   user: User | null;
   identifier: string;
-  ip: string | null;
-  userAgent: string | null;
-  /** Preferred locale of the request (Accept-Language), for emails. */
-  locale: string;
+  purpose: ChallengePurpose;
+  request: RequestInfo;
 }
 
 /** A user's enrolment of an authenticator, as shown to the client. */
@@ -23,37 +49,61 @@ export interface Enrollment {
   profile?: Record<string, string>;
 }
 
-export type VerifyOutcome =
+/** How the user answers a challenge: a secret they know (typed like a password) or a one-time code. */
+export type AnswerKind = 'secret' | 'code';
+
+export type ChallengeResult =
   | { ok: true }
   | {
       ok: false;
-      error: IdxError;
-      /** The form field the message belongs to (top-level when absent). */
-      field?: string;
-      /** The challenge is over (too many attempts): the transaction ends. */
-      fatal?: boolean;
+      error: EngineError;
+      /** The challenge was made though its message was not delivered: the step can move on to it. */
+      started?: boolean;
     };
 
-/**
- * How a user proves who they are (a strategy). Flows ask it to challenge and verify; it owns its
- * credentials and never changes the flow's state itself.
- */
-export interface Authenticator {
-  /** Domain type, also the `amr`-ish name recorded on the transaction: `password`, `email`. */
-  readonly type: string;
-  /** Authentication method reference recorded in the ID token (`pwd`, `email`, …). */
-  readonly amr: string;
-  /** Stable authenticator id sent to clients and posted back by them. */
-  readonly id: string;
-  readonly displayName: string;
-  /** The user's enrolment; for an unknown user a plausible one derived from the identifier. */
-  enrollment(user: User | null, identifier: string): Enrollment;
-  /** Starts a challenge (sends a code, …); a no-op for knowledge factors. */
-  challenge(ctx: AuthenticatorContext): Promise<void>;
+export type VerifyResult =
+  | { ok: true }
+  | {
+      ok: false;
+      error: EngineError;
+      /** The challenge is over (no attempt left): the transaction ends. */
+      final?: boolean;
+    };
+
+export interface Verifier {
+  readonly answer: AnswerKind;
+  /** Needs no challenge first, so it may be asked on the identify form with the identifier. */
+  readonly answeredWithIdentifier: boolean;
+  /** The challenge can be sent again. */
+  readonly resendable: boolean;
+  /** Clients should poll a pending challenge at this interval (ms) to learn another tab finished it. */
+  readonly pollIntervalMs: number | null;
+  /** Starts a challenge (sends a code, …); nothing to do for knowledge factors. */
+  challenge(ctx: AuthenticatorContext): Promise<ChallengeResult>;
   /** Checks the answer. Never reveals whether the user exists. */
-  verify(ctx: AuthenticatorContext, passcode: string): Promise<VerifyOutcome>;
-  /** Sends the challenge again (absent for factors with nothing to send). */
-  resend?(ctx: AuthenticatorContext): Promise<void>;
-  /** When set, clients poll the challenge at this interval (ms) to learn another tab finished. */
-  readonly pollIntervalMs?: number;
+  verify(ctx: AuthenticatorContext, answer: string): Promise<VerifyResult>;
+  /** Sends the challenge again (only called when `resendable`). */
+  resend(ctx: AuthenticatorContext): Promise<ChallengeResult>;
+}
+
+/** Rules a new secret must follow, shown on the form where the user chooses one. */
+export interface SecretRules {
+  minLength: number;
+  minLowerCase: number;
+  minUpperCase: number;
+  minNumber: number;
+  minSymbol: number;
+  excludeUsername: boolean;
+  excludeAttributes: string[];
+  /** How many earlier secrets may not be reused. */
+  historyCount: number;
+}
+
+export type EnrollResult = { ok: true } | { ok: false; error: EngineError };
+
+export interface Enroller {
+  /** For secret authenticators: the rules shown where the user chooses one. */
+  readonly rules: SecretRules | null;
+  /** Sets the user's credential from their answer (replacing any earlier one). */
+  enroll(user: User, answer: string): Promise<EnrollResult>;
 }

@@ -1,22 +1,37 @@
 import type { Authenticator } from './authenticator.js';
 
-/** The authenticators this server offers, found by id or by type. Flows only talk to this. */
+/**
+ * The authenticators this server offers, by key. Flows and policies only ever reach an
+ * authenticator through here: by a key an app's policy names, or by what it can do.
+ */
 export class AuthenticatorRegistry {
-  private readonly byId = new Map<string, Authenticator>();
-  private readonly byType = new Map<string, Authenticator>();
+  private readonly byKey = new Map<string, Authenticator>();
 
   constructor(authenticators: Authenticator[]) {
-    for (const a of authenticators) {
-      this.byId.set(a.id, a);
-      this.byType.set(a.type, a);
+    for (const authenticator of authenticators) {
+      if (this.byKey.has(authenticator.key))
+        throw new Error(`Two authenticators share the key ${authenticator.key}`);
+      this.byKey.set(authenticator.key, authenticator);
     }
   }
 
-  findById(id: string): Authenticator | null {
-    return this.byId.get(id) ?? null;
+  find(key: string): Authenticator | null {
+    return this.byKey.get(key) ?? null;
   }
 
-  findByType(type: string): Authenticator | null {
-    return this.byType.get(type) ?? null;
+  /** The authenticator of a key the caller knows is installed (a validated policy); throws otherwise. */
+  get(key: string): Authenticator {
+    const authenticator = this.byKey.get(key);
+    if (!authenticator) throw new Error(`No authenticator is installed under the key ${key}`);
+    return authenticator;
+  }
+
+  keys(): string[] {
+    return [...this.byKey.keys()];
+  }
+
+  /** Those that may prove who a user is during a recovery. */
+  servingRecovery(): Authenticator[] {
+    return [...this.byKey.values()].filter((a) => a.servesRecovery);
   }
 }

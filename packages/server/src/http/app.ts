@@ -1,6 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import formbody from '@fastify/formbody';
 import Fastify, { type FastifyInstance, LogController } from 'fastify';
+import { IdxEndpoints } from '../protocol/idx/idx-endpoints.js';
+import { InteractionCodes } from '../protocol/idx/interaction-codes.js';
 import type { Services } from '../services.js';
 import { installCors } from './cors.js';
 import { installErrorHandling } from './error-handler.js';
@@ -45,11 +47,32 @@ export async function buildHttpApp(services: Services): Promise<FastifyInstance>
   });
 
   app.get('/healthz', { config: { protocol: 'plain' } }, async () => ({ status: 'ok' }));
-  await app.register(async (instance) => idxRoutes(instance, services));
+  await app.register(async (instance) => idxRoutes(instance, idxEndpoints(services)));
   await app.register(emailVerifyRoutes);
   await app.register(widgetRoutes);
   if (config.devMailbox.enabled) await app.register(async (instance) => devMailboxRoutes(instance, services));
   await app.register(oauthRoutes(services, 'default', '/oauth2/default', '/oauth2/default'));
   await app.register(oauthRoutes(services, 'org', '', '/oauth2'));
   return app;
+}
+
+/** The IDX edge over the flow engine. */
+function idxEndpoints(services: Services): IdxEndpoints {
+  const { storage, clock, config, flows } = services;
+  const interactionCodes = new InteractionCodes({
+    transactions: storage.transactions,
+    interactionCodes: storage.interactionCodes,
+    clock,
+    ttlSeconds: config.tokens.interactionCodeTtlSeconds,
+  });
+  const idxBase = `${config.publicUrl}/idp/idx`;
+  return new IdxEndpoints({
+    engine: flows,
+    transactions: storage.transactions,
+    interactionCodes,
+    urls: (transaction) => ({
+      idxBase,
+      tokenUrl: `${services.server(transaction.serverId === 'org' ? 'org' : 'default').endpointBase}/token`,
+    }),
+  });
 }

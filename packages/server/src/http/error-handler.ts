@@ -1,17 +1,30 @@
-import { IDX_RESPONSE_CONTENT_TYPE, type IdxErrorId, type OAuthErrors } from '@gatehouse/protocol';
+import { IDX_RESPONSE_CONTENT_TYPE, type IdxErrorId, IdxErrors, type OAuthErrors } from '@gatehouse/protocol';
 import type { FastifyError, FastifyInstance, FastifyReply } from 'fastify';
-import { IdxError, OAuthError } from '../errors.js';
-import { serializeError } from '../protocol/idx/serialize-view.js';
+import { EngineError } from '../errors.js';
+import { idxMessageOf } from '../protocol/idx/engine-errors.js';
+import { IdxError } from '../protocol/idx/idx-error.js';
+import { serializeError } from '../protocol/idx/serialize-envelope.js';
+import { oauthErrorOf } from '../protocol/oauth/engine-errors.js';
+import { OAuthError } from '../protocol/oauth/oauth-error.js';
 import { protocolOf } from './protocol-kind.js';
 
 /**
- * The one place errors become responses. IDX routes answer with an IDX `messages` body, OAuth
- * routes with `{ error, error_description }`; framework errors (bad JSON, wrong content type, too
- * large, schema violations) are mapped into the same catalog. Nothing leaks a stack trace.
+ * The one place thrown errors become responses. IDX routes answer with an IDX `messages` body,
+ * OAuth routes with `{ error, error_description }`. Engine errors are mapped by their protocol's
+ * table (`protocol/idx/engine-errors.ts`, `protocol/oauth/engine-errors.ts`); framework errors (bad
+ * JSON, wrong content type, too large, schema violations) into the same catalog. Nothing leaks a
+ * stack trace.
  */
 export function installErrorHandling(app: FastifyInstance): void {
-  app.setErrorHandler((error: FastifyError | IdxError | OAuthError, request, reply) => {
+  app.setErrorHandler((error: FastifyError | EngineError | IdxError | OAuthError, request, reply) => {
     const kind = protocolOf(request);
+    if (error instanceof EngineError) {
+      if (kind === 'idx') {
+        const message = idxMessageOf(error);
+        return sendIdxError(reply, message.id, message.params, error.retryAfterSeconds);
+      }
+      return sendOAuthError(reply, oauthErrorOf(error));
+    }
     if (error instanceof IdxError)
       return sendIdxError(reply, error.id, error.options.params, error.options.retryAfterSeconds);
     if (error instanceof OAuthError) return sendOAuthError(reply, error);
@@ -76,7 +89,7 @@ function descriptionChars(description: string): string {
 }
 
 function errorStatus(id: IdxErrorId): number {
-  return new IdxError(id).status;
+  return IdxErrors[id].status;
 }
 
 interface MappedError {

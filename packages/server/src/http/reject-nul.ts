@@ -1,5 +1,6 @@
 import type { FastifyInstance } from 'fastify';
-import { IdxError, OAuthError } from '../errors.js';
+import { IdxError } from '../protocol/idx/idx-error.js';
+import { OAuthError } from '../protocol/oauth/oauth-error.js';
 import { protocolOf } from './protocol-kind.js';
 
 /** Dotted path of the first string (or key) holding U+0000 in a parsed body or query, or null. */

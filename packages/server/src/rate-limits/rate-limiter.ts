@@ -1,6 +1,6 @@
 import type { Redis } from 'ioredis';
 import type { Clock } from '../clock.js';
-import { IdxError } from '../errors.js';
+import { EngineError } from '../errors.js';
 import type { RateLimitsStore } from '../storage/rate-limits-store.js';
 
 export interface Limit {
@@ -20,10 +20,16 @@ export interface RateLimiter {
   close(): Promise<void>;
 }
 
-/** Throws the IDX 429 when `key` is over its limit. */
-export async function assertWithinLimit(limiter: RateLimiter, key: string, limit: Limit): Promise<void> {
+/** Counts one hit on `key`; returns the RATE_LIMITED refusal when that goes over the limit, else null. */
+export async function overLimit(
+  limiter: RateLimiter,
+  key: string,
+  limit: Limit,
+): Promise<EngineError | null> {
   const result = await limiter.hit(key, limit);
-  if (!result.allowed) throw new IdxError('tooManyRequests', { retryAfterSeconds: result.retryAfterSeconds });
+  return result.allowed
+    ? null
+    : new EngineError('RATE_LIMITED', { retryAfterSeconds: result.retryAfterSeconds });
 }
 
 export class DatabaseRateLimiter implements RateLimiter {
@@ -62,8 +68,8 @@ export class RedisRateLimiter implements RateLimiter {
       result = null;
     }
     if (!result || result.some(([error]) => error)) {
-      // Fail closed: without counters nothing is allowed through (security.md M2).
-      throw new IdxError('serviceUnavailable');
+      // Fail closed: without counters nothing is allowed through.
+      throw new EngineError('SERVICE_UNAVAILABLE');
     }
     const count = Number(result[0]![1]);
     const ttlMs = Number(result[2]![1]);

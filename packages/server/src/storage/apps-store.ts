@@ -1,10 +1,19 @@
 import type { Kysely, Selectable } from 'kysely';
 import type { AppsTable, Database } from './schema.js';
 
-/** Which authenticators an app's sign-in requires, and in which shape the identify step comes. */
+/** One thing a sign-in must prove: any one of these authenticators (registry keys). */
+export interface PolicyRequirement {
+  anyOf: string[];
+}
+
+/**
+ * An app's sign-in policy, as data: every requirement must be met, each by one of its
+ * authenticators, and the user may meet them in any order (they are offered in this order).
+ * Validated against the installed authenticators when an app is created (`apps/app-policy.ts`).
+ */
 export interface AppPolicy {
-  factors: 'password' | 'password+email' | 'email';
-  /** true: identify → choose authenticator → password; false: identifier and password on one form. */
+  requirements: PolicyRequirement[];
+  /** true: identify, then choose an authenticator; false: a first requirement that can be answered with the identifier is asked on the identify form. */
   identifierFirst: boolean;
   selfServiceRecovery: boolean;
 }
@@ -51,6 +60,8 @@ function freezeApp(app: App): App {
   Object.freeze(app.postLogoutRedirectUris);
   Object.freeze(app.trustedOrigins);
   Object.freeze(app.grantTypes);
+  for (const requirement of app.policy.requirements) Object.freeze(requirement.anyOf);
+  Object.freeze(app.policy.requirements);
   Object.freeze(app.policy);
   return Object.freeze(app);
 }

@@ -21,6 +21,7 @@ import * as initial from './migrations/0001-initial.js';
 import * as email from './migrations/0002-email.js';
 import * as passwordHistory from './migrations/0003-password-history.js';
 import * as outboxRecipientIndex from './migrations/0004-outbox-recipient-index.js';
+import * as policyRequirements from './migrations/0005-policy-requirements.js';
 import type { Database } from './schema.js';
 
 export type DialectName = 'sqlite' | 'postgres';
@@ -181,6 +182,7 @@ export async function migrateToLatest(db: Kysely<Database>): Promise<string[]> {
         '0002-email': email,
         '0003-password-history': passwordHistory,
         '0004-outbox-recipient-index': outboxRecipientIndex,
+        '0005-policy-requirements': policyRequirements,
       }),
     },
     migrationTableName: 'gatehouse_migrations',

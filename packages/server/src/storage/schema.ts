@@ -56,7 +56,7 @@ export interface TransactionsTable {
   step: string;
   user_id: string | null;
   identifier: string | null;
-  authenticator_id: string | null;
+  authenticator_key: string | null;
   verified: string;
   status: string;
   version: number;

@@ -23,7 +23,8 @@ export interface Transaction {
   step: string;
   userId: string | null;
   identifier: string | null;
-  authenticatorId: string | null;
+  /** The authenticator being challenged (registry key). */
+  authenticatorKey: string | null;
   /** Authenticator types proven in this transaction, in order (becomes `amr`). */
   verified: string[];
   status: TransactionStatus;
@@ -42,12 +43,33 @@ export type TransactionPatch = Partial<
     | 'step'
     | 'userId'
     | 'identifier'
-    | 'authenticatorId'
+    | 'authenticatorKey'
     | 'verified'
     | 'status'
     | 'completedAt'
   >
 >;
+
+/**
+ * What a transaction is opened with and never changes: the authorization request it serves and
+ * the hashed keys it is found by (flows carry these along without reading them).
+ */
+export type TransactionOpening = Pick<
+  Transaction,
+  | 'interactionHandleHash'
+  | 'stateHandleHash'
+  | 'stateGeneration'
+  | 'serverId'
+  | 'appId'
+  | 'redirectUri'
+  | 'scopes'
+  | 'state'
+  | 'nonce'
+  | 'codeChallenge'
+>;
+
+/** The keys a transaction is found by step to step; a restart replaces them. */
+export type TransactionKeys = Pick<Transaction, 'stateHandleHash' | 'stateGeneration'>;
 
 function toTransaction(row: Selectable<TransactionsTable>): Transaction {
   return {
@@ -66,7 +88,7 @@ function toTransaction(row: Selectable<TransactionsTable>): Transaction {
     step: row.step,
     userId: row.user_id,
     identifier: row.identifier,
-    authenticatorId: row.authenticator_id,
+    authenticatorKey: row.authenticator_key,
     verified: JSON.parse(row.verified) as string[],
     status: row.status as TransactionStatus,
     version: row.version,
@@ -84,7 +106,7 @@ function toRowPatch(patch: TransactionPatch): Updateable<TransactionsTable> {
   if (patch.step !== undefined) row.step = patch.step;
   if (patch.userId !== undefined) row.user_id = patch.userId;
   if (patch.identifier !== undefined) row.identifier = patch.identifier;
-  if (patch.authenticatorId !== undefined) row.authenticator_id = patch.authenticatorId;
+  if (patch.authenticatorKey !== undefined) row.authenticator_key = patch.authenticatorKey;
   if (patch.verified !== undefined) row.verified = JSON.stringify(patch.verified);
   if (patch.status !== undefined) row.status = patch.status;
   if (patch.completedAt !== undefined) row.completed_at = patch.completedAt;
@@ -113,7 +135,7 @@ export class TransactionsStore {
         step: tx.step,
         user_id: tx.userId,
         identifier: tx.identifier,
-        authenticator_id: tx.authenticatorId,
+        authenticator_key: tx.authenticatorKey,
         verified: JSON.stringify(tx.verified),
         status: tx.status,
         version: tx.version,
@@ -163,10 +185,9 @@ export class TransactionsStore {
   }
 
   /**
-   * Finishes the transaction and stores its interaction code in one database transaction, so a
-   * transaction is never completed without its code (or a code minted for a lost race).
+   * Completes the transaction, stores its interaction code and the audit event in one database
+   * transaction, so a transaction is never completed without its code (or a code minted for a lost race).
    */
-  /** Completes the transaction, stores its interaction code and the audit event, in one transaction. */
   async complete(
     tx: Transaction,
     patch: TransactionPatch,

@@ -8,6 +8,9 @@ import { ENV_KEYS } from '../../src/config/load.js';
 import { configSchema } from '../../src/config/schema.js';
 import { renderConfigurationReference } from '../../src/docs/configuration-reference.js';
 import { renderErrorsReference } from '../../src/docs/errors-reference.js';
+import { EngineErrorCodes } from '../../src/errors.js';
+import { IDX_ERRORS } from '../../src/protocol/idx/engine-errors.js';
+import { OAUTH_ERRORS } from '../../src/protocol/oauth/engine-errors.js';
 
 const repoRoot = fileURLToPath(new URL('../../../../', import.meta.url));
 const srcDir = fileURLToPath(new URL('../../src/', import.meta.url));
@@ -55,6 +58,7 @@ function sourceFiles(dir: string): string[] {
 function usedIds() {
   const idx = new Map<string, string[]>();
   const oauth = new Map<string, string[]>();
+  const engine = new Map<string, string[]>();
   const idxPatterns = [
     /new IdxError\(\s*'([^']+)'/g,
     /sendIdxError\(\s*\w+,\s*'([^']+)'/g,
@@ -67,12 +71,14 @@ function usedIds() {
     /\boauth:\s*'([^']+)'/g,
     /\berror:\s*'([^']+)',\s*error_description/g,
   ];
+  const enginePatterns = [/new EngineError\(\s*'([^']+)'/g];
   for (const file of sourceFiles(srcDir)) {
     const text = readFileSync(file, 'utf8');
     const where = file.slice(srcDir.length);
     for (const [patterns, into] of [
       [idxPatterns, idx],
       [oauthPatterns, oauth],
+      [enginePatterns, engine],
     ] as const) {
       for (const pattern of patterns) {
         for (const match of text.matchAll(pattern))
@@ -80,7 +86,7 @@ function usedIds() {
       }
     }
   }
-  return { idx, oauth };
+  return { idx, oauth, engine };
 }
 
 describe('generated reference docs', () => {
@@ -111,6 +117,25 @@ describe('generated reference docs', () => {
       expect(row, `OAuthErrors.${code} missing from errors.md`).not.toBeNull();
       expect(row![2]).toBe(String(entry.status));
     }
+  });
+
+  it('errors.md maps every engine error to the IDX error and the OAuth error its protocol answers with', () => {
+    const doc = committed('errors.md');
+    const codes = Object.keys(EngineErrorCodes) as (keyof typeof EngineErrorCodes)[];
+    expect(codes.length).toBeGreaterThan(10);
+    for (const code of codes) {
+      const idx = IDX_ERRORS[code];
+      const oauth = OAUTH_ERRORS[code];
+      expect(IdxErrors, `${code} maps to an IDX error the catalog lacks`).toHaveProperty(idx);
+      expect(OAuthErrors, `${code} maps to an OAuth error the catalog lacks`).toHaveProperty(oauth);
+      const row = tableRow(doc, code, 4);
+      expect(row, `engine error ${code} missing from errors.md`).not.toBeNull();
+      expect(row![3]).toBe(`\`${idx}\` (${IdxErrors[idx].status})`);
+      expect(row![4]).toBe(`\`${oauth}\` (${OAuthErrors[oauth].status})`);
+    }
+    // Each table is total: no code the engine lacks.
+    expect(Object.keys(IDX_ERRORS).sort()).toEqual([...codes].sort());
+    expect(Object.keys(OAUTH_ERRORS).sort()).toEqual([...codes].sort());
   });
 
   it('configuration.md documents every config leaf with its environment variable', () => {
@@ -166,10 +191,13 @@ describe('generated reference docs', () => {
   });
 
   it('every error id the server code uses exists in the catalog', () => {
-    const { idx, oauth } = usedIds();
+    const { idx, oauth, engine } = usedIds();
     // The scan must see the code, or this test proves nothing.
     expect(idx.size).toBeGreaterThan(5);
     expect(oauth.size).toBeGreaterThan(5);
+    expect(engine.size).toBeGreaterThan(5);
+    const unknownEngine = [...engine.keys()].filter((code) => !(code in EngineErrorCodes));
+    expect(unknownEngine, `unknown EngineError codes (${unknownEngine})`).toEqual([]);
     const unknownIdx = [...idx.keys()].filter((id) => !(id in IdxErrors));
     const unknownOAuth = [...oauth.keys()].filter((code) => !(code in OAuthErrors));
     expect(unknownIdx, `unknown IdxError ids (${unknownIdx.map((id) => `${id} in ${idx.get(id)}`)})`).toEqual(

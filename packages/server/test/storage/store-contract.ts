@@ -84,7 +84,7 @@ const EXPECTED_SCHEMA: Record<string, string[]> = {
   ],
   transactions: [
     'app_id',
-    'authenticator_id',
+    'authenticator_key',
     'code_challenge',
     'completed_at',
     'created_at',
@@ -163,7 +163,7 @@ function newApp(partial: Partial<App> = {}): App {
     emailVerifyUri: null,
     trustedOrigins: ['http://localhost:8080'],
     grantTypes: ['authorization_code', 'interaction_code', 'refresh_token'],
-    policy: { factors: 'password', identifierFirst: true, selfServiceRecovery: false },
+    policy: { requirements: [{ anyOf: ['password'] }], identifierFirst: true, selfServiceRecovery: false },
     createdAt: T0,
     ...partial,
   };
@@ -186,7 +186,7 @@ function newTransaction(partial: Partial<Transaction> = {}): Transaction {
     step: 'identify',
     userId: null,
     identifier: null,
-    authenticatorId: null,
+    authenticatorKey: null,
     verified: [],
     status: 'active',
     version: 1,
@@ -587,7 +587,11 @@ export function describeStores(kind: StoreKind): void {
         const app = newApp({
           secretHash: 'c2VjcmV0LWhhc2g',
           emailVerifyUri: 'http://localhost:8080/verify',
-          policy: { factors: 'password+email', identifierFirst: false, selfServiceRecovery: true },
+          policy: {
+            requirements: [{ anyOf: ['password'] }, { anyOf: ['email', 'google_otp'] }],
+            identifierFirst: false,
+            selfServiceRecovery: true,
+          },
           trustedOrigins: ['http://localhost:8080', 'https://app.example.com', 'http://localhost:8080'],
         });
         await store.apps.createApp(app);
@@ -640,7 +644,7 @@ export function describeStores(kind: StoreKind): void {
           nonce: 'n-1',
           userId: 'u-1',
           identifier: 'ada@example.com',
-          authenticatorId: 'autPassword',
+          authenticatorKey: 'password',
           verified: ['password'],
           flow: 'recovery',
         });

@@ -2,8 +2,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { OAuthError } from '../../src/errors.js';
 import { authenticateClient, readClientCredentials } from '../../src/protocol/oauth/client-auth.js';
+import { OAuthError } from '../../src/protocol/oauth/oauth-error.js';
 import { readParams, requireParam } from '../../src/protocol/oauth/params.js';
 import { hashSecret } from '../../src/secrets.js';
 import type { App } from '../../src/storage/apps-store.js';
@@ -190,7 +190,7 @@ describe('authenticateClient (over a real in-memory store)', () => {
     emailVerifyUri: null,
     trustedOrigins: [],
     grantTypes: ['interaction_code'],
-    policy: { factors: 'password', identifierFirst: true, selfServiceRecovery: false },
+    policy: { requirements: [{ anyOf: ['password'] }], identifierFirst: true, selfServiceRecovery: false },
     createdAt: 1,
   };
 

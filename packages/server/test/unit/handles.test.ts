@@ -6,7 +6,7 @@ import {
   newInteractionHandle,
   nextStateHandle,
   stateHandleAt,
-} from '../../src/flows/handles.js';
+} from '../../src/protocol/idx/state-handles.js';
 
 describe('interaction handles', () => {
   it('are 256 random bits, base64url without padding', () => {

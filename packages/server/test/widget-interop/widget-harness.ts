@@ -10,9 +10,10 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
 import { expect } from 'vitest';
+import type { AppPolicyInput } from '../../src/apps/app-service.js';
 import type { DeepPartial } from '../../src/config/load.js';
 import type { ConfigInput } from '../../src/config/schema.js';
-import type { App, AppPolicy } from '../../src/storage/apps-store.js';
+import type { App } from '../../src/storage/apps-store.js';
 import { startTestServer, type TestServer } from '../support/test-server.js';
 import { startWidgetApp, WIDGET_DIST } from './widget-app.js';
 
@@ -68,12 +69,12 @@ export interface WidgetEnv {
    * Another app with the same redirect, email-verify and origin URIs (its page: `loginUrl({clientId})`).
    * Its emails link to the callback without the client id, which serves the default app's widget.
    */
-  createApp(policy: Partial<AppPolicy>): Promise<App>;
+  createApp(policy: AppPolicyInput): Promise<App>;
   close(): Promise<void>;
 }
 
 export interface WidgetEnvOptions {
-  policy?: Partial<AppPolicy>;
+  policy?: AppPolicyInput;
   config?: DeepPartial<ConfigInput>;
 }
 
@@ -82,7 +83,7 @@ export async function startWidgetEnv(options: WidgetEnvOptions = {}): Promise<Wi
   let clientId = '';
   const appServer = await startWidgetApp({ issuer: server.issuer, clientId: () => clientId });
   const { url: appUrl, redirectUri } = appServer;
-  const createApp = async (policy: Partial<AppPolicy> | undefined) =>
+  const createApp = async (policy: AppPolicyInput | undefined) =>
     (
       await server.createApp({
         redirectUris: [redirectUri],

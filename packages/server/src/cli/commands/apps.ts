@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { describeRequirements } from '../../apps/app-policy.js';
 import type { App } from '../../storage/apps-store.js';
 import { type CommonOptions, print, withServices, withStoreOptions } from '../common-options.js';
 
@@ -29,7 +30,7 @@ export function appRecord(app: App, clientSecret?: string | null) {
     emailVerifyUri: app.emailVerifyUri,
     trustedOrigins: app.trustedOrigins,
     grantTypes: app.grantTypes,
-    policy: app.policy,
+    policy: { factors: describeRequirements(app.policy.requirements), ...app.policy },
     createdAt: new Date(app.createdAt).toISOString(),
   };
 }
@@ -51,7 +52,11 @@ export function appsCommand(program: Command): void {
       .option('--post-logout-redirect-uri <uri>', 'allowed post-logout redirect URI (repeatable)', collect)
       .option('--email-verify-uri <uri>', 'email-verify callback URI for magic links')
       .option('--trusted-origin <origin>', 'browser origin allowed by CORS (repeatable)', collect)
-      .option('--policy <policy>', 'sign-in policy: password | password+email | email', 'password')
+      .option(
+        '--policy <policy>',
+        'sign-in policy: authenticator keys in order, comma-separated, alternatives with | (password, password,email, email)',
+        'password',
+      )
       .option('--identifier-first', 'ask for the username first, then the authenticator')
       .option('--no-recovery', 'turn off self-service password recovery for this app')
       .option('--no-refresh-tokens', 'never issue refresh tokens to this app')
@@ -68,7 +73,7 @@ export function appsCommand(program: Command): void {
         emailVerifyUri: options.emailVerifyUri,
         trustedOrigins: options.trustedOrigin,
         policy: {
-          factors: options.policy as App['policy']['factors'],
+          factors: options.policy,
           identifierFirst: options.identifierFirst ?? false,
           selfServiceRecovery: options.recovery !== false,
         },

@@ -1,13 +1,15 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { OAuthError } from '../../errors.js';
 import type { ServerId } from '../../protocol/oauth/authorization-servers.js';
 import { discoveryDocument } from '../../protocol/oauth/discovery.js';
+import { interactionCodeGrant } from '../../protocol/oauth/grants/interaction-code-grant.js';
+import { refreshTokenGrant } from '../../protocol/oauth/grants/refresh-token-grant.js';
 import { interact } from '../../protocol/oauth/interact.js';
 import { introspect } from '../../protocol/oauth/introspect.js';
 import { logout } from '../../protocol/oauth/logout.js';
+import { OAuthError } from '../../protocol/oauth/oauth-error.js';
 import { readParams } from '../../protocol/oauth/params.js';
 import { revoke } from '../../protocol/oauth/revoke.js';
-import { token } from '../../protocol/oauth/token.js';
+import { TokenEndpoint } from '../../protocol/oauth/token-endpoint.js';
 import { userinfo } from '../../protocol/oauth/userinfo.js';
 import type { Services } from '../../services.js';
 import { htmlPage } from '../html-page.js';
@@ -34,8 +36,24 @@ export function oauthRoutes(
   discoveryPath: string,
   endpointPrefix: string,
 ) {
+  const { storage, tokens, clock, flows } = services;
+  const { apps, grants, users, events, interactionCodes } = storage;
+  const server = services.server(serverId);
+  const tokenEndpoint = new TokenEndpoint(apps, {
+    interaction_code: interactionCodeGrant({
+      interactionCodes,
+      grants,
+      users,
+      events,
+      tokens,
+      clock,
+      server: services.server,
+      refreshTokenAbsoluteTtlSeconds: services.config.tokens.refreshTokenAbsoluteTtlSeconds,
+    }),
+    refresh_token: refreshTokenGrant({ grants, users, events, tokens, clock, server: services.server }),
+  });
+  const tokenDeps = { apps, grants, users, events, tokens, clock };
   return async (app: FastifyInstance): Promise<void> => {
-    const server = services.server(serverId);
     const config = { protocol: 'oauth' as const };
     // OAuth bodies are forms only: any JSON body (even `null` or malformed) is the wrong media type (415).
     app.removeContentTypeParser(['application/json', 'application/ion+json']);
@@ -55,31 +73,33 @@ export function oauthRoutes(
     );
 
     app.post(`${endpointPrefix}/v1/interact`, { config }, async (request, reply) =>
-      noStore(reply).send(await interact(services, serverId, formParams(request), authorization(request))),
+      noStore(reply).send(
+        await interact({ apps, engine: flows }, serverId, formParams(request), authorization(request)),
+      ),
     );
 
     app.post(`${endpointPrefix}/v1/token`, { config }, async (request, reply) =>
       noStore(reply).send(
-        await token(services, serverId, formParams(request), authorization(request), request.ip ?? null),
+        await tokenEndpoint.token(serverId, formParams(request), authorization(request), request.ip ?? null),
       ),
     );
 
     app.post(`${endpointPrefix}/v1/revoke`, { config }, async (request, reply) => {
-      await revoke(services, server, formParams(request), authorization(request), request.ip ?? null);
+      await revoke(tokenDeps, server, formParams(request), authorization(request), request.ip ?? null);
       return noStore(reply).code(200).send();
     });
 
     app.post(`${endpointPrefix}/v1/introspect`, { config }, async (request, reply) =>
-      noStore(reply).send(await introspect(services, server, formParams(request), authorization(request))),
+      noStore(reply).send(await introspect(tokenDeps, server, formParams(request), authorization(request))),
     );
 
     const userinfoHandler = async (request: FastifyRequest, reply: FastifyReply) =>
-      noStore(reply).send(await userinfo(services, server, authorization(request)));
+      noStore(reply).send(await userinfo(tokenDeps, server, authorization(request)));
     app.get(`${endpointPrefix}/v1/userinfo`, { config }, userinfoHandler);
     app.post(`${endpointPrefix}/v1/userinfo`, { config }, userinfoHandler);
 
     app.get(`${endpointPrefix}/v1/logout`, { config }, async (request, reply) => {
-      const outcome = await logout(services, server, readParams(undefined, request.query));
+      const outcome = await logout(tokenDeps, server, readParams(undefined, request.query));
       if (outcome.kind === 'redirect') return reply.redirect(outcome.location, 302);
       if (outcome.kind === 'signed-out')
         return htmlPage(reply, 200, 'Signed out', 'You have been signed out. You can close this window.');

@@ -1,6 +1,6 @@
-import { OAuthError } from '../../errors.js';
 import { hashSecret, safeEqual } from '../../secrets.js';
 import type { App, AppsStore } from '../../storage/apps-store.js';
+import { OAuthError } from './oauth-error.js';
 
 export interface ClientCredentials {
   clientId: string;

@@ -1,22 +1,32 @@
 import type { InteractResponse } from '@gatehouse/protocol';
-import { OAuthError } from '../../errors.js';
-import type { Services } from '../../services.js';
+import type { FlowEngine } from '../../flows/shared/flow-engine.js';
+import type { AppsStore } from '../../storage/apps-store.js';
+import { firstStateHandle, hashHandle, newInteractionHandle } from '../idx/state-handles.js';
 import type { ServerId } from './authorization-servers.js';
 import { authenticateClient } from './client-auth.js';
+import { OAuthError } from './oauth-error.js';
 import { requireParam } from './params.js';
 import { parseScopes } from './scopes.js';
 
 const CODE_CHALLENGE = /^[A-Za-z0-9_-]{43}$/;
 const MAX_STATE_LENGTH = 1024;
 
-/** `POST /v1/interact`: checks the client, redirect URI and PKCE, then opens a transaction. */
+export interface InteractDeps {
+  apps: AppsStore;
+  engine: FlowEngine;
+}
+
+/**
+ * `POST /v1/interact`: checks the client, redirect URI and PKCE, then opens a transaction. The
+ * interaction handle is returned once; the store keeps only hashes of it and of its state handles.
+ */
 export async function interact(
-  services: Services,
+  deps: InteractDeps,
   serverId: ServerId,
   params: Record<string, string>,
   authorization: string | undefined,
 ): Promise<InteractResponse> {
-  const app = await authenticateClient(services.storage.apps, params, authorization);
+  const app = await authenticateClient(deps.apps, params, authorization);
   if (!app.grantTypes.includes('interaction_code'))
     throw new OAuthError(
       'unauthorized_client',
@@ -59,9 +69,13 @@ export async function interact(
       'Activation and recovery tokens are not supported by this server.',
     );
 
-  const interactionHandle = await services.signIn.start({
-    app,
+  const interactionHandle = newInteractionHandle();
+  await deps.engine.start({
+    interactionHandleHash: hashHandle(interactionHandle),
+    stateHandleHash: hashHandle(firstStateHandle(interactionHandle)),
+    stateGeneration: 0,
     serverId,
+    appId: app.id,
     redirectUri,
     scopes,
     state,

@@ -1,26 +1,38 @@
 import type { IntrospectionResponse } from '@gatehouse/protocol';
+import type { Clock } from '../../clock.js';
 import { hashSecret } from '../../secrets.js';
-import type { Services } from '../../services.js';
+import type { AppsStore } from '../../storage/apps-store.js';
+import type { GrantsStore } from '../../storage/grants-store.js';
+import type { UsersStore } from '../../storage/users-store.js';
 import type { AuthorizationServer } from './authorization-servers.js';
 import { authenticateClient } from './client-auth.js';
 import { requireParam } from './params.js';
+import type { TokenIssuer } from './token-issuer.js';
+
+export interface IntrospectDeps {
+  apps: AppsStore;
+  grants: GrantsStore;
+  users: UsersStore;
+  tokens: TokenIssuer;
+  clock: Clock;
+}
 
 const INACTIVE: IntrospectionResponse = { active: false };
 
 /** `POST /v1/introspect` (RFC 7662) for the calling client's own tokens. */
 export async function introspect(
-  services: Services,
+  deps: IntrospectDeps,
   server: AuthorizationServer,
   params: Record<string, string>,
   authorization: string | undefined,
 ): Promise<IntrospectionResponse> {
-  const app = await authenticateClient(services.storage.apps, params, authorization);
+  const app = await authenticateClient(deps.apps, params, authorization);
   const token = requireParam(params, 'token');
-  const { grants, users } = services.storage;
-  const now = services.clock.now();
+  const { grants, users } = deps;
+  const now = deps.clock.now();
 
   if (token.split('.').length === 3) {
-    const claims = await services.tokens.verifyAccessToken(token, server);
+    const claims = await deps.tokens.verifyAccessToken(token, server);
     if (!claims || claims.cid !== app.clientId) return INACTIVE;
     const record = await grants.findAccessToken(claims.jti);
     if (!record || record.revoked) return INACTIVE;

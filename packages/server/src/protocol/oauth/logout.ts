@@ -1,5 +1,17 @@
-import type { Services } from '../../services.js';
+import type { Clock } from '../../clock.js';
+import type { AppsStore } from '../../storage/apps-store.js';
+import type { EventsStore } from '../../storage/events-store.js';
+import type { GrantsStore } from '../../storage/grants-store.js';
 import type { AuthorizationServer } from './authorization-servers.js';
+import type { TokenIssuer } from './token-issuer.js';
+
+export interface LogoutDeps {
+  apps: AppsStore;
+  grants: GrantsStore;
+  events: EventsStore;
+  tokens: TokenIssuer;
+  clock: Clock;
+}
 
 export type LogoutOutcome =
   | { kind: 'redirect'; location: string }
@@ -12,7 +24,7 @@ export type LogoutOutcome =
  * registered for the token's app, byte for byte.
  */
 export async function logout(
-  services: Services,
+  deps: LogoutDeps,
   server: AuthorizationServer,
   params: Record<string, string>,
 ): Promise<LogoutOutcome> {
@@ -23,17 +35,17 @@ export async function logout(
       ? { kind: 'error', message: 'A post_logout_redirect_uri needs an id_token_hint.' }
       : { kind: 'signed-out' };
   }
-  const claims = await services.tokens.verify(hint, server.issuer, { ignoreExpiry: true });
+  const claims = await deps.tokens.verify(hint, server.issuer, { ignoreExpiry: true });
   if (!claims || typeof claims.aud !== 'string')
     return { kind: 'error', message: 'The id_token_hint is not valid.' };
-  const app = await services.storage.apps.findByClientId(claims.aud);
+  const app = await deps.apps.findByClientId(claims.aud);
   if (!app) return { kind: 'error', message: 'The id_token_hint is not valid.' };
-  const now = services.clock.now();
+  const now = deps.clock.now();
   if (typeof claims.sid === 'string') {
-    const grant = await services.storage.grants.findGrant(claims.sid);
+    const grant = await deps.grants.findGrant(claims.sid);
     if (grant && grant.appId === app.id && grant.revokedAt === null) {
-      await services.storage.grants.revokeGrant(grant.id, now);
-      await services.storage.events.record(
+      await deps.grants.revokeGrant(grant.id, now);
+      await deps.events.record(
         { type: 'user.session.end', userId: grant.userId, appId: app.id, data: { grant: grant.id } },
         now,
       );

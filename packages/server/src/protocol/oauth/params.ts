@@ -1,4 +1,4 @@
-import { OAuthError } from '../../errors.js';
+import { OAuthError } from './oauth-error.js';
 
 /**
  * Reads OAuth parameters from a form body (and the query string, which some server SDKs use for

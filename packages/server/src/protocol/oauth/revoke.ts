@@ -1,27 +1,39 @@
+import type { Clock } from '../../clock.js';
 import { hashSecret } from '../../secrets.js';
-import type { Services } from '../../services.js';
+import type { AppsStore } from '../../storage/apps-store.js';
+import type { EventsStore } from '../../storage/events-store.js';
+import type { GrantsStore } from '../../storage/grants-store.js';
 import type { AuthorizationServer } from './authorization-servers.js';
 import { authenticateClient } from './client-auth.js';
 import { requireParam } from './params.js';
+import type { TokenIssuer } from './token-issuer.js';
+
+export interface RevokeDeps {
+  apps: AppsStore;
+  grants: GrantsStore;
+  events: EventsStore;
+  tokens: TokenIssuer;
+  clock: Clock;
+}
 
 /**
  * `POST /v1/revoke` (RFC 7009). Revoking a refresh token ends its whole grant; revoking an access
  * token ends that token. Unknown tokens and other clients' tokens are answered the same (200).
  */
 export async function revoke(
-  services: Services,
+  deps: RevokeDeps,
   server: AuthorizationServer,
   params: Record<string, string>,
   authorization: string | undefined,
   ip: string | null,
 ): Promise<void> {
-  const app = await authenticateClient(services.storage.apps, params, authorization);
+  const app = await authenticateClient(deps.apps, params, authorization);
   const token = requireParam(params, 'token');
-  const now = services.clock.now();
-  const { grants, events } = services.storage;
+  const now = deps.clock.now();
+  const { grants, events } = deps;
 
   if (token.split('.').length === 3) {
-    const claims = await services.tokens.verify(token, server.issuer, { ignoreExpiry: true });
+    const claims = await deps.tokens.verify(token, server.issuer, { ignoreExpiry: true });
     if (claims && typeof claims.jti === 'string' && claims.cid === app.clientId) {
       await grants.revokeAccessToken(claims.jti, now);
       await events.record(

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { hashSecret, randomToken } from '../secrets.js';
+import { hashSecret, randomToken } from '../../secrets.js';
 
 /**
  * Transaction handles. The interaction handle is 256 random bits. State handles form a chain

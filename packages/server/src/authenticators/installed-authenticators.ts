@@ -1,0 +1,61 @@
+import type { Clock } from '../clock.js';
+import type { GatehouseConfig } from '../config/schema.js';
+import type { PasswordHasher } from '../identity/password-hasher.js';
+import type { PasswordPolicy } from '../identity/password-policy.js';
+import type { Mailer } from '../messaging/mailer.js';
+import type { RateLimiter } from '../rate-limits/rate-limiter.js';
+import type { Storage } from '../storage/storage.js';
+import { EmailAuthenticator } from './email/email-authenticator.js';
+import { PasswordAuthenticator } from './password/password-authenticator.js';
+import { AuthenticatorRegistry } from './registry.js';
+
+/** What the installed authenticators are built from (each takes only the parts it uses). */
+export interface AuthenticatorParts {
+  config: GatehouseConfig;
+  storage: Storage;
+  hasher: PasswordHasher;
+  passwordPolicy: PasswordPolicy;
+  mailer: Mailer;
+  limiter: RateLimiter;
+  clock: Clock;
+  /** Server secret that one-time codes are derived with. */
+  secret: Buffer;
+}
+
+/**
+ * The authenticators this server offers: one line each. A new authenticator is a folder beside
+ * `password/` and `email/` and a line here; flows find it through the registry.
+ */
+export function installAuthenticators(parts: AuthenticatorParts): AuthenticatorRegistry {
+  const { config, storage, clock } = parts;
+  return new AuthenticatorRegistry([
+    new PasswordAuthenticator({
+      users: storage.users,
+      events: storage.events,
+      hasher: parts.hasher,
+      policy: parts.passwordPolicy,
+      lockout: config.lockout,
+      clock,
+    }),
+    new EmailAuthenticator({
+      challenges: storage.emailChallenges,
+      events: storage.events,
+      mailer: parts.mailer,
+      limiter: parts.limiter,
+      secret: parts.secret,
+      clock,
+      settings: {
+        otpTtlSeconds: config.email.otpTtlSeconds,
+        recoveryOtpTtlSeconds: config.email.recoveryOtpTtlSeconds,
+        notifyUnknownRecipients: config.email.notifyUnknownRecipients,
+        maxAttempts: config.email.maxAttempts,
+        resendIntervalSeconds: config.email.resendIntervalSeconds,
+        maxSendsPerTransaction: config.email.maxSendsPerTransaction,
+        publicUrl: config.publicUrl,
+        emailPerRecipient: config.rateLimits.emailPerRecipient,
+        challengePerIp: config.rateLimits.challengePerIp,
+        answerPerIp: config.rateLimits.answerPerIp,
+      },
+    }),
+  ]);
+}

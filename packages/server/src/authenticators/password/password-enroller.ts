@@ -1,0 +1,92 @@
+import type { Clock } from '../../clock.js';
+import { EngineError } from '../../errors.js';
+import type { PasswordHasher } from '../../identity/password-hasher.js';
+import {
+  checkPassword,
+  type PasswordPolicy,
+  type PasswordViolation,
+} from '../../identity/password-policy.js';
+import type { User, UsersStore } from '../../storage/users-store.js';
+import type { Enroller, EnrollResult, SecretRules } from '../authenticator.js';
+
+export interface PasswordEnrollerDeps {
+  users: UsersStore;
+  hasher: PasswordHasher;
+  clock: Clock;
+  policy: PasswordPolicy;
+}
+
+/**
+ * Sets a user's password: the policy, then the history of recent passwords, then the change (the
+ * replaced hash joins the history, and the automatic lock is cleared: the user proved who they are).
+ */
+export class PasswordEnroller implements Enroller {
+  readonly rules: SecretRules;
+
+  constructor(private readonly deps: PasswordEnrollerDeps) {
+    const p = deps.policy;
+    this.rules = {
+      minLength: p.minLength,
+      minLowerCase: p.minLowerCase,
+      minUpperCase: p.minUpperCase,
+      minNumber: p.minNumber,
+      minSymbol: p.minSymbol,
+      excludeUsername: p.excludeUsername,
+      excludeAttributes: [...p.excludeAttributes],
+      historyCount: p.historyCount,
+    };
+  }
+
+  async enroll(user: User, answer: string): Promise<EnrollResult> {
+    const violations = await this.violations(user, answer);
+    if (violations.length) {
+      return {
+        ok: false,
+        error: new EngineError('PASSWORD_POLICY_VIOLATION', {
+          field: 'answer',
+          params: [violations.map((v) => v.message).join('; ')],
+        }),
+      };
+    }
+    const { users, hasher, clock } = this.deps;
+    const now = clock.now();
+    await users.setPasswordHash(user.id, await hasher.hash(answer), now);
+    await users.resetFailedAttempts(user.id, now);
+    return { ok: true };
+  }
+
+  private async violations(user: User, password: string): Promise<PasswordViolation[]> {
+    const { policy } = this.deps;
+    const broken = checkPassword(
+      password,
+      {
+        login: user.login,
+        email: user.email,
+        firstName: user.profile.firstName,
+        lastName: user.profile.lastName,
+      },
+      policy,
+    );
+    if (broken.length) return broken;
+    if (await this.reusesRecentPassword(user, password)) {
+      return [
+        {
+          rule: 'history',
+          message: `Password can't be the same as your last ${policy.historyCount} passwords`,
+        },
+      ];
+    }
+    return [];
+  }
+
+  private async reusesRecentPassword(user: User, password: string): Promise<boolean> {
+    const { users, hasher, policy } = this.deps;
+    if (policy.historyCount <= 0) return false;
+    const current = await users.findPasswordHash(user.id);
+    const earlier = await users.passwordHistory(user.id, policy.historyCount - 1);
+    for (const hash of [current, ...earlier]) {
+      if (hash && (await hasher.verify(hash, password))) return true;
+    }
+    return false;
+  }
+}

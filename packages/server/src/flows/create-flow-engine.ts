@@ -1,0 +1,47 @@
+import type { AuthenticatorRegistry } from '../authenticators/registry.js';
+import type { Clock } from '../clock.js';
+import { AccountSessions } from '../identity/account-sessions.js';
+import type { Storage } from '../storage/storage.js';
+import { RecoveryFlow } from './recovery/recovery-flow.js';
+import { ChallengeSteps } from './shared/challenge-steps.js';
+import { FlowEngine } from './shared/flow-engine.js';
+import { Progress } from './shared/progress.js';
+import { Requirements } from './shared/requirements.js';
+import { TransactionWriter } from './shared/transaction-writer.js';
+import { SignInFlow } from './sign-in/sign-in-flow.js';
+
+export interface FlowEngineParts {
+  storage: Storage;
+  authenticators: AuthenticatorRegistry;
+  clock: Clock;
+  transactionTtlSeconds: number;
+}
+
+/** The engine with every flow this server runs, each given only the parts it uses. */
+export function createFlowEngine(parts: FlowEngineParts): FlowEngine {
+  const { storage, authenticators: registry, clock } = parts;
+  const writer = new TransactionWriter({ transactions: storage.transactions, clock });
+  const requirements = new Requirements(registry);
+  const steps = new ChallengeSteps({ registry, writer });
+  const progress = new Progress({ registry, requirements, writer, clock });
+  const sessions = new AccountSessions({
+    grants: storage.grants,
+    transactions: storage.transactions,
+    interactionCodes: storage.interactionCodes,
+    events: storage.events,
+    clock,
+  });
+  return new FlowEngine({
+    flows: [
+      new SignInFlow({ users: storage.users, requirements, steps, progress }),
+      new RecoveryFlow({ users: storage.users, requirements, steps, progress, writer, sessions }),
+    ],
+    transactions: storage.transactions,
+    apps: storage.apps,
+    users: storage.users,
+    events: storage.events,
+    writer,
+    clock,
+    settings: { transactionTtlSeconds: parts.transactionTtlSeconds },
+  });
+}

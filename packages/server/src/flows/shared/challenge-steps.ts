@@ -1,0 +1,92 @@
+import type {
+  Authenticator,
+  AuthenticatorContext,
+  ChallengePurpose,
+} from '../../authenticators/authenticator.js';
+import type { AuthenticatorRegistry } from '../../authenticators/registry.js';
+import { EngineError } from '../../errors.js';
+import type { RequestInfo } from '../../request-info.js';
+import { Step } from './flow.js';
+import { type FlowOutcome, next, rejected } from './flow-outcome.js';
+import type { FlowState } from './flow-state.js';
+import type { TransactionWriter } from './transaction-writer.js';
+
+export interface ChallengeStepsDeps {
+  registry: AuthenticatorRegistry;
+  writer: TransactionWriter;
+}
+
+/**
+ * Choose an authenticator, answer its challenge, have it sent again: the same in every flow that
+ * proves who the user is. A flow says which authenticators it offers and what a proof leads to.
+ */
+export class ChallengeSteps {
+  constructor(private readonly deps: ChallengeStepsDeps) {}
+
+  /** Starts a challenge of the chosen authenticator, which must be one of `offered`. */
+  async select(
+    state: FlowState,
+    key: string | null,
+    offered: Authenticator[],
+    purpose: ChallengePurpose,
+    request: RequestInfo,
+  ): Promise<FlowOutcome> {
+    const authenticator = offered.find((a) => a.key === key);
+    if (!authenticator) throw new EngineError('AUTHENTICATOR_NOT_AVAILABLE');
+    // The current challenge is sent again with resend (throttled), not by choosing it once more.
+    if (state.transaction.step === Step.challenge && state.transaction.authenticatorKey === key)
+      throw new EngineError('STEP_NOT_ALLOWED', { detail: 'This authenticator is already challenged.' });
+    const result = await authenticator.verifier.challenge(this.context(state, purpose, request));
+    if (!result.ok && !result.started) return rejected(state, result.error);
+    const moved = await this.deps.writer.update(state, {
+      step: Step.challenge,
+      authenticatorKey: authenticator.key,
+    });
+    return result.ok ? next(moved) : rejected(moved, result.error);
+  }
+
+  /**
+   * Checks the answer to the current challenge. A proof goes to `proven`; the last wrong answer a
+   * challenge allows ends the transaction.
+   */
+  async answer(
+    state: FlowState,
+    answer: string,
+    purpose: ChallengePurpose,
+    request: RequestInfo,
+    proven: (state: FlowState, authenticator: Authenticator) => Promise<FlowOutcome>,
+  ): Promise<FlowOutcome> {
+    const authenticator = this.current(state);
+    const result = await authenticator.verifier.verify(this.context(state, purpose, request), answer);
+    if (result.ok) return proven(state, authenticator);
+    if (result.final) return rejected(await this.deps.writer.fail(state), result.error);
+    return rejected(state, result.error);
+  }
+
+  /** Sends the current challenge again, within the authenticator's throttle. */
+  async resend(state: FlowState, purpose: ChallengePurpose, request: RequestInfo): Promise<FlowOutcome> {
+    const authenticator = this.current(state);
+    if (!authenticator.verifier.resendable) throw new EngineError('STEP_NOT_ALLOWED');
+    const result = await authenticator.verifier.resend(this.context(state, purpose, request));
+    return result.ok ? next(state) : rejected(state, result.error);
+  }
+
+  /** The authenticator the transaction is challenging. */
+  current(state: FlowState): Authenticator {
+    const key = state.transaction.authenticatorKey;
+    const authenticator = key ? this.deps.registry.find(key) : null;
+    if (!authenticator) throw new EngineError('STEP_NOT_ALLOWED');
+    return authenticator;
+  }
+
+  context(state: FlowState, purpose: ChallengePurpose, request: RequestInfo): AuthenticatorContext {
+    return {
+      transaction: state.transaction,
+      app: state.app,
+      user: state.user,
+      identifier: state.transaction.identifier ?? '',
+      purpose,
+      request,
+    };
+  }
+}

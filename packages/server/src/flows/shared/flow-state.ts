@@ -1,0 +1,43 @@
+import type { Clock } from '../../clock.js';
+import { EngineError } from '../../errors.js';
+import type { App, AppsStore } from '../../storage/apps-store.js';
+import type { Transaction } from '../../storage/transactions-store.js';
+import type { User, UsersStore } from '../../storage/users-store.js';
+
+/** What every step works on, loaded once per request. */
+export interface FlowState {
+  transaction: Transaction;
+  app: App;
+  /** The identified user; null before identify, or when the identifier matched no account. */
+  user: User | null;
+}
+
+export interface FlowStateDeps {
+  apps: AppsStore;
+  users: UsersStore;
+  clock: Clock;
+}
+
+export interface LoadOptions {
+  /** A finished transaction is loaded too (to tell a polling tab the flow went on elsewhere). */
+  allowCompleted: boolean;
+}
+
+/**
+ * Loads the state of a live transaction. Unknown, expired, canceled and failed transactions (and
+ * finished ones, unless allowed) all read as FLOW_EXPIRED, so a client learns nothing more.
+ */
+export async function loadFlowState(
+  deps: FlowStateDeps,
+  transaction: Transaction | null,
+  options: LoadOptions,
+): Promise<FlowState> {
+  if (!transaction || deps.clock.now() >= transaction.expiresAt) throw new EngineError('FLOW_EXPIRED');
+  const live =
+    transaction.status === 'active' || (transaction.status === 'completed' && options.allowCompleted);
+  if (!live) throw new EngineError('FLOW_EXPIRED');
+  const app = await deps.apps.findById(transaction.appId);
+  if (!app) throw new EngineError('FLOW_EXPIRED');
+  const user = transaction.userId ? await deps.users.findById(transaction.userId) : null;
+  return { transaction, app, user };
+}

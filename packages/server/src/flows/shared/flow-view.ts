@@ -1,0 +1,52 @@
+import type { AnswerKind, Enrollment, SecretRules } from '../../authenticators/authenticator.js';
+import type { FlowName, Transaction } from '../../storage/transactions-store.js';
+
+/** An authenticator as the user may choose or answer it. */
+export interface AuthenticatorChoice {
+  key: string;
+  displayName: string;
+  enrollment: Enrollment;
+  answer: AnswerKind;
+  resendable: boolean;
+  /** Clients should poll the challenge at this interval; null: no polling. */
+  pollIntervalMs: number | null;
+}
+
+/** The step to show, in the engine's words; the protocol edge decides how it reads on the wire. */
+export type StepView =
+  | {
+      name: 'identify';
+      /** Asked on the same form as the identifier (one-step sign-in); null: the identifier alone. */
+      withIdentifier: AuthenticatorChoice | null;
+    }
+  | { name: 'select'; options: AuthenticatorChoice[] }
+  | { name: 'challenge'; authenticator: AuthenticatorChoice; others: AuthenticatorChoice[] }
+  | { name: 'reset'; authenticator: AuthenticatorChoice; rules: SecretRules | null }
+  /** Another tab or client finished the transaction. */
+  | { name: 'continued-elsewhere' }
+  /** Nothing more can happen in this transaction (it failed). */
+  | { name: 'ended' };
+
+/** The user being signed in, as shown to the client. */
+export interface ShownUser {
+  /** The user's id; for an identifier that matched no account, a derived id of the same shape. */
+  id: string;
+  identifier: string;
+}
+
+export interface FlowView {
+  flow: FlowName;
+  step: StepView;
+  user: ShownUser | null;
+  /** What a "forgot?" action would recover from this step; null when it is not offered here. */
+  recoverable: AuthenticatorChoice | null;
+  /** During a recovery: the authenticator being recovered. */
+  recovering: AuthenticatorChoice | null;
+}
+
+/** The step of a transaction that is over: finished elsewhere, or failed. null while it is active. */
+export function terminalStep(transaction: Transaction): StepView | null {
+  if (transaction.status === 'completed') return { name: 'continued-elsewhere' };
+  if (transaction.status !== 'active') return { name: 'ended' };
+  return null;
+}

@@ -1,0 +1,64 @@
+import type { AuthenticatorRegistry } from '../../authenticators/registry.js';
+import type { Clock } from '../../clock.js';
+import { EngineError } from '../../errors.js';
+import type { TransactionPatch } from '../../storage/transactions-store.js';
+import { Step } from './flow.js';
+import type { FlowOutcome } from './flow-outcome.js';
+import type { FlowState } from './flow-state.js';
+import type { Requirements } from './requirements.js';
+import type { TransactionWriter } from './transaction-writer.js';
+
+export interface ProgressDeps {
+  registry: AuthenticatorRegistry;
+  requirements: Requirements;
+  writer: TransactionWriter;
+  clock: Clock;
+}
+
+/** After a proof: on to what the app's sign-in policy still requires, or the sign-in is complete. */
+export class Progress {
+  constructor(private readonly deps: ProgressDeps) {}
+
+  /**
+   * `proven` is every authenticator key proven so far; `patch` what else the step changes (it is
+   * written with the move, in one update).
+   */
+  async advance(state: FlowState, proven: string[], patch: TransactionPatch = {}): Promise<FlowOutcome> {
+    const pending = this.deps.requirements.pending(state.app.policy, proven);
+    if (pending.length > 0) {
+      const { userId, identifier } = state.transaction;
+      const moved = await this.deps.writer.update(state, {
+        userId,
+        identifier,
+        ...patch,
+        verified: proven,
+        step: Step.select,
+        authenticatorKey: null,
+      });
+      return { kind: 'next', state: moved };
+    }
+    return this.complete({ ...state, transaction: { ...state.transaction, ...patch } }, proven);
+  }
+
+  /** The user proved everything; the transaction is returned as it completes, not yet written. */
+  complete(state: FlowState, proven: string[]): FlowOutcome {
+    const { user } = state;
+    if (!user) throw new EngineError('STEP_NOT_ALLOWED');
+    const transaction = {
+      ...state.transaction,
+      verified: proven,
+      step: Step.complete,
+      authenticatorKey: null,
+    };
+    return {
+      kind: 'completed',
+      state: { ...state, transaction },
+      authentication: {
+        user,
+        factors: proven,
+        amr: proven.map((key) => this.deps.registry.get(key).amr),
+        at: this.deps.clock.now(),
+      },
+    };
+  }
+}
