@@ -30,8 +30,12 @@ export class AuthenticatorRegistry {
     return [...this.byKey.keys()];
   }
 
+  list(): Authenticator[] {
+    return [...this.byKey.values()];
+  }
+
   /** Those that may prove who a user is during a recovery. */
   servingRecovery(): Authenticator[] {
-    return [...this.byKey.values()].filter((a) => a.servesRecovery);
+    return this.list().filter((a) => a.servesRecovery);
   }
 }
