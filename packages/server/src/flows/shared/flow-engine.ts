@@ -23,14 +23,13 @@ export interface FlowEngineDeps extends FlowStateDeps {
   settings: { transactionTtlSeconds: number };
 }
 
-/** Where every transaction starts, and where a restart puts it back. */
+/** Where every transaction starts, and where a restart puts it back (with nothing proven). */
 const FIRST_STEP = {
   flow: 'sign-in',
   step: Step.identify,
   userId: null,
   identifier: null,
   authenticatorKey: null,
-  verified: [],
 } as const;
 
 /**
