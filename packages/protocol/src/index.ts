@@ -1,3 +1,4 @@
+export * from './envelope/index.js';
 export * from './errors.js';
 export * from './idx.js';
 export * from './oauth.js';
