@@ -1,4 +1,12 @@
-import { compactVerify, decodeProtectedHeader, type JWTVerifyGetKey, errors as joseErrors } from 'jose';
+import { compactVerify, decodeProtectedHeader, type JWTVerifyGetKey } from 'jose';
+// Classes one by one (the `errors` namespace would put every jose error class in the browser build).
+import {
+  JOSEAlgNotAllowed,
+  JOSEError,
+  JWKSMultipleMatchingKeys,
+  JWKSNoMatchingKey,
+  JWSSignatureVerificationFailed,
+} from 'jose/errors';
 import { ValidationError, type ValidationErrorCode } from '../errors.js';
 import { base64UrlEncode, sha256 } from '../pkce.js';
 import type { IdTokenClaims } from '../types.js';
@@ -33,13 +41,12 @@ const fail = (code: ValidationErrorCode, message: string, cause?: unknown): neve
 };
 
 function mapJoseError(err: unknown): never {
-  const e = joseErrors;
-  if (err instanceof e.JWSSignatureVerificationFailed)
+  if (err instanceof JWSSignatureVerificationFailed)
     fail('id_token_signature', 'The ID token signature does not verify.', err);
-  if (err instanceof e.JWKSNoMatchingKey || err instanceof e.JWKSMultipleMatchingKeys)
+  if (err instanceof JWKSNoMatchingKey || err instanceof JWKSMultipleMatchingKeys)
     fail('id_token_kid', 'No single signing key matches the ID token header.', err);
-  if (err instanceof e.JOSEAlgNotAllowed) fail('id_token_alg', 'The ID token algorithm is not allowed.', err);
-  if (err instanceof e.JOSEError) fail('id_token_malformed', `The ID token is malformed (${err.code}).`, err);
+  if (err instanceof JOSEAlgNotAllowed) fail('id_token_alg', 'The ID token algorithm is not allowed.', err);
+  if (err instanceof JOSEError) fail('id_token_malformed', `The ID token is malformed (${err.code}).`, err);
   throw err;
 }
 

@@ -4,8 +4,8 @@ import {
   type JSONWebKeySet,
   type JWTHeaderParameters,
   type JWTVerifyGetKey,
-  errors as joseErrors,
 } from 'jose';
+import { JWKSNoMatchingKey } from 'jose/errors';
 import { assertOAuthSuccess, type FetchLike, httpRequest } from '../http.js';
 
 /**
@@ -36,7 +36,7 @@ export class JwksCache {
     try {
       return await keySet(header, token);
     } catch (err) {
-      if (!cached || !(err instanceof joseErrors.JWKSNoMatchingKey)) throw err;
+      if (!cached || !(err instanceof JWKSNoMatchingKey)) throw err;
       return (await this.load())(header, token);
     }
   };
