@@ -1,4 +1,4 @@
-import type { Message } from './types.js';
+import type { Message } from './idx/message.js';
 
 /**
  * Every error the SDK throws on purpose is a `GatehouseError` with a stable string `code`.

@@ -1,5 +1,8 @@
 import type { IdxResponse } from '@gatehouse/protocol';
 import type { GatehouseError } from './errors.js';
+import type { Message } from './idx/message.js';
+
+export type { Message };
 
 /** What a transaction was started for; it picks the auto-remediation rules. */
 export type Flow = 'default' | 'authenticate' | 'recoverPassword';
@@ -56,16 +59,6 @@ export interface Tokens {
 }
 
 export type TransactionStatus = 'PENDING' | 'SUCCESS' | 'TERMINAL' | 'CANCELED' | 'FAILURE';
-
-export interface Message {
-  message: string;
-  /** The i18n key (e.g. `api.authn.error.PASSCODE_INVALID`): translate on it. */
-  key: string;
-  params?: unknown[];
-  class: 'ERROR' | 'INFO' | 'WARNING';
-  /** The input a field-level message belongs to. */
-  field?: string;
-}
 
 export interface Option {
   label: string;
