@@ -20,6 +20,8 @@ export async function buildBrowserBundle() {
     write: false,
     legalComments: 'none',
     logLevel: 'warning',
+    // The protocol package from its sources, as the widget's bundle does (no build of it needed first).
+    alias: { '@gatehouse/protocol': `${root}../protocol/src/index.ts` },
   });
   const code = result.outputFiles[0].text;
   return { code, bytes: Buffer.byteLength(code), gzipBytes: gzipSync(code, { level: 9 }).length };

@@ -2,6 +2,7 @@
  * The browser build's entry (dist/gatehouse-sdk.browser.js): everything but the server-side
  * session adapter. `index.ts` adds that for Node.
  */
+
 export {
   type AuthClient,
   createAuthClient,
@@ -25,8 +26,7 @@ export type { FetchLike } from './http.js';
 export { isEmailVerifyCallback, parseEmailVerifyCallback, parseParams } from './idx/email-verify.js';
 export { type IdxResult, introspect, submitForm } from './idx/idx-http.js';
 export type { IdxApi, ProceedOptions, StartOptions } from './idx/idx-types.js';
-export { type ParsedResponse, parseIdxResponse } from './idx/parse-response.js';
-export { resolveJsonPath } from './idx/relates-to.js';
+export { type ParsedResponse, parseIdxResponse, resolveJsonPath } from './idx/parse-response.js';
 export type { ClientCredentials } from './oauth/client-auth.js';
 export { type Discovery, fetchDiscovery } from './oauth/discovery.js';
 export {

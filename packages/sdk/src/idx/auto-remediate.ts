@@ -1,6 +1,5 @@
-import type { IdxResponse } from '@gatehouse/protocol';
+import { type IdxResponse, readEnvelope } from '@gatehouse/protocol';
 import { optionsOf } from './inputs.js';
-import { remediationsOf, stepAuthenticator } from './parse-response.js';
 
 /** Values `authenticate` and `recoverPassword` may use along the way, each at most once. */
 export interface AutoValues {
@@ -27,50 +26,51 @@ export function planNextStep(
   response: IdxResponse,
   remaining: AutoValues & { passwordSelected?: boolean },
 ): AutoStep | null {
-  for (const form of remediationsOf(response)) {
-    const fields = form.value.map((f) => f.name);
-    switch (form.name) {
+  for (const remediation of readEnvelope(response).remediations) {
+    const step = remediation.name;
+    const fields = remediation.raw.value;
+    switch (step) {
       case 'identify':
       case 'identify-recovery': {
         if (!remaining.username) break;
-        const credentials = form.value.find((f) => f.name === 'credentials');
+        const credentials = fields.find((f) => f.name === 'credentials');
         if (credentials?.required && !remaining.password) break;
         if (credentials && remaining.password)
           return {
-            step: form.name,
+            step,
             values: { username: remaining.username, password: remaining.password },
             uses: ['username', 'password'],
           };
-        return { step: form.name, values: { username: remaining.username }, uses: ['username'] };
+        return { step, values: { username: remaining.username }, uses: ['username'] };
       }
       case 'select-authenticator-authenticate': {
-        const field = form.value.find((f) => f.name === 'authenticator');
-        const keys = field ? optionsOf(field, response).map((o) => o.value) : [];
+        const field = remediation.fields.find((f) => f.name === 'authenticator');
+        const keys = field ? optionsOf(field).map((o) => o.value) : [];
         if (remaining.authenticator && keys.includes(remaining.authenticator))
           return {
-            step: form.name,
+            step,
             values: { authenticator: remaining.authenticator },
             uses: ['authenticator'],
           };
         if (remaining.password && !remaining.passwordSelected && keys.includes('okta_password'))
-          return { step: form.name, values: { authenticator: 'okta_password' }, uses: ['passwordSelected'] };
+          return { step, values: { authenticator: 'okta_password' }, uses: ['passwordSelected'] };
         break;
       }
       case 'challenge-authenticator': {
-        const key = stepAuthenticator(form, response)?.key;
+        const key = remediation.authenticator?.key;
         if (key === 'okta_password' && remaining.password)
-          return { step: form.name, values: { password: remaining.password }, uses: ['password'] };
+          return { step, values: { password: remaining.password }, uses: ['password'] };
         if (key !== 'okta_password' && remaining.verificationCode)
           return {
-            step: form.name,
+            step,
             values: { verificationCode: remaining.verificationCode },
             uses: ['verificationCode'],
           };
         break;
       }
       case 'reset-authenticator':
-        if (remaining.newPassword && fields.includes('credentials'))
-          return { step: form.name, values: { password: remaining.newPassword }, uses: ['newPassword'] };
+        if (remaining.newPassword && fields.some((f) => f.name === 'credentials'))
+          return { step, values: { password: remaining.newPassword }, uses: ['newPassword'] };
         break;
     }
   }

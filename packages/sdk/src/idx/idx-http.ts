@@ -1,4 +1,4 @@
-import type { IdxForm, IdxResponse } from '@gatehouse/protocol';
+import { type IdxForm, type IdxResponse, isIdxEnvelope } from '@gatehouse/protocol';
 import { IdxError, OAuthError } from '../errors.js';
 import { type FetchLike, type HttpResult, httpRequest, isRecord } from '../http.js';
 
@@ -13,8 +13,7 @@ export interface IdxResult {
 
 function toIdxResult(result: HttpResult): IdxResult {
   const body = result.json;
-  if (isRecord(body) && body.version === '1.0.0')
-    return { ok: result.ok, status: result.status, response: body as unknown as IdxResponse };
+  if (isIdxEnvelope(body)) return { ok: result.ok, status: result.status, response: body };
   if (isRecord(body) && typeof body.error === 'string')
     throw new OAuthError(
       body.error,

@@ -2,10 +2,12 @@
  * Parsing real IDX envelopes captured from Gatehouse (test/fixtures/idx) into what apps see:
  * steps with friendly inputs, options by authenticator key, messages with i18n keys, actions.
  */
+
+import { type EnvelopeRemediation, readEnvelope } from '@gatehouse/protocol';
 import { describe, expect, it } from 'vitest';
 import { planNextStep } from '../../src/idx/auto-remediate.js';
-import { buildBody } from '../../src/idx/inputs.js';
-import { parseIdxResponse, remediationsOf } from '../../src/idx/parse-response.js';
+import { parseIdxResponse } from '../../src/idx/parse-response.js';
+import { buildBody } from '../../src/idx/request-body.js';
 import { resolveJsonPath } from '../../src/index.js';
 import { fixture } from '../support/fixtures.js';
 
@@ -174,23 +176,21 @@ describe('relatesTo paths', () => {
 });
 
 describe('request bodies (idx-protocol.md §6.3)', () => {
-  const form = (name: string, remediation: string) => {
-    const body = fixture(name).body;
-    return { body, form: remediationsOf(body).find((f) => f.name === remediation)! };
-  };
+  const form = (name: string, remediation: string) =>
+    readEnvelope(fixture(name).body).remediations.find((r) => r.name === remediation)!;
+  const build = (remediation: EnvelopeRemediation, values: Record<string, unknown>) =>
+    buildBody(remediation, values);
 
   it('identify: friendly names map onto wire fields, stateHandle is always sent', () => {
-    const { body, form: identify } = form('identify-one-step', 'identify');
-    expect(buildBody(identify, { username: 'ada', password: 'pw' }, body, undefined)).toEqual({
+    const identify = form('identify-one-step', 'identify');
+    expect(build(identify, { username: 'ada', password: 'pw' })).toEqual({
       body: { identifier: 'ada', credentials: { passcode: 'pw' }, stateHandle: '02stateHandle' },
       used: ['username', 'password'],
       missing: [],
     });
-    expect(buildBody(identify, { username: 'ada' }, body, undefined).missing).toEqual(['password']);
+    expect(build(identify, { username: 'ada' }).missing).toEqual(['password']);
     // Raw wire shapes are accepted as they are.
-    expect(
-      buildBody(identify, { identifier: 'ada', credentials: { passcode: 'pw' } }, body, undefined).body,
-    ).toEqual({
+    expect(build(identify, { identifier: 'ada', credentials: { passcode: 'pw' } }).body).toEqual({
       identifier: 'ada',
       credentials: { passcode: 'pw' },
       stateHandle: '02stateHandle',
@@ -198,30 +198,27 @@ describe('request bodies (idx-protocol.md §6.3)', () => {
   });
 
   it("select: by key, by authenticator id or verbatim object; only the option's required fields", () => {
-    const { body, form: select } = form('select-after-identify', 'select-authenticator-authenticate');
-    expect(buildBody(select, { authenticator: 'okta_email' }, body, undefined).body).toEqual({
+    const select = form('select-after-identify', 'select-authenticator-authenticate');
+    expect(build(select, { authenticator: 'okta_email' }).body).toEqual({
       authenticator: { id: 'autEmail' },
       stateHandle: '02stateHandle',
     });
-    expect(buildBody(select, { authenticator: 'autPassword' }, body, undefined).body.authenticator).toEqual({
+    expect(build(select, { authenticator: 'autPassword' }).body.authenticator).toEqual({
       id: 'autPassword',
     });
     expect(
-      buildBody(select, { authenticator: { id: 'autEmail', methodType: 'email' } }, body, undefined).body
-        .authenticator,
+      build(select, { authenticator: { id: 'autEmail', methodType: 'email' } }).body.authenticator,
     ).toEqual({
       id: 'autEmail',
       methodType: 'email',
     });
-    expect(() => buildBody(select, { authenticator: 'okta_verify' }, body, undefined)).toThrow(
-      /No authenticator option/,
-    );
+    expect(() => build(select, { authenticator: 'okta_verify' })).toThrow(/No authenticator option/);
   });
 
   it('email challenge: verificationCode, otp and passcode all become credentials.passcode', () => {
-    const { body, form: challenge } = form('challenge-email', 'challenge-authenticator');
+    const challenge = form('challenge-email', 'challenge-authenticator');
     for (const key of ['verificationCode', 'otp', 'passcode'])
-      expect(buildBody(challenge, { [key]: '123456' }, body, 'okta_email').body).toEqual({
+      expect(build(challenge, { [key]: '123456' }).body).toEqual({
         credentials: { passcode: '123456' },
         stateHandle: '02stateHandle',
       });
