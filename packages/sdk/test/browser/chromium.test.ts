@@ -7,7 +7,7 @@
 import { createServer, type Server } from 'node:http';
 import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { App } from '../../../server/src/storage/apps-store.js';
+import type { AppPolicyInput } from '../../../server/src/apps/app-service.js';
 import { startTestServer, type TestServer } from '../../../server/test/support/test-server.js';
 import { buildBrowserBundle } from '../../scripts/build-browser.mjs';
 import type * as Sdk from '../../src/index.js';
@@ -104,7 +104,7 @@ describe('the browser bundle in Chromium against Gatehouse', () => {
     await server?.close();
   });
 
-  async function appFor(policy: App['policy']): Promise<PageConfig> {
+  async function appFor(policy: AppPolicyInput): Promise<PageConfig> {
     const redirectUri = `${appUrl}/login/callback`;
     const { app } = await server.createApp({
       redirectUris: [redirectUri],

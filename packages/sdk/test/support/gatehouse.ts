@@ -3,7 +3,8 @@
  * SDK clients on given storages, and the dev mailbox.
  */
 import { expect } from 'vitest';
-import type { App, AppPolicy } from '../../../server/src/storage/apps-store.js';
+import type { AppPolicyInput } from '../../../server/src/apps/app-service.js';
+import type { App } from '../../../server/src/storage/apps-store.js';
 import type { TestServer } from '../../../server/test/support/test-server.js';
 import {
   type AuthClient,
@@ -17,7 +18,7 @@ export const REDIRECT_URI = 'http://localhost:8080/login/callback';
 
 export async function createTestApp(
   server: TestServer,
-  policy: Partial<AppPolicy>,
+  policy: AppPolicyInput,
   extra: { public?: boolean } = {},
 ): Promise<{ app: App; clientSecret: string | null }> {
   return server.createApp({ policy, ...(extra.public === false ? { public: false } : {}) });

@@ -9,9 +9,10 @@ import { readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { expect } from 'vitest';
+import type { AppPolicyInput } from '../../../server/src/apps/app-service.js';
 import type { DeepPartial } from '../../../server/src/config/load.js';
 import type { ConfigInput } from '../../../server/src/config/schema.js';
-import type { App, AppPolicy } from '../../../server/src/storage/apps-store.js';
+import type { App } from '../../../server/src/storage/apps-store.js';
 import { startTestServer, type TestServer } from '../../../server/test/support/test-server.js';
 import { buildWidget, WIDGET_VERSION } from '../../scripts/build.mjs';
 import { AXE_PATH, launchChromium } from './chromium.js';
@@ -92,7 +93,7 @@ function escapeHtml(text: string): string {
 }
 
 export async function startE2E(
-  options: { policy?: Partial<AppPolicy>; config?: DeepPartial<ConfigInput> } = {},
+  options: { policy?: AppPolicyInput; config?: DeepPartial<ConfigInput> } = {},
 ): Promise<E2EEnv> {
   await buildWidget();
   const server = await startTestServer(options.config ? { config: options.config } : {});
