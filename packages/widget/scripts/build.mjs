@@ -12,6 +12,16 @@ import { build } from 'esbuild';
 const root = fileURLToPath(new URL('..', import.meta.url));
 const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
 
+/**
+ * The widget imports `@gatehouse/sdk/browser` and `@gatehouse/protocol` by their package names;
+ * the bundle is built from their sources (one copy of each, tree-shaken with the widget) rather
+ * than from their built files.
+ */
+const SOURCE_ALIASES = {
+  '@gatehouse/sdk/browser': join(root, '../sdk/src/browser.ts'),
+  '@gatehouse/protocol': join(root, '../protocol/src/index.ts'),
+};
+
 export const WIDGET_VERSION = pkg.version;
 export const DIST = join(root, 'dist');
 export const SCRIPT = 'gatehouse-sign-in.js';
@@ -36,6 +46,7 @@ export async function buildWidget({ outdir = DIST, minify = true } = {}) {
     legalComments: 'none',
     write: false,
     define: { __WIDGET_VERSION__: JSON.stringify(WIDGET_VERSION) },
+    alias: SOURCE_ALIASES,
     banner: { js: `/*! @gatehouse/widget ${WIDGET_VERSION} | Apache-2.0 */` },
     logLevel: 'silent',
   });

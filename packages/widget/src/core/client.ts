@@ -12,7 +12,7 @@ import {
   interact,
   type SavedTransaction,
   type Tokens,
-} from '../../../sdk/src/browser.js';
+} from '@gatehouse/sdk/browser';
 import type { ResolvedOptions } from '../options.js';
 import type { ActionName, FlowName, IdxReply, SignInResult, WidgetClient } from './widget-client.js';
 

@@ -3,79 +3,34 @@
  * the server's answer (next step, errors kept on the current form, terminal pages), polls the
  * email challenge while the page is visible, and finishes with tokens or a redirect.
  */
-import type { IdxResponse } from '@gatehouse/protocol';
 import {
-  type Action,
-  isIdxResponse,
-  parseStep,
-  type Remediation,
-  type Step,
-  type StepMessage,
-} from './envelope.js';
+  type EnvelopeAction,
+  type EnvelopeMessage,
+  type EnvelopeRemediation,
+  type IdxResponse,
+  isIdxEnvelope,
+} from '@gatehouse/protocol';
+import type { DriverOptions, Presenter } from './driver-options.js';
+import { followUpOf, withoutStateHandle } from './follow-ups.js';
 import { buildBody, type InputValues } from './form-values.js';
-import type { ActionName, FlowName, IdxReply, SignInResult, WidgetClient } from './widget-client.js';
-
-export const SESSION_EXPIRED_KEY = 'idx.session.expired';
-export const OTP_IN_ORIGINAL_TAB_KEY = 'idx.enter.otp.in.original.tab';
-export const LINK_INVALID_KEY = 'gh.link.invalid';
-
-/** How the driver shows things; implemented by the widget shell. */
-export interface Presenter {
-  /** Shows a step; `fresh` when it is a new step (focus moves to it) rather than the same one with errors. */
-  show(step: Step, fresh: boolean): void;
-  /** The interaction code arrived (`done` once tokens are in hand). */
-  showSuccess(step: Step, done: boolean): void;
-  setBusy(busy: boolean): void;
-}
-
-export interface DriverOptions {
-  flow: FlowName;
-  otp?: string | undefined;
-  state?: string | undefined;
-  /** Navigate to the redirect URI with the interaction code instead of exchanging it. */
-  redirect: boolean;
-  /**
-   * The app's server started the interaction (option `interactionHandle`): only it can start
-   * another one. "Back to sign in" cancels, which puts the same interaction back at identify;
-   * when there is nothing to cancel (it ended or expired) the page is reloaded instead.
-   */
-  serverStarted?: boolean;
-  /** Reloads the page (replaced in tests); default `location.reload()`. */
-  reload?: () => void;
-  /** Seconds before "Send again" may be used. */
-  resendIntervalSeconds: number;
-  onSuccess(result: SignInResult): void;
-  /** Navigates the page (replaced in tests). */
-  navigate(url: string): void;
-  now?: () => number;
-}
+import {
+  errorMessage,
+  LINK_INVALID_KEY,
+  localEnvelope,
+  OTP_IN_ORIGINAL_TAB_KEY,
+  resentMessage,
+  SESSION_EXPIRED_KEY,
+  stepIdentity,
+} from './local-steps.js';
+import { PollTimer } from './poll-timer.js';
+import { readStep, type Step } from './step.js';
+import type { ActionName, FlowName, IdxReply, WidgetClient } from './widget-client.js';
 
 const OTP_PATTERN = /^[A-Za-z0-9]{4,12}$/;
 const STATE_PATTERN = /^[A-Za-z0-9._~-]{8,512}$/;
 
-const synthetic = (key: string, message: string, params: unknown[] = [], level = 'ERROR'): IdxResponse =>
-  ({
-    version: '1.0.0',
-    messages: { type: 'array', value: [{ message, i18n: { key, params }, class: level }] },
-  }) as IdxResponse;
-
 const ACTIONS: readonly string[] = ['resend', 'poll', 'recover'] satisfies ActionName[];
 const isActionName = (name: string): name is ActionName => ACTIONS.includes(name);
-
-/** The body without `stateHandle`: the client adds the one of the transaction it holds. */
-function withoutStateHandle(body: Record<string, unknown>): Record<string, unknown> {
-  const { stateHandle: _omitted, ...rest } = body;
-  return rest;
-}
-
-/** The identity of a step for "is this the same screen?" (poll answers, resend, errors). */
-export function stepIdentity(step: Step): string {
-  const first = step.remediations[0];
-  if (step.interactionCode) return 'success';
-  if (!first) return `terminal:${step.messages.map((m) => m.key).join(',')}`;
-  const key = first.authenticator?.key ?? step.authenticator?.key ?? '';
-  return `${first.name}:${key}:${step.recovery ? 'recovery' : ''}`;
-}
 
 export class FlowDriver {
   current: Step | null = null;
@@ -84,10 +39,12 @@ export class FlowDriver {
   resendAvailableAt = 0;
   private busy = false;
   private generation = 0;
-  private pollTimer: ReturnType<typeof setTimeout> | undefined;
   private disposed = false;
   private readonly now: () => number;
-  private readonly onVisibility = () => this.schedulePoll(500);
+  private readonly poller = new PollTimer(
+    () => this.pollTarget(),
+    ({ step, poll }) => void this.pollOnce(step, poll),
+  );
 
   constructor(
     private readonly client: WidgetClient,
@@ -95,7 +52,6 @@ export class FlowDriver {
     private readonly options: DriverOptions,
   ) {
     this.now = options.now ?? Date.now;
-    document.addEventListener('visibilitychange', this.onVisibility);
   }
 
   /** First screen: a magic link (`otp` + `state`), else a new transaction. */
@@ -107,13 +63,13 @@ export class FlowDriver {
 
   private async beginFromMagicLink(otp: string, state: string | undefined): Promise<void> {
     if (!OTP_PATTERN.test(otp) || !state || !STATE_PATTERN.test(state)) {
-      this.display(synthetic(LINK_INVALID_KEY, 'This sign-in link is not valid.'), true);
+      this.display(localEnvelope(LINK_INVALID_KEY, 'This sign-in link is not valid.'), true);
       return;
     }
     if (!this.client.hasSavedTransaction(state)) {
       // Another browser or device (or too late): never sign in here, show the code to type there.
       this.display(
-        synthetic(
+        localEnvelope(
           OTP_IN_ORIGINAL_TAB_KEY,
           'Enter the OTP in your original browser or device.',
           [otp],
@@ -126,7 +82,7 @@ export class FlowDriver {
     await this.run(() => this.client.resume(state), { fresh: true, autoAnswer: otp });
   }
 
-  submit(remediation: Remediation, inputs: InputValues): void {
+  submit(remediation: EnvelopeRemediation, inputs: InputValues): void {
     if (this.busy) return;
     // Kept so the form shows what was typed when the server sends it back with errors.
     this.memory.lastInputs = inputs;
@@ -138,7 +94,7 @@ export class FlowDriver {
     );
   }
 
-  invoke(action: Action): void {
+  invoke(action: EnvelopeAction): void {
     if (this.busy || !isActionName(action.name)) return;
     const name = action.name;
     const resend = name === 'resend';
@@ -149,7 +105,7 @@ export class FlowDriver {
   restart(): void {
     if (this.busy) return;
     const cancel = Boolean(this.current?.cancel);
-    this.stopPolling();
+    this.poller.stop();
     if (this.options.serverStarted && !cancel) {
       this.client.clear();
       (this.options.reload ?? (() => window.location.reload()))();
@@ -168,8 +124,7 @@ export class FlowDriver {
 
   dispose(): void {
     this.disposed = true;
-    this.stopPolling();
-    document.removeEventListener('visibilitychange', this.onVisibility);
+    this.poller.dispose();
   }
 
   private async run(
@@ -179,7 +134,7 @@ export class FlowDriver {
     this.busy = true;
     this.presenter.setBusy(true);
     const generation = ++this.generation;
-    this.stopPolling();
+    this.poller.stop();
     let reply: IdxReply;
     try {
       reply = await request();
@@ -193,37 +148,12 @@ export class FlowDriver {
     if (this.disposed || generation !== this.generation) return;
     this.busy = false;
     this.presenter.setBusy(false);
-    const step = parseStep(reply.body);
-
-    // The magic link in this browser: answer the email challenge with the link's code.
-    if (how.autoAnswer !== undefined) {
-      const challenge = step.remediations.find((r) => r.name === 'challenge-authenticator');
-      // Only an email challenge takes the link's code (never a password field).
-      const email = (challenge?.authenticator?.key ?? step.authenticator?.key) === 'okta_email';
-      if (reply.status < 400 && challenge && email) {
-        const code = how.autoAnswer;
-        const body = withoutStateHandle(buildBody(challenge, { 'credentials.passcode': code }));
-        await this.run(() => this.client.submit(challenge.name, body), { fresh: true });
-        return;
-      }
-    }
-    // flow 'resetPassword': go straight to "Reset your password".
-    if (how.startFlow === 'resetPassword' && reply.status < 400) {
-      const recover = step.authenticator?.recover;
-      if (step.remediations[0]?.name === 'identify' && recover) {
-        await this.run(() => this.client.action('recover'), { fresh: true });
-        return;
-      }
-      if (step.remediations[0]?.name === 'identify') {
-        step.messages.push({
-          message: 'Password reset is not available here.',
-          key: 'gh.error.reset.unavailable',
-          params: [],
-          level: 'warning',
-        });
-      }
-    }
-    this.handle(reply, step, how);
+    const step = readStep(reply.body);
+    const next = followUpOf(step, reply, how);
+    if (next && 'submit' in next)
+      await this.run(() => this.client.submit(next.submit, next.body), { fresh: true });
+    else if (next) await this.run(() => this.client.action(next.action), { fresh: true });
+    else this.handle(reply, step, how);
   }
 
   private handle(
@@ -254,12 +184,7 @@ export class FlowDriver {
     if (how.resend) {
       if (reply.status < 400) {
         this.resendAvailableAt = this.now() + this.options.resendIntervalSeconds * 1000;
-        step.messages.push({
-          message: 'We sent a new email.',
-          key: 'gh.email.resent',
-          params: [],
-          level: 'info',
-        });
+        step.messages.push(resentMessage());
       } else if (reply.status === 429) {
         const seconds = reply.retryAfterSeconds ?? this.options.resendIntervalSeconds;
         this.resendAvailableAt = this.now() + seconds * 1000;
@@ -269,9 +194,9 @@ export class FlowDriver {
   }
 
   /** Re-renders the current step with other form-level messages (field messages cleared). */
-  private redisplay(messages: StepMessage[]): void {
+  private redisplay(messages: EnvelopeMessage[]): void {
     if (!this.current) return;
-    const step = parseStep(this.current.raw);
+    const step = readStep(this.current.raw);
     step.messages = messages;
     this.current = step;
     this.presenter.show(step, false);
@@ -279,11 +204,14 @@ export class FlowDriver {
   }
 
   private display(body: IdxResponse, fresh: boolean, parsed?: Step): void {
-    const step = parsed ?? parseStep(body);
+    const step = parsed ?? readStep(body);
     const same = this.current !== null && stepIdentity(this.current) === stepIdentity(step);
     if (!same) {
       this.memory = {};
-      if (step.remediations[0]?.name === 'challenge-authenticator' && step.authenticator?.resend)
+      if (
+        step.remediations[0]?.name === 'challenge-authenticator' &&
+        step.authenticator?.actions.has('resend')
+      )
         this.resendAvailableAt = this.now() + this.options.resendIntervalSeconds * 1000;
     }
     this.current = step;
@@ -292,27 +220,17 @@ export class FlowDriver {
   }
 
   private afterShow(step: Step): void {
-    if (step.remediations[0] && step.authenticator?.poll)
-      this.schedulePoll(step.authenticator.poll.refresh ?? 4000);
+    const poll = step.authenticator?.actions.get('poll');
+    if (step.remediations[0] && poll) this.poller.arm(poll.refresh ?? 4000);
   }
 
   private showError(error: unknown): void {
-    const network = error instanceof TypeError;
-    // The user sees a generic message; the developer gets the reason.
-    if (!network) console.error('SignInWidget:', error);
-    const message: StepMessage = network
-      ? { message: 'Network error', key: 'gh.error.network', params: [], level: 'error' }
-      : {
-          message: error instanceof Error ? error.message : String(error),
-          key: 'gh.error.unexpected',
-          params: [],
-          level: 'error',
-        };
+    const message = errorMessage(error);
     if (this.current && !this.current.terminal && !this.current.interactionCode) {
       this.redisplay([message]);
       return;
     }
-    this.display(synthetic(message.key!, message.message), true);
+    this.display(localEnvelope(message.key!, message.message), true);
   }
 
   private async finish(step: Step): Promise<void> {
@@ -336,38 +254,31 @@ export class FlowDriver {
     }
   }
 
-  // Polling (idx-protocol.md §7.7): only while the page is visible, one request at a time.
-  private schedulePoll(delayMs: number): void {
-    this.stopPolling();
+  /** The step to poll and its `poll` action, while the current step has one. */
+  private pollTarget(): { step: Step; poll: EnvelopeAction } | undefined {
     const step = this.current;
-    const poll = step?.authenticator?.poll;
-    if (!step || !poll || step.terminal || this.disposed) return;
-    if (document.visibilityState !== 'visible') return;
-    this.pollTimer = setTimeout(() => void this.pollOnce(step, poll), delayMs);
+    const poll = step?.authenticator?.actions.get('poll');
+    return step && poll && !step.terminal && !this.disposed ? { step, poll } : undefined;
   }
 
-  private stopPolling(): void {
-    if (this.pollTimer !== undefined) clearTimeout(this.pollTimer);
-    this.pollTimer = undefined;
-  }
-
-  private async pollOnce(step: Step, poll: Action): Promise<void> {
+  // Polling (idx-protocol.md §7.7): one request at a time, its answer dropped when stale.
+  private async pollOnce(step: Step, poll: EnvelopeAction): Promise<void> {
     if (this.busy || this.current !== step || document.visibilityState !== 'visible') return;
     const generation = this.generation;
     let reply: IdxReply;
     try {
       reply = await this.client.action('poll');
     } catch {
-      this.schedulePoll(poll.refresh ?? 4000);
+      this.poller.arm(poll.refresh ?? 4000);
       return;
     }
     // Something else happened meanwhile (a submit, a restart): this answer is stale.
     if (this.disposed || this.busy || generation !== this.generation || this.current !== step) return;
-    if (!isIdxResponse(reply.body)) return this.schedulePoll(poll.refresh ?? 4000);
-    const next = parseStep(reply.body);
-    if (reply.status === 429) return this.schedulePoll(60_000);
+    if (!isIdxEnvelope(reply.body)) return this.poller.arm(poll.refresh ?? 4000);
+    const next = readStep(reply.body);
+    if (reply.status === 429) return this.poller.arm(60_000);
     if (reply.status < 400 && stepIdentity(next) === stepIdentity(step) && next.messages.length === 0) {
-      this.schedulePoll(poll.refresh ?? 4000);
+      this.poller.arm(poll.refresh ?? 4000);
       return;
     }
     this.handle(reply, next, { fresh: true, poll: true });

@@ -1,33 +1,26 @@
-import type { IdxField, IdxForm } from '@gatehouse/protocol';
+import { buildRequestBody, type EnvelopeOption, type IdxForm, isJsonObject } from '@gatehouse/protocol';
 
 export type InputValues = Record<string, unknown>;
 
 /**
- * The JSON body of a remediation or action (idx-protocol.md §6.3): defaults of mutable fields that have a
- * value, then what the user entered (dotted names re-nested: `credentials.passcode` →
- * `{credentials: {passcode}}`), then immutable fields such as `stateHandle`. Only fields the form
- * declares are sent.
+ * The JSON body of a remediation or action (idx-protocol.md §6.3) from what the user entered
+ * (dotted names: `credentials.passcode`). An empty text or an unchecked box counts as not
+ * entered, so the field's default (if any) is sent instead.
  */
 export function buildBody(target: { raw: IdxForm }, inputs: InputValues = {}): Record<string, unknown> {
-  return collect(target.raw.value ?? [], inputs, '');
+  const entered: InputValues = {};
+  for (const [name, value] of Object.entries(inputs))
+    if (value !== '' && value !== false) entered[name] = value;
+  return buildRequestBody(target.raw, entered);
 }
 
-function collect(fields: IdxField[], inputs: InputValues, prefix: string): Record<string, unknown> {
-  const body: Record<string, unknown> = {};
-  for (const field of fields) {
-    const name = prefix + field.name;
-    if (field.mutable === false) {
-      if (field.value !== undefined) body[field.name] = field.value;
-      continue;
-    }
-    if (field.type === 'object' && field.form && !field.options) {
-      const nested = collect(field.form.value ?? [], inputs, `${name}.`);
-      if (Object.keys(nested).length) body[field.name] = nested;
-      continue;
-    }
-    const entered = inputs[name];
-    if (entered !== undefined && entered !== '' && entered !== false) body[field.name] = entered;
-    else if (field.value !== undefined) body[field.name] = field.value;
-  }
-  return body;
+/** What choosing an option posts: for an authenticator, its fields that are required and immutable (§7.3). */
+export function choiceValue(option: EnvelopeOption): unknown {
+  const { value } = option;
+  if (!isJsonObject(value) || !isJsonObject(value.form) || !Array.isArray(value.form.value)) return value;
+  const posted: InputValues = {};
+  for (const field of value.form.value)
+    if (isJsonObject(field) && field.required && field.mutable === false)
+      posted[String(field.name)] = field.value;
+  return posted;
 }

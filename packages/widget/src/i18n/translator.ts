@@ -1,4 +1,4 @@
-import type { StepMessage } from '../core/envelope.js';
+import type { EnvelopeMessage } from '@gatehouse/protocol';
 import { de } from './de.js';
 import { en } from './en.js';
 import { fr } from './fr.js';
@@ -18,7 +18,7 @@ export interface Translator {
   /** Whether a key has a translation (bundled or overridden). */
   has(key: string): boolean;
   /** A server message: the translation of its i18n key when known, else the server's text. */
-  message(message: StepMessage): string;
+  message(message: EnvelopeMessage): string;
 }
 
 const primary = (tag: string) => tag.toLowerCase().split(/[-_]/)[0] ?? '';
@@ -63,7 +63,7 @@ export function createTranslator(language: string, overrides: I18nOverrides = {}
     has: (key) => find(key) !== undefined,
     message(message) {
       const text = message.key ? find(message.key) : undefined;
-      if (text !== undefined) return format(text, message.params);
+      if (text !== undefined) return format(text, message.params ?? []);
       return message.message || format(find('gh.error.unexpected') ?? '', []);
     },
   };

@@ -3,7 +3,7 @@
  * headings, buttons and link-styled buttons. Every input has a `<label>`; an error is tied to its
  * input with `aria-describedby` and `aria-invalid`.
  */
-import type { Field, Remediation, StepMessage } from '../core/envelope.js';
+import type { EnvelopeField, EnvelopeMessage, EnvelopeRemediation } from '@gatehouse/protocol';
 import type { InputValues } from '../core/form-values.js';
 import type { Translator } from '../i18n/translator.js';
 import { type Child, h, replaceChildren, uniqueId } from './dom.js';
@@ -30,7 +30,7 @@ export class FieldControl {
     readonly name: string,
     private readonly t: Translator,
     options: InputOptions,
-    messages: StepMessage[] = [],
+    messages: EnvelopeMessage[] = [],
     readonly required = false,
   ) {
     const id = uniqueId('input');
@@ -168,7 +168,9 @@ export function linkButton(label: string, onClick: () => void, extraClass = ''):
 }
 
 /** The banner listing form-level messages, styled by the most severe one. */
-export function banner(messages: Array<{ text: string; level: StepMessage['level'] }>): HTMLElement | null {
+export function banner(
+  messages: Array<{ text: string; level: EnvelopeMessage['level'] }>,
+): HTMLElement | null {
   if (!messages.length) return null;
   const level = messages.some((m) => m.level === 'error')
     ? 'error'
@@ -213,6 +215,18 @@ export function validateRequired(controls: Control[], t: Translator): FieldContr
 }
 
 /** The field of a remediation by dotted name. */
-export function fieldOf(remediation: Remediation | undefined, name: string): Field | undefined {
+export function fieldOf(
+  remediation: EnvelopeRemediation | undefined,
+  name: string,
+): EnvelopeField | undefined {
   return remediation?.fields.find((f) => f.name === name);
+}
+
+export type FieldKind = 'text' | 'secret' | 'boolean' | 'choice';
+
+/** How a field is rendered: radio buttons for options, a password input, a checkbox, or text. */
+export function kindOf(field: EnvelopeField): FieldKind {
+  if (field.options?.length) return 'choice';
+  if (field.secret) return 'secret';
+  return field.type === 'boolean' ? 'boolean' : 'text';
 }

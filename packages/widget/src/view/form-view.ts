@@ -1,4 +1,4 @@
-import type { Remediation, StepMessage } from '../core/envelope.js';
+import type { EnvelopeMessage, EnvelopeRemediation } from '@gatehouse/protocol';
 import type { Translator } from '../i18n/translator.js';
 import { type Child, h } from './dom.js';
 import {
@@ -15,7 +15,7 @@ import type { RenderedView, ViewContext } from './view-context.js';
 
 export interface FormViewSpec {
   ctx: ViewContext;
-  remediation: Remediation;
+  remediation: EnvelopeRemediation;
   title: string;
   subtitle?: string | Child[] | undefined;
   /** Content between the heading and the form (e.g. the email instructions). */
@@ -42,9 +42,9 @@ export interface FormView extends RenderedView {
 /** The form-level messages of a step as the banner shows them, plus a summary for field errors. */
 export function bannerMessages(
   t: Translator,
-  messages: StepMessage[],
+  messages: EnvelopeMessage[],
   controls: Control[],
-): Array<{ text: string; level: StepMessage['level'] }> {
+): Array<{ text: string; level: EnvelopeMessage['level'] }> {
   const list = messages.map((m) => ({ text: t.message(m), level: m.level }));
   const fieldErrors = controls.some((c) => c instanceof FieldControl && c.hasError());
   if (fieldErrors && !list.some((m) => m.level === 'error'))

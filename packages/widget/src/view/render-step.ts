@@ -3,7 +3,8 @@
  * choose authenticator, email challenge, new password, terminal pages), the generic renderer
  * for any other remediation the server sends.
  */
-import type { Remediation } from '../core/envelope.js';
+import type { EnvelopeRemediation } from '@gatehouse/protocol';
+import { kindOf } from './form-kit.js';
 import type { RenderedView, ViewContext } from './view-context.js';
 import { emailChallengeView } from './views/email-challenge-view.js';
 import { genericView } from './views/generic-view.js';
@@ -13,11 +14,11 @@ import { passwordChallengeView } from './views/password-challenge-view.js';
 import { selectAuthenticatorView } from './views/select-authenticator-view.js';
 import { successView, terminalView } from './views/terminal-view.js';
 
-type ViewFactory = (ctx: ViewContext, remediation: Remediation) => RenderedView;
+type ViewFactory = (ctx: ViewContext, remediation: EnvelopeRemediation) => RenderedView;
 
-function viewFor(ctx: ViewContext, remediation: Remediation): ViewFactory {
+function viewFor(ctx: ViewContext, remediation: EnvelopeRemediation): ViewFactory {
   const key = remediation.authenticator?.key ?? ctx.step.authenticator?.key;
-  const hasChoice = remediation.fields.some((f) => f.kind === 'choice' && f.options.length > 0);
+  const hasChoice = remediation.fields.some((f) => kindOf(f) === 'choice');
   switch (remediation.name) {
     case 'identify':
     case 'identify-recovery':

@@ -3,8 +3,8 @@
  * current view. Renders steps, moves focus to the new step or the first error, announces errors
  * and emits `ready` / `afterRender` / `afterError`.
  */
-import { parseStep, type Step } from '../core/envelope.js';
-import type { Presenter } from '../core/flow-driver.js';
+import type { Presenter } from '../core/driver-options.js';
+import { readStep, type Step } from '../core/step.js';
 import type { Emitter, RenderContext } from '../events.js';
 import type { Translator } from '../i18n/translator.js';
 import { h, replaceChildren } from './dom.js';
@@ -67,7 +67,7 @@ export class Shell implements Presenter {
 
   /** Shown until the first answer from the server arrives. */
   showLoading(): void {
-    this.mount(loadingView(this.context(parseStep({ version: '1.0.0' }))), null, false);
+    this.mount(loadingView(this.context(readStep({ version: '1.0.0' }))), null, false);
   }
 
   show(step: Step, fresh: boolean): void {

@@ -1,13 +1,14 @@
-import type { Action, Remediation, Step } from '../core/envelope.js';
+import type { EnvelopeAction, EnvelopeRemediation } from '@gatehouse/protocol';
 import type { InputValues } from '../core/form-values.js';
+import type { Step } from '../core/step.js';
 import type { Translator } from '../i18n/translator.js';
 
 /** What a view may ask the widget to do; every call goes through the flow driver. */
 export interface ViewActions {
   /** Posts a remediation with the values the user entered (dotted names). */
-  submit(remediation: Remediation, inputs: InputValues): void;
+  submit(remediation: EnvelopeRemediation, inputs: InputValues): void;
   /** Posts an action (`recover`, `resend`) of the step. */
-  invoke(action: Action): void;
+  invoke(action: EnvelopeAction): void;
   /** "Back to sign in": drops the transaction and starts a new one. */
   restart(): void;
 }

@@ -3,8 +3,8 @@
  * envelope with the real shell and views, and records what the user's actions would send.
  * Exposed as `window.harness`.
  */
-import { parseStep } from '../../src/core/envelope.js';
 import { buildBody } from '../../src/core/form-values.js';
+import { readStep } from '../../src/core/step.js';
 import { Emitter } from '../../src/events.js';
 import { createTranslator, type I18nOverrides, resolveLanguage } from '../../src/i18n/translator.js';
 import { Shell } from '../../src/view/shell.js';
@@ -64,7 +64,7 @@ function render(body: unknown, options: RenderOptions = {}): void {
   });
   const main = document.querySelector('main') ?? document.body;
   main.appendChild(shell.root);
-  const step = parseStep(body as never);
+  const step = readStep(body);
   if (options.done) shell.showSuccess(step, true);
   else shell.show(step, true);
   if (options.busy) shell.setBusy(true);

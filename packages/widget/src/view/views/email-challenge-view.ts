@@ -3,13 +3,13 @@
  * the main path and "Enter a code instead" revealing the code input, "Send again" after a
  * countdown, back to sign in. Polling is the flow driver's job.
  */
-import type { Remediation } from '../../core/envelope.js';
+import type { EnvelopeRemediation } from '@gatehouse/protocol';
 import { h, replaceChildren } from '../dom.js';
 import { FieldControl, fieldOf, linkButton, withNode } from '../form-kit.js';
 import { backToSignIn, formView } from '../form-view.js';
 import type { RenderedView, ViewContext } from '../view-context.js';
 
-export function emailChallengeView(ctx: ViewContext, remediation: Remediation): RenderedView {
+export function emailChallengeView(ctx: ViewContext, remediation: EnvelopeRemediation): RenderedView {
   const { t, step } = ctx;
   const authenticator = remediation.authenticator ?? step.authenticator;
   const field = fieldOf(remediation, 'credentials.passcode');
@@ -20,10 +20,10 @@ export function emailChallengeView(ctx: ViewContext, remediation: Remediation): 
     field?.messages ?? [],
     true,
   );
-  const linkFirst = authenticator?.contextualData.useEmailMagicLink !== false;
+  const linkFirst = authenticator?.contextualData?.useEmailMagicLink !== false;
   const revealed = !linkFirst || code.hasError() || ctx.memory.codeRevealed === true;
 
-  const email = authenticator?.profile.email;
+  const email = authenticator?.profile?.email;
   const intro = [
     h(
       'p',
@@ -35,7 +35,7 @@ export function emailChallengeView(ctx: ViewContext, remediation: Remediation): 
 
   const links: HTMLElement[] = [];
   let dispose: (() => void) | undefined;
-  const resend = authenticator?.resend;
+  const resend = authenticator?.actions.get('resend');
   if (resend) {
     const button = h('button', { class: 'gh-link gh-link--resend', attrs: { type: 'button' } });
     button.addEventListener('click', () => ctx.invoke(resend));

@@ -3,9 +3,10 @@
  * secrets as password inputs, booleans as checkboxes, options as radio buttons (with the
  * authenticator they relate to), nested `credentials.*` fields, and the messages of each.
  */
-import type { Field, Remediation } from '../../core/envelope.js';
+import type { EnvelopeField, EnvelopeOption, EnvelopeRemediation } from '@gatehouse/protocol';
+import { choiceValue } from '../../core/form-values.js';
 import { h, uniqueId } from '../dom.js';
-import { CheckboxControl, type Control, FieldControl } from '../form-kit.js';
+import { CheckboxControl, type Control, FieldControl, kindOf } from '../form-kit.js';
 import { backToSignIn, formView } from '../form-view.js';
 import type { RenderedView, ViewContext } from '../view-context.js';
 
@@ -13,10 +14,12 @@ import type { RenderedView, ViewContext } from '../view-context.js';
 class ChoiceControl {
   readonly el: HTMLElement;
   private readonly inputs: HTMLInputElement[] = [];
+  private readonly options: EnvelopeOption[];
   constructor(
-    readonly field: Field,
+    readonly field: EnvelopeField,
     ctx: ViewContext,
   ) {
+    this.options = field.options ?? [];
     const group = uniqueId('choice');
     const errors = field.messages.map((m) => ctx.t.message(m));
     const errorId = `${group}-error`;
@@ -29,12 +32,12 @@ class ChoiceControl {
           'aria-invalid': errors.length ? 'true' : undefined,
         },
       },
-      h('legend', { class: 'gh-label' }, field.label),
-      field.options.map((option, index) => {
+      h('legend', { class: 'gh-label' }, field.label ?? field.name),
+      this.options.map((option, index) => {
         const id = `${group}-${index}`;
         const input = h('input', { attrs: { id, type: 'radio', name: group, value: String(index) } });
         this.inputs.push(input);
-        const description = option.authenticator?.profile.email;
+        const description = option.authenticator?.profile?.email;
         return h(
           'div',
           { class: 'gh-radio' },
@@ -55,36 +58,39 @@ class ChoiceControl {
   }
   value(): unknown {
     const chosen = this.inputs.findIndex((i) => i.checked);
-    return chosen < 0 ? undefined : this.field.options[chosen]?.value;
+    const option = this.options[chosen];
+    return option ? choiceValue(option) : undefined;
   }
 }
 
-function controlFor(field: Field, ctx: ViewContext): Control {
-  if (field.kind === 'choice') return new ChoiceControl(field, ctx);
-  if (field.kind === 'boolean') return new CheckboxControl(field.name, field.label, field.value === true);
+function controlFor(field: EnvelopeField, ctx: ViewContext): Control {
+  const kind = kindOf(field);
+  const label = field.label ?? field.name;
+  if (kind === 'choice') return new ChoiceControl(field, ctx);
+  if (kind === 'boolean') return new CheckboxControl(field.name, label, field.value === true);
   const control = new FieldControl(
     field.name,
     ctx.t,
     {
-      label: field.label,
-      type: field.kind === 'secret' ? 'password' : 'text',
-      autocomplete: field.kind === 'secret' ? 'current-password' : 'off',
-      revealable: field.kind === 'secret',
+      label,
+      type: kind === 'secret' ? 'password' : 'text',
+      autocomplete: kind === 'secret' ? 'current-password' : 'off',
+      revealable: kind === 'secret',
     },
     field.messages,
-    field.required,
+    field.required === true,
   );
   if (typeof field.value === 'string') control.input.value = field.value;
   if (field.maxLength) control.input.maxLength = field.maxLength;
   return control;
 }
 
-export function genericView(ctx: ViewContext, remediation: Remediation): RenderedView {
+export function genericView(ctx: ViewContext, remediation: EnvelopeRemediation): RenderedView {
   const controls = remediation.fields.map((f) => controlFor(f, ctx));
   return formView({
     ctx,
     remediation,
-    title: ctx.step.app?.label ?? ctx.t.t('primaryauth.title'),
+    title: ctx.step.app?.label || ctx.t.t('primaryauth.title'),
     subtitle: remediation.name.replace(/-/g, ' '),
     controls,
     submitLabel: ctx.t.t('oform.submit'),

@@ -1,10 +1,10 @@
 /** `identify` (username, and the password for one-step sign-in) and `identify-recovery`. */
-import type { Remediation } from '../../core/envelope.js';
-import { CheckboxControl, type Control, FieldControl, fieldOf, linkButton } from '../form-kit.js';
+import type { EnvelopeRemediation } from '@gatehouse/protocol';
+import { CheckboxControl, type Control, FieldControl, fieldOf, kindOf, linkButton } from '../form-kit.js';
 import { backToSignIn, formView } from '../form-view.js';
 import type { RenderedView, ViewContext } from '../view-context.js';
 
-export function identifyView(ctx: ViewContext, remediation: Remediation): RenderedView {
+export function identifyView(ctx: ViewContext, remediation: EnvelopeRemediation): RenderedView {
   const { t, step } = ctx;
   const recovery = remediation.name === 'identify-recovery';
   const controls: Control[] = [];
@@ -47,14 +47,14 @@ export function identifyView(ctx: ViewContext, remediation: Remediation): Render
       new FieldControl(
         field.name,
         t,
-        { label: field.label, type: field.kind === 'secret' ? 'password' : 'text' },
+        { label: field.label ?? field.name, type: kindOf(field) === 'secret' ? 'password' : 'text' },
         field.messages,
-        field.required,
+        field.required === true,
       ),
     );
   }
   const links = [];
-  const recover = step.authenticator?.recover;
+  const recover = step.authenticator?.actions.get('recover');
   if (!recovery && password && recover)
     links.push(linkButton(t.t('forgotpassword'), () => ctx.invoke(recover), 'gh-link--forgot'));
   if (recovery) links.push(backToSignIn(ctx));

@@ -1,12 +1,12 @@
 /** `reset-authenticator`: new password with a live checklist of the server's rules, typed twice. */
-import type { Remediation } from '../../core/envelope.js';
+import type { EnvelopeRemediation } from '@gatehouse/protocol';
 import { h, replaceChildren, uniqueId } from '../dom.js';
 import { FieldControl, fieldOf } from '../form-kit.js';
 import { backToSignIn, formView } from '../form-view.js';
 import { passwordRules } from '../password-rules.js';
 import type { RenderedView, ViewContext } from '../view-context.js';
 
-export function newPasswordView(ctx: ViewContext, remediation: Remediation): RenderedView {
+export function newPasswordView(ctx: ViewContext, remediation: EnvelopeRemediation): RenderedView {
   const { t, step } = ctx;
   const field = fieldOf(remediation, 'credentials.passcode');
   const authenticator = remediation.authenticator ?? step.authenticator;
@@ -69,7 +69,7 @@ export function newPasswordView(ctx: ViewContext, remediation: Remediation): Ren
     remediation,
     className: 'gh-view--reset',
     title: t.t('gh.reset.title'),
-    subtitle: step.user ? t.t('gh.reset.subtitle', [step.user.identifier]) : undefined,
+    subtitle: step.user?.identifier ? t.t('gh.reset.subtitle', [step.user.identifier]) : undefined,
     controls,
     submitLabel: t.t('password.reset'),
     links: step.cancel ? [backToSignIn(ctx)] : [],

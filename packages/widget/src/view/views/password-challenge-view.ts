@@ -1,10 +1,10 @@
 /** `challenge-authenticator` for the password: the password, "Forgot password?", back to sign in. */
-import type { Remediation } from '../../core/envelope.js';
+import type { EnvelopeRemediation } from '@gatehouse/protocol';
 import { FieldControl, fieldOf, linkButton } from '../form-kit.js';
 import { backToSignIn, formView } from '../form-view.js';
 import type { RenderedView, ViewContext } from '../view-context.js';
 
-export function passwordChallengeView(ctx: ViewContext, remediation: Remediation): RenderedView {
+export function passwordChallengeView(ctx: ViewContext, remediation: EnvelopeRemediation): RenderedView {
   const { t, step } = ctx;
   const field = fieldOf(remediation, 'credentials.passcode');
   const password = new FieldControl(
@@ -20,7 +20,7 @@ export function passwordChallengeView(ctx: ViewContext, remediation: Remediation
     true,
   );
   const links = [];
-  const recover = step.authenticator?.recover;
+  const recover = step.authenticator?.actions.get('recover');
   if (recover) links.push(linkButton(t.t('forgotpassword'), () => ctx.invoke(recover), 'gh-link--forgot'));
   if (step.cancel) links.push(backToSignIn(ctx));
   return formView({
@@ -28,7 +28,7 @@ export function passwordChallengeView(ctx: ViewContext, remediation: Remediation
     remediation,
     className: 'gh-view--password',
     title: t.t('oie.password.challenge.title'),
-    subtitle: step.user ? t.t('gh.signing.in.as', [step.user.identifier]) : undefined,
+    subtitle: step.user?.identifier ? t.t('gh.signing.in.as', [step.user.identifier]) : undefined,
     controls: [password],
     submitLabel: t.t('oform.verify'),
     links,

@@ -1,21 +1,22 @@
 /** `select-authenticator-authenticate`: one button per option, with the authenticator it relates to. */
-import type { Choice, Remediation } from '../../core/envelope.js';
+import type { EnvelopeOption, EnvelopeRemediation } from '@gatehouse/protocol';
+import { choiceValue } from '../../core/form-values.js';
 import { h } from '../dom.js';
-import { banner, heading } from '../form-kit.js';
+import { banner, heading, kindOf } from '../form-kit.js';
 import { backToSignIn, bannerMessages } from '../form-view.js';
 import type { RenderedView, ViewContext } from '../view-context.js';
 
-function description(ctx: ViewContext, choice: Choice): string | null {
+function description(ctx: ViewContext, choice: EnvelopeOption): string | null {
   const authenticator = choice.authenticator;
   if (!authenticator) return null;
-  if (authenticator.profile.email) return authenticator.profile.email;
+  if (authenticator.profile?.email) return authenticator.profile.email;
   const key = `gh.authenticator.${authenticator.type}.description`;
   return ctx.t.has(key) ? ctx.t.t(key) : null;
 }
 
-export function selectAuthenticatorView(ctx: ViewContext, remediation: Remediation): RenderedView {
+export function selectAuthenticatorView(ctx: ViewContext, remediation: EnvelopeRemediation): RenderedView {
   const { t, step } = ctx;
-  const field = remediation.fields.find((f) => f.kind === 'choice');
+  const field = remediation.fields.find((f) => kindOf(f) === 'choice');
   const choices = field?.options ?? [];
   const messages = bannerMessages(t, [...step.messages, ...(field?.messages ?? [])], []);
   const bannerEl = banner(messages);
@@ -30,7 +31,7 @@ export function selectAuthenticatorView(ctx: ViewContext, remediation: Remediati
         {
           class: `gh-choice gh-choice--${type.replace(/[^a-z0-9_-]/gi, '')}`,
           attrs: { type: 'button', 'data-se': `choice-${choice.authenticator?.key ?? choice.label}` },
-          on: { click: () => ctx.submit(remediation, { [field!.name]: choice.value }) },
+          on: { click: () => ctx.submit(remediation, { [field!.name]: choiceValue(choice) }) },
         },
         h(
           'span',

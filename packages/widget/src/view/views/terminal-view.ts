@@ -21,7 +21,7 @@ export function terminalView(ctx: ViewContext): RenderedView {
   const keys = step.messages.map((m) => m.key);
   const otpMessage = step.messages.find((m) => m.key === OTP_IN_ORIGINAL_TAB);
   if (otpMessage) {
-    const code = String(otpMessage.params[0] ?? '');
+    const code = String(otpMessage.params?.[0] ?? '');
     const head = heading(t.t('gh.otp.title'));
     return {
       el: h(
@@ -59,7 +59,7 @@ export function terminalView(ctx: ViewContext): RenderedView {
   const expired = keys.includes(SESSION_EXPIRED);
   const messages = step.messages.map((m) => ({ text: t.message(m), level: m.level }));
   const bannerEl = banner(messages);
-  const head = heading(expired ? t.t('gh.expired.title') : (step.app?.label ?? t.t('gh.terminal.title')));
+  const head = heading(expired ? t.t('gh.expired.title') : step.app?.label || t.t('gh.terminal.title'));
   const back = keys.some((k) => k && NO_BACK_LINK.has(k)) ? null : backToSignIn(ctx);
   return {
     el: h(
@@ -88,7 +88,7 @@ export function successView(ctx: ViewContext, done: boolean): RenderedView {
       },
       h('div', { class: done ? 'gh-check' : 'gh-spinner', attrs: { 'aria-hidden': 'true' } }),
       head,
-      ctx.step.user ? h('p', { class: 'gh-text gh-center' }, ctx.step.user.identifier) : null,
+      ctx.step.user?.identifier ? h('p', { class: 'gh-text gh-center' }, ctx.step.user.identifier) : null,
     ),
     focus: head.querySelector('h2'),
     errors: [],
