@@ -8,7 +8,8 @@ import { readFileSync } from 'node:fs';
 import type { Server } from 'node:http';
 import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
 import { expect } from 'vitest';
-import type { App, AppPolicy } from '../../../../packages/server/src/storage/apps-store.js';
+import type { AppPolicyInput } from '../../../../packages/server/src/apps/app-service.js';
+import type { App } from '../../../../packages/server/src/storage/apps-store.js';
 import {
   freePort,
   startTestServer,
@@ -33,7 +34,7 @@ const TEMPLATE_DIR = new URL('../../templates/', import.meta.url);
 const TEMPLATE_APP_URL = 'http://localhost:8080';
 
 export interface SampleEnvOptions {
-  policy?: Partial<AppPolicy>;
+  policy?: AppPolicyInput;
   config?: Partial<SampleConfig>;
   /** Start Chromium (default true). */
   browser?: boolean;
