@@ -104,6 +104,6 @@ export type EnrollResult = { ok: true } | { ok: false; error: EngineError };
 export interface Enroller {
   /** For secret authenticators: the rules shown where the user chooses one. */
   readonly rules: SecretRules | null;
-  /** Sets the user's credential from their answer (replacing any earlier one). */
-  enroll(user: User, answer: string): Promise<EnrollResult>;
+  /** Sets the user's credential from their answer (replacing any earlier one), for a sign-in to `app`. */
+  enroll(user: User, answer: string, app: App): Promise<EnrollResult>;
 }

@@ -4,7 +4,7 @@ import type { AppsStore } from '../storage/apps-store.js';
 
 /**
  * CORS for browser apps: the exact origin is echoed, with credentials, only when an app lists it
- * as trusted (never `*`). Headers cover what the Okta clients send (idx-protocol.md §1.2).
+ * as trusted (never `*`). Headers cover what the Okta clients send (docs/protocol/idx-protocol.md §1.2).
  */
 export async function installCors(app: FastifyInstance, apps: AppsStore): Promise<void> {
   await app.register(cors, {

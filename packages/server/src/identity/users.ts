@@ -103,7 +103,7 @@ export class UserService {
     });
     const now = this.clock.now();
     await this.store.setPasswordHash(user.id, await this.hasher.hash(password), now);
-    // A password set by any path ends recoveries in progress: their codes stop working (security.md H2).
+    // A password set by any path ends recoveries in progress: their codes stop working (docs/security.md H2).
     await this.transactions.cancelOpenForUser(user.id, null, now, 'recovery');
   }
 

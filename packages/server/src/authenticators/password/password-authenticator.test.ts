@@ -1,5 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { type EngineKit, engineKit } from '../../../test/support/engine-kit.js';
+import type { App } from '../../storage/apps-store.js';
 import type { User } from '../../storage/users-store.js';
 import type { AuthenticatorContext } from '../authenticator.js';
 import { PasswordAuthenticator } from './password-authenticator.js';
@@ -9,6 +10,7 @@ describe('password authenticator', () => {
   let kit: EngineKit;
   let password: PasswordAuthenticator;
   let context: (user: User | null) => Promise<AuthenticatorContext>;
+  let app: App;
   const lockout = { enabled: true, maxFailedAttempts: 3, durationSeconds: 60 };
 
   beforeEach(async () => {
@@ -22,7 +24,7 @@ describe('password authenticator', () => {
       lockout,
       clock,
     });
-    const app = await kit.createApp({ factors: 'password' });
+    app = await kit.createApp({ factors: 'password' });
     context = async (user) => ({
       transaction: (await kit.start(app)).transaction,
       app,
@@ -70,12 +72,12 @@ describe('password authenticator', () => {
   it('enrolls a new password: policy and history first, then the change clears the lock', async () => {
     const { login, password: secret } = await kit.createUser();
     const user = (await kit.users.getByLogin(login))!;
-    const short = await password.enroller.enroll(user, 'short');
+    const short = await password.enroller.enroll(user, 'short', app);
     expect(short).toMatchObject({ ok: false, error: { code: 'PASSWORD_POLICY_VIOLATION', field: 'answer' } });
-    const reused = await password.enroller.enroll(user, secret);
+    const reused = await password.enroller.enroll(user, secret, app);
     expect(reused.ok === false && reused.error.options.params?.[0]).toMatch(/last \d+ passwords/);
     await password.verifier.verify(await context(user), 'wrong');
-    expect(await password.enroller.enroll(user, 'violet harbour lantern morning')).toEqual({ ok: true });
+    expect(await password.enroller.enroll(user, 'violet harbour lantern morning', app)).toEqual({ ok: true });
     const after = (await kit.users.getByLogin(login))!;
     expect(after.failedAttempts).toBe(0);
     expect(await password.verifier.verify(await context(after), 'violet harbour lantern morning')).toEqual({

@@ -6,6 +6,7 @@ import {
   type PasswordPolicy,
   type PasswordViolation,
 } from '../../identity/password-policy.js';
+import type { App } from '../../storage/apps-store.js';
 import type { User, UsersStore } from '../../storage/users-store.js';
 import type { Enroller, EnrollResult, SecretRules } from '../authenticator.js';
 
@@ -37,7 +38,7 @@ export class PasswordEnroller implements Enroller {
     };
   }
 
-  async enroll(user: User, answer: string): Promise<EnrollResult> {
+  async enroll(user: User, answer: string, _app: App): Promise<EnrollResult> {
     const violations = await this.violations(user, answer);
     if (violations.length) {
       return {

@@ -111,7 +111,7 @@ export class EmailTemplates {
   render(source: TemplateSource, values: TemplateValues): RenderedEmail {
     const { subject, html, text } = this.compile(source);
     return {
-      // One line: a value cannot add mail headers (security.md L3).
+      // One line: a value cannot add mail headers (docs/security.md L3).
       subject: subject
         .render(values)
         .replace(/[\r\n]+/g, ' ')

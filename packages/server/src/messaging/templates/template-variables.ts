@@ -1,7 +1,7 @@
 /**
  * The variables email templates may use, Okta-compatible names first. A template that references
  * anything else (or calls a method) is refused when it is set, so templates cannot reach into the
- * runtime (security.md L1).
+ * runtime (docs/security.md L1).
  */
 export const TEMPLATE_VARIABLES = [
   'oneTimePassword',

@@ -1,5 +1,5 @@
 /**
- * The request bodies of the IDX endpoints as the clients send them (idx-protocol.md §7), and
+ * The request bodies of the IDX endpoints as the clients send them (docs/protocol/idx-protocol.md §7), and
  * their JSON schemas: types are checked, never coerced; unknown members are ignored.
  */
 

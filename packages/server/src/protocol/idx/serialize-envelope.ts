@@ -6,7 +6,10 @@ import type { IdxMessageRef } from './engine-errors.js';
 import { array, formBuilder, type IdxUrls, messagesFor } from './idx-forms.js';
 import { authenticatorObject, serializeStep } from './serialize-step.js';
 
-/** A view of a transaction as the IDX envelope the Okta clients expect (idx-protocol.md §6–§7, §13.2). */
+/**
+ * A view of a transaction as the IDX envelope the Okta clients expect (docs/protocol/idx-protocol.md
+ * §6–§7, §13.2).
+ */
 export function serializeView(
   state: FlowState,
   view: FlowView,

@@ -11,7 +11,7 @@ import type { IdxMessageRef } from './engine-errors.js';
 import { array, credentialsField, type FormBuilder, messagesFor, withMessages } from './idx-forms.js';
 
 /**
- * The remediations and authenticator objects of a step (idx-protocol.md §6–§7): what the client
+ * The remediations and authenticator objects of a step (docs/protocol/idx-protocol.md §6–§7): what the client
  * may do next and what it is about. Writes into `response`; returns the remediations.
  */
 export function serializeStep(
