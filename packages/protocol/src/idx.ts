@@ -1,7 +1,7 @@
 /**
  * Wire shapes of the IDX protocol (Okta Identity Engine v1, "ion" over JSON) as the real
  * `@okta/okta-auth-js` and `@okta/okta-signin-widget` clients read them.
- * See shared/design/idx-protocol.md §6–§7 for what each member means to the clients.
+ * See docs/protocol/idx-protocol.md §6–§7 for what each member means to the clients.
  */
 
 export const IDX_VERSION = '1.0.0';

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { resolveJsonPath, resolveRelatesTo } from '../src/index.js';
 
-describe('relatesTo paths (idx-protocol.md §6.4)', () => {
+describe('relatesTo paths (docs/protocol/idx-protocol.md §6.4)', () => {
   const root = {
     a: { value: [{ key: 'x' }, { key: 'y' }] },
     currentAuthenticator: { type: 'object', value: {} },

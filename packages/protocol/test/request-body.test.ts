@@ -1,4 +1,4 @@
-/** Request bodies (idx-protocol.md §6.3) from recorded Gatehouse forms. */
+/** Request bodies (docs/protocol/idx-protocol.md §6.3) from recorded Gatehouse forms. */
 import { describe, expect, it } from 'vitest';
 import { buildRequestBody, readEnvelope } from '../src/index.js';
 import { oktaEnrollProfile, recorded } from './support/envelopes.js';

@@ -1,7 +1,8 @@
 /**
- * `relatesTo` resolution (idx-protocol.md §6.4): a path like `$.authenticatorEnrollments.value[1]`
- * evaluated against the whole response. Only member names and numeric indices, like the Okta
- * clients' own resolver; only own members (never `constructor` or `__proto__`).
+ * `relatesTo` resolution (docs/protocol/idx-protocol.md §6.4): a path like
+ * `$.authenticatorEnrollments.value[1]` evaluated against the whole response. Only member names and
+ * numeric indices, like the Okta clients' own resolver; only own members (never `constructor` or
+ * `__proto__`).
  */
 
 /** The value at `path` (`$.a.b[0]`), or undefined when the path is malformed or leads nowhere. */

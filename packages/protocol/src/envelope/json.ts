@@ -29,7 +29,7 @@ export const elementsOf = (wrapper: unknown): unknown[] =>
 export const objectIn = (wrapper: unknown): JsonObject | undefined =>
   isJsonObject(wrapper) && isJsonObject(wrapper.value) ? wrapper.value : undefined;
 
-/** A form the client can POST: `rel`, an `href` and a list of fields (idx-protocol.md §6.3). */
+/** A form the client can POST: `rel`, an `href` and a list of fields (docs/protocol/idx-protocol.md §6.3). */
 export const isForm = (value: unknown): value is IdxForm =>
   isJsonObject(value) &&
   Array.isArray(value.rel) &&

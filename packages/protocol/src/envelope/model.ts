@@ -1,6 +1,6 @@
 /**
- * What {@link readEnvelope} makes of an IDX response (idx-protocol.md §6): the envelope as both
- * the SDK and the widget need it, with `relatesTo` resolved, nested fields flattened and every
+ * What {@link readEnvelope} makes of an IDX response (docs/protocol/idx-protocol.md §6): the envelope as
+ * both the SDK and the widget need it, with `relatesTo` resolved, nested fields flattened and every
  * optional member checked. Members the server did not send (or sent malformed) are undefined.
  */
 import type { IdxForm } from '../idx.js';
@@ -98,8 +98,8 @@ export interface Envelope {
   /** The top-level messages (field-level ones are on the remediations). */
   messages: EnvelopeMessage[];
   /**
-   * Every action under the name the Okta clients give it (§6.6): top-level forms by their name
-   * (`cancel`), members of `{type: 'object'}` values as `<field>-<member>`
+   * Every action under the name the Okta clients give it (docs/protocol/idx-protocol.md §6.6): top-level
+   * forms by their name (`cancel`), members of `{type: 'object'}` values as `<field>-<member>`
    * (`currentAuthenticatorEnrollment-resend`).
    */
   actions: Map<string, EnvelopeAction>;

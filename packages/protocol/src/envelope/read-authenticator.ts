@@ -21,7 +21,7 @@ export function readActions(object: JsonObject): Map<string, EnvelopeAction> {
 const record = <T>(value: unknown): T | undefined => (isJsonObject(value) ? (value as T) : undefined);
 
 /**
- * An authenticator object (idx-protocol.md §6.5), or its `{type: 'object', value}` wrapper as a
+ * An authenticator object (docs/protocol/idx-protocol.md §6.5), or its `{type: 'object', value}` wrapper as a
  * `relatesTo` like `$.currentAuthenticatorEnrollment` points at; undefined for a non-object.
  */
 export function readAuthenticator(node: unknown): EnvelopeAuthenticator | undefined {

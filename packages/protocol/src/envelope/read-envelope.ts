@@ -1,5 +1,5 @@
 /**
- * The one reader of IDX envelopes (idx-protocol.md §6), shared by the SDK and the widget.
+ * The one reader of IDX envelopes (docs/protocol/idx-protocol.md §6), shared by the SDK and the widget.
  *
  * It never throws on what a server sends: a value that is not an object reads as an empty,
  * terminal envelope; members of the wrong shape are left out (a remediation without `rel`, `href`
@@ -17,7 +17,7 @@ import { readRemediation } from './read-remediation.js';
 export const isIdxEnvelope = (body: unknown): body is IdxResponse =>
   isJsonObject(body) && body.version === IDX_VERSION;
 
-/** Top-level members that hold forms but are not actions (§6.6). */
+/** Top-level members that hold forms but are not actions (docs/protocol/idx-protocol.md §6.6). */
 const NOT_ACTIONS = ['remediation', 'successWithInteractionCode'];
 
 /** Actions named as the Okta clients name them: `cancel`, `currentAuthenticatorEnrollment-resend`. */

@@ -3,7 +3,7 @@ import type { EnvelopeMessage } from './model.js';
 
 /**
  * The messages of an ion array `{type: 'array', value: [{message, i18n: {key, params}, class}]}`
- * (idx-protocol.md §11). Elements that are not objects are skipped.
+ * (docs/protocol/idx-protocol.md §11). Elements that are not objects are skipped.
  */
 export function readMessages(wrapper: unknown, field?: string): EnvelopeMessage[] {
   const messages: EnvelopeMessage[] = [];

@@ -2,10 +2,10 @@ import type { IdxForm } from '../idx.js';
 import { isJsonObject, MAX_DEPTH } from './json.js';
 
 /**
- * The JSON body of a remediation or an action (idx-protocol.md §6.3): hidden and immutable fields
- * as sent, then for every other field its input (by dotted name: `credentials.passcode`) or else
- * its default, nested forms re-nested. Only fields the form declares are sent; an undefined input
- * counts as not given. Pass no inputs for an action (`cancel`, `resend`…).
+ * The JSON body of a remediation or an action (docs/protocol/idx-protocol.md §6.3): hidden and immutable
+ * fields as sent, then for every other field its input (by dotted name: `credentials.passcode`) or else
+ * its default, nested forms re-nested. Only fields the form declares are sent; an undefined input counts
+ * as not given. Pass no inputs for an action (`cancel`, `resend`…).
  */
 export function buildRequestBody(
   form: IdxForm,

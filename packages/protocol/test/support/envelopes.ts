@@ -1,7 +1,7 @@
 /**
  * Envelopes for the reader's tests: the ones recorded from a running Gatehouse (the SDK's and
- * the widget's fixtures), and Okta-shaped ones written after the captures idx-protocol.md and
- * idx-protocol-2.md describe (select-authenticator-enroll, authenticator-verification-data,
+ * the widget's fixtures), and Okta-shaped ones written after the captures docs/protocol/idx-protocol.md and
+ * docs/protocol/idx-protocol-2.md describe (select-authenticator-enroll, authenticator-verification-data,
  * enroll-profile), for shapes Gatehouse does not send.
  */
 import { readdirSync, readFileSync } from 'node:fs';
@@ -62,7 +62,10 @@ const envelope = (members: Record<string, unknown>) => ({
   ...members,
 });
 
-/** idx-protocol-2.md §2.1: options point into `$.authenticators` (string `relatesTo`), with `skip`. */
+/**
+ * docs/protocol/idx-protocol-2.md §2.1: options point into `$.authenticators` (string `relatesTo`), with
+ * `skip`.
+ */
 export const oktaSelectEnroll = envelope({
   remediation: {
     type: 'array',
@@ -103,7 +106,10 @@ export const oktaSelectEnroll = envelope({
   user: { type: 'object', value: { id: '00u1', identifier: 'new@example.com' } },
 });
 
-/** idx-protocol.md §7.4: a nested `authenticator` object whose `methodType` has options; resend but no poll. */
+/**
+ * docs/protocol/idx-protocol.md §7.4: a nested `authenticator` object whose `methodType` has options;
+ * resend but no poll.
+ */
 export const oktaVerificationData = envelope({
   remediation: {
     type: 'array',
@@ -149,7 +155,7 @@ export const oktaVerificationData = envelope({
 });
 
 /**
- * idx-protocol-2.md §3.2: `userProfile` nests its form without `type: 'object'`; a warning with
+ * docs/protocol/idx-protocol-2.md §3.2: `userProfile` nests its form without `type: 'object'`; a warning with
  * params; a `poll` with `refresh` on a wrapper that is not an authenticator.
  */
 export const oktaEnrollProfile = envelope({

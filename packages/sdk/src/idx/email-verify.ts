@@ -17,7 +17,7 @@ export function parseParams(input: string): Record<string, string> {
 
 /**
  * True when `search` — a whole URL, a path with a query, `?…`, `#…` or a bare query string —
- * carries both `otp=` and `state=` with values (idx-protocol.md §9.2).
+ * carries both `otp=` and `state=` with values (docs/protocol/idx-protocol.md §9.2).
  */
 export function isEmailVerifyCallback(search: string): boolean {
   const params = parseParams(search);

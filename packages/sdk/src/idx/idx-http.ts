@@ -28,7 +28,10 @@ function toIdxResult(result: HttpResult): IdxResult {
   );
 }
 
-/** `POST {domain}/idp/idx/introspect` (idx-protocol.md §6.1): the current state of an interaction. */
+/**
+ * `POST {domain}/idp/idx/introspect` (docs/protocol/idx-protocol.md §6.1): the current state of an
+ * interaction.
+ */
 export async function introspect(
   fetchFn: FetchLike,
   introspectUrl: string,
@@ -44,7 +47,7 @@ export async function introspect(
   );
 }
 
-/** POSTs a remediation or action to its `href` (idx-protocol.md §6.3). */
+/** POSTs a remediation or action to its `href` (docs/protocol/idx-protocol.md §6.3). */
 export async function submitForm(
   fetchFn: FetchLike,
   form: IdxForm,

@@ -52,7 +52,7 @@ export interface BuiltBody {
 /**
  * The request body for a remediation: the caller's values (friendly names, aliases, wire paths or
  * wire-shaped objects) mapped onto its inputs, an option chosen by key, id or label, and the rest
- * as the form says (idx-protocol.md §6.3).
+ * as the form says (docs/protocol/idx-protocol.md §6.3).
  */
 export function buildBody(remediation: EnvelopeRemediation, values: Record<string, unknown>): BuiltBody {
   const inputs: Record<string, unknown> = {};

@@ -4,7 +4,7 @@ import type { IdxHost } from './idx-types.js';
 
 /**
  * Saved transaction meta that belongs to this client (issuer, client, redirect URI), with or
- * without an interaction handle — what `canProceed` asks about (idx-protocol.md §9.2).
+ * without an interaction handle — what `canProceed` asks about (docs/protocol/idx-protocol.md §9.2).
  */
 export function findTransactionMeta(host: IdxHost, state?: string): SavedTransaction | undefined {
   const tx = host.storage.getTransaction(state);

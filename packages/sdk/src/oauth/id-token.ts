@@ -51,7 +51,7 @@ function mapJoseError(err: unknown): never {
 }
 
 /**
- * Validates an ID token like a certified relying party (OIDC Core §3.1.3.7, security N1):
+ * Validates an ID token like a certified relying party (OIDC Core §3.1.3.7, docs/security.md N1):
  * algorithm allowlist, signature by `kid`, `iss`, `aud`, `azp`, `exp`/`iat` with skew, `nonce`,
  * `at_hash`, and `sub` continuity after a refresh. Returns the claims or throws ValidationError.
  */

@@ -10,7 +10,10 @@ export interface InteractParams {
   nonce: string;
 }
 
-/** `POST {oauthBase}/v1/interact` (idx-protocol.md §5.2): starts an interaction, returns its handle. */
+/**
+ * `POST {oauthBase}/v1/interact` (docs/protocol/idx-protocol.md §5.2): starts an interaction, returns its
+ * handle.
+ */
 export async function interact(
   fetchFn: FetchLike,
   interactUrl: string,

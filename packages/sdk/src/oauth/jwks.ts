@@ -10,7 +10,7 @@ import { assertOAuthSuccess, type FetchLike, httpRequest } from '../http.js';
 
 /**
  * The server's signing keys, fetched once and kept. A token signed with a `kid` the cached set
- * does not have causes exactly one refetch (key rotation) before it is rejected (security N1).
+ * does not have causes exactly one refetch (key rotation) before it is rejected (docs/security.md N1).
  */
 export class JwksCache {
   private keySet: JWTVerifyGetKey | null = null;

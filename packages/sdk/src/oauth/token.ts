@@ -27,7 +27,10 @@ async function tokenRequest(
   return json as unknown as TokenResponse;
 }
 
-/** `POST /v1/token` with `grant_type=interaction_code` and the PKCE verifier (idx-protocol.md §5.3). */
+/**
+ * `POST /v1/token` with `grant_type=interaction_code` and the PKCE verifier
+ * (docs/protocol/idx-protocol.md §5.3).
+ */
 export function interactionCodeGrant(
   fetchFn: FetchLike,
   tokenUrl: string,

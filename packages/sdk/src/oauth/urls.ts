@@ -1,5 +1,5 @@
 /**
- * URLs derived from the issuer the way the Okta clients derive them (idx-protocol.md §2):
+ * URLs derived from the issuer the way the Okta clients derive them (docs/protocol/idx-protocol.md §2):
  * `oauthBase` is the issuer when it contains `/oauth2`, else `issuer + '/oauth2'`; IDX lives at
  * the part before `/oauth2`.
  */

@@ -16,7 +16,7 @@ export interface BrowserStorageOptions extends StorageOptions {
   localStorage?: WebStorageLike;
   /**
    * Where tokens live: `memory` (default: gone on reload, never readable from storage by an
-   * injected script that runs later — security N2) or `sessionStorage` (this tab, survives reloads).
+   * injected script that runs later — docs/security.md N2) or `sessionStorage` (this tab, survives reloads).
    */
   tokens?: 'memory' | 'sessionStorage';
   /** Key prefix; default `gatehouse`. */

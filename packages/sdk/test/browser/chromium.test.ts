@@ -213,7 +213,7 @@ describe('the browser bundle in Chromium against Gatehouse', () => {
         email: user.email,
         canProceed: false,
       });
-      // Security N2: no JWT-shaped value in localStorage or sessionStorage.
+      // docs/security.md N2: no JWT-shaped value in localStorage or sessionStorage.
       expect(outcome.stored).not.toMatch(/eyJ[\w-]+\.eyJ[\w-]+\./);
       expect(problems).toEqual([]);
     } finally {

@@ -1,5 +1,5 @@
 /**
- * The SDK against a running Gatehouse with the email authenticator (flow 1, idx-protocol.md
+ * The SDK against a running Gatehouse with the email authenticator (flow 1, docs/protocol/idx-protocol.md
  * §8.1, §9): the code typed in, the magic link with the same storage (another tab of the same
  * browser, or the same server session) and with another storage, resend.
  */
@@ -120,13 +120,13 @@ describe('SDK email sign-in against Gatehouse', () => {
     const done = await secondTab.idx.handleEmailVerifyCallback(search);
     expect(done.status).toBe('SUCCESS');
     expect(done.tokens?.claims?.sub).toBe(user.id);
-    // Tokens stay in memory by default: nothing token-shaped in either Web Storage (security N2).
+    // Tokens stay in memory by default: nothing token-shaped in either Web Storage (docs/security.md N2).
     expect(local.dump()).not.toContain(done.tokens!.accessToken);
     expect(secondSession.dump()).not.toContain(done.tokens!.accessToken);
     expect(local.dump()).not.toMatch(/eyJ[\w-]+\.eyJ/);
 
     // The first tab resumes: the code was already redeemed by the second tab, so the server
-    // answers that this transaction is over (idx-protocol.md §13.3: R8 after redemption).
+    // answers that this transaction is over (docs/protocol/idx-protocol.md §13.3: R8 after redemption).
     const first = await firstTab.idx.proceed();
     expect(first.status).toBe('TERMINAL');
     expect(keysOf(first)).toEqual(['idx.session.expired']);

@@ -1,5 +1,5 @@
 /**
- * Expired transactions (idx-protocol.md §8.5, §11.3): the SDK reports TERMINAL with
+ * Expired transactions (docs/protocol/idx-protocol.md §8.5, §11.3): the SDK reports TERMINAL with
  * `idx.session.expired` and forgets the transaction. Own file: it moves the server clock.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';

@@ -1,7 +1,7 @@
 /**
  * The SDK's OAuth side against a running Gatehouse: the interaction-code redirect (state check,
  * `error` on the redirect), server-side redemption with a session-backed storage, refresh,
- * revocation, userinfo and the sign-out URL (idx-protocol.md §5, §8.6, §10).
+ * revocation, userinfo and the sign-out URL (docs/protocol/idx-protocol.md §5, §8.6, §10).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestServer, type TestServer } from '../../../server/test/support/test-server.js';

@@ -1,6 +1,6 @@
 /**
- * The SDK against a running Gatehouse, password sign-in (flow 3, idx-protocol.md §8.3): one-step
- * and identifier-first `authenticate`, step-by-step `proceed`, wrong passwords, cancel.
+ * The SDK against a running Gatehouse, password sign-in (flow 3, docs/protocol/idx-protocol.md §8.3):
+ * one-step and identifier-first `authenticate`, step-by-step `proceed`, wrong passwords, cancel.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestServer, type TestServer } from '../../../server/test/support/test-server.js';

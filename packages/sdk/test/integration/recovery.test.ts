@@ -1,6 +1,6 @@
 /**
  * The SDK against a running Gatehouse, self-service password recovery via email (flow 2,
- * idx-protocol.md §8.2): recoverPassword → Email → code (typed, or the reset link in another
+ * docs/protocol/idx-protocol.md §8.2): recoverPassword → Email → code (typed, or the reset link in another
  * tab) → new password → signed in.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';

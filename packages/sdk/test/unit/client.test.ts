@@ -70,7 +70,7 @@ describe('createAuthClient options', () => {
   });
 });
 
-describe('URLs derived from the issuer (idx-protocol.md §2)', () => {
+describe('URLs derived from the issuer (docs/protocol/idx-protocol.md §2)', () => {
   it('custom authorization server', () => {
     expect(deriveUrls('http://h:4455/oauth2/default')).toEqual({
       issuer: 'http://h:4455/oauth2/default',

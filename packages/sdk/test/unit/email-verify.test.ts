@@ -9,7 +9,7 @@ import {
   serverSessionStorage,
 } from '../../src/index.js';
 
-describe('email verify callback parsing (idx-protocol.md §9.2)', () => {
+describe('email verify callback parsing (docs/protocol/idx-protocol.md §9.2)', () => {
   it('recognises otp + state in a search string, a whole URL or a hash', () => {
     expect(isEmailVerifyCallback('?otp=123456&state=abc')).toBe(true);
     expect(isEmailVerifyCallback('http://localhost:8080/login/callback?state=abc&otp=123456')).toBe(true);
@@ -38,7 +38,7 @@ describe('email verify callback parsing (idx-protocol.md §9.2)', () => {
   });
 });
 
-describe('email verify callback in every form a caller has at hand (idx-protocol.md §9.2)', () => {
+describe('email verify callback in every form a caller has at hand (docs/protocol/idx-protocol.md §9.2)', () => {
   const STATE = 'AbCdEfGhIjKlMnOpQrStUvWxYz0123456789_-abcd';
 
   it.each([
@@ -63,7 +63,7 @@ describe('email verify callback in every form a caller has at hand (idx-protocol
   });
 });
 
-describe('canProceed({ state }) is a question about saved meta only (idx-protocol.md §9.2)', () => {
+describe('canProceed({ state }) is a question about saved meta only (docs/protocol/idx-protocol.md §9.2)', () => {
   const OPTIONS = {
     issuer: 'http://127.0.0.1:4455/oauth2/default',
     clientId: 'client-1',

@@ -1,5 +1,5 @@
 /**
- * ID token validation (OIDC Core §3.1.3.7, security N1) against a small jose-based fake OP:
+ * ID token validation (OIDC Core §3.1.3.7, docs/security.md N1) against a small jose-based fake OP:
  * every forged or wrong token is refused with a specific code; the JWKS is fetched once and
  * refetched exactly once for an unknown `kid`.
  */

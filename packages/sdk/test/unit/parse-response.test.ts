@@ -175,7 +175,7 @@ describe('relatesTo paths', () => {
   });
 });
 
-describe('request bodies (idx-protocol.md §6.3)', () => {
+describe('request bodies (docs/protocol/idx-protocol.md §6.3)', () => {
   const form = (name: string, remediation: string) =>
     readEnvelope(fixture(name).body).remediations.find((r) => r.name === remediation)!;
   const build = (remediation: EnvelopeRemediation, values: Record<string, unknown>) =>

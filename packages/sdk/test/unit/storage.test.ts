@@ -160,7 +160,7 @@ describe('browserStorage across tabs', () => {
     expect(first.storage.getTransaction()?.state).toBe('s1');
   });
 
-  it('tokens live in memory by default: nothing in either Web Storage (security N2)', () => {
+  it('tokens live in memory by default: nothing in either Web Storage (docs/security.md N2)', () => {
     const { first, local } = tabs(() => 0);
     first.storage.setTokens(TOKENS);
     expect(first.storage.getTokens()?.accessToken).toBe(TOKENS.accessToken);

@@ -87,7 +87,7 @@ export function createWidgetClient(options: ResolvedOptions): WidgetClient {
   /**
    * The app's server started the interaction (its PKCE verifier and nonce stay there): save its
    * handle under its `state` so the SDK can continue it. Again after a cancel: Gatehouse's cancel
-   * puts the same interaction back at identify (idx-protocol.md §8.4).
+   * puts the same interaction back at identify (docs/protocol/idx-protocol.md §8.4).
    */
   function adoptServerInteraction(): boolean {
     const handle = options.interactionHandle;
@@ -124,7 +124,7 @@ export function createWidgetClient(options: ResolvedOptions): WidgetClient {
     hasSavedTransaction(wanted) {
       // The app's server vouches for its interaction: it gave the handle to this page only.
       if (wanted === options.state) adoptServerInteraction();
-      // Continuing needs the interaction handle, not just the meta (idx-protocol.md §9.3).
+      // Continuing needs the interaction handle, not just the meta (docs/protocol/idx-protocol.md §9.3).
       return auth.idx.getSavedTransaction(wanted) !== undefined;
     },
     async resume(wanted) {

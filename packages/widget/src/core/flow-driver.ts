@@ -173,7 +173,8 @@ export class FlowDriver {
     }
     if (reply.status >= 400 && step.remediations.length === 0) {
       if (!reply.body.stateHandle && this.current && !this.current.terminal) {
-        // An error about the request, not a new state: keep the form, show the message (§8.5).
+        // An error about the request, not a new state: keep the form, show the message
+        // (docs/protocol/idx-protocol.md §8.5).
         this.redisplay(step.messages);
         return;
       }
@@ -261,7 +262,7 @@ export class FlowDriver {
     return step && poll && !step.terminal && !this.disposed ? { step, poll } : undefined;
   }
 
-  // Polling (idx-protocol.md §7.7): one request at a time, its answer dropped when stale.
+  // Polling (docs/protocol/idx-protocol.md §7.7): one request at a time, its answer dropped when stale.
   private async pollOnce(step: Step, poll: EnvelopeAction): Promise<void> {
     if (this.busy || this.current !== step || document.visibilityState !== 'visible') return;
     const generation = this.generation;

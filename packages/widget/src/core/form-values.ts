@@ -3,7 +3,7 @@ import { buildRequestBody, type EnvelopeOption, type IdxForm, isJsonObject } fro
 export type InputValues = Record<string, unknown>;
 
 /**
- * The JSON body of a remediation or action (idx-protocol.md §6.3) from what the user entered
+ * The JSON body of a remediation or action (docs/protocol/idx-protocol.md §6.3) from what the user entered
  * (dotted names: `credentials.passcode`). An empty text or an unchecked box counts as not
  * entered, so the field's default (if any) is sent instead.
  */
@@ -14,7 +14,10 @@ export function buildBody(target: { raw: IdxForm }, inputs: InputValues = {}): R
   return buildRequestBody(target.raw, entered);
 }
 
-/** What choosing an option posts: for an authenticator, its fields that are required and immutable (§7.3). */
+/**
+ * What choosing an option posts: for an authenticator, its fields that are required and immutable
+ * (docs/protocol/idx-protocol.md §7.3).
+ */
 export function choiceValue(option: EnvelopeOption): unknown {
   const { value } = option;
   if (!isJsonObject(value) || !isJsonObject(value.form) || !Array.isArray(value.form.value)) return value;

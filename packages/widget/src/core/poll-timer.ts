@@ -1,5 +1,5 @@
 /**
- * The polling timer (idx-protocol.md §7.7): armed only while the page is visible, armed again
+ * The polling timer (docs/protocol/idx-protocol.md §7.7): armed only while the page is visible, armed again
  * soon after the page becomes visible, never more than one pending.
  */
 export class PollTimer<T> {

@@ -1,6 +1,6 @@
 /**
  * The step the widget shows: an IDX envelope as `@gatehouse/protocol` reads it, plus the two
- * things the widget decides from it the way Okta's widget does (idx-protocol.md §6.2, §6.5).
+ * things the widget decides from it the way Okta's widget does (docs/protocol/idx-protocol.md §6.2, §6.5).
  */
 import { type Envelope, type EnvelopeAuthenticator, readEnvelope } from '@gatehouse/protocol';
 

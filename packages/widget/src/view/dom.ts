@@ -1,7 +1,7 @@
 /**
  * The only way the widget builds DOM: elements from `createElement`, text from text nodes.
  * Strings (from the server, the page's configuration or translations) are never parsed as
- * markup, so none of them can inject HTML or script (security.md K2).
+ * markup, so none of them can inject HTML or script (docs/security.md K2).
  */
 
 export type Child = Node | string | number | null | undefined | false | Child[];
