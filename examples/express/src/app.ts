@@ -57,7 +57,7 @@ export function createSampleApp(config: SampleConfig, options: SampleAppOptions 
       saveUninitialized: false,
       rolling: true,
       proxy: config.trustProxy,
-      // Lax, not Strict: the magic link is a cross-site navigation from a mail client (security F3).
+      // Lax, not Strict: the magic link is a cross-site navigation from a mail client (docs/security.md F3).
       cookie: {
         httpOnly: true,
         secure: https,

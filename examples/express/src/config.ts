@@ -20,7 +20,7 @@ export interface SampleConfig {
   sessionStore: SessionStoreKind;
   /** SQLite file of the session store (`:memory:` for a throwaway one). */
   sessionDb: string;
-  /** Idle and absolute session lifetimes (security J3: 30 min, 12 h). */
+  /** Idle and absolute session lifetimes (docs/security.md J3: 30 min, 12 h). */
   sessionIdleSeconds: number;
   sessionAbsoluteSeconds: number;
   /** Express `trust proxy` (behind a TLS-terminating proxy in production). */

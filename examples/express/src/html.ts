@@ -1,7 +1,7 @@
 /**
  * HTML that is escaped by default: every value interpolated into `html\`…\`` is escaped unless
  * it is itself `SafeHtml` (made by `html`, `serializeForScript` or nothing else). Values for
- * scripts never go into script text: they travel as JSON in a data block (security F6).
+ * scripts never go into script text: they travel as JSON in a data block (docs/security.md F6).
  */
 
 export class SafeHtml {

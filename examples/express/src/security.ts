@@ -1,5 +1,5 @@
 /**
- * Browser hardening for every response (security K1): a nonce-based CSP that lets in only this
+ * Browser hardening for every response (docs/security.md K1): a nonce-based CSP that lets in only this
  * app and Gatehouse, no referrer, no framing, no caching of pages; and CSRF protection for the
  * app's own forms (K4): a per-session synchronizer token plus an Origin check.
  */

@@ -1,11 +1,10 @@
 /**
  * What the sample keeps about sign-ins besides the SDK's own transactions. The SDK starts each
- * interaction on the server (`idx.start()`: `/v1/interact` with PKCE and a nonce) and saves its
- * meta — state, verifier, nonce, interaction handle — in the user's session through
- * `serverSessionStorage` (idx-protocol.md §8.6): the session holding a transaction for a `state`
- * is what "same browser" means for magic links (security F2), and the verifier never reaches the
- * browser. Here: the formats checked before a link's values are used, and the magic link waiting
- * for the /login page.
+ * interaction on the server (`idx.start()`: `/v1/interact` with PKCE and a nonce) and saves its meta —
+ * state, verifier, nonce, interaction handle — in the user's session through `serverSessionStorage`
+ * (docs/protocol/idx-protocol.md §8.6): the session holding a transaction for a `state` is what "same
+ * browser" means for magic links (docs/security.md F2), and the verifier never reaches the browser. Here:
+ * the formats checked before a link's values are used, and the magic link waiting for the /login page.
  */
 export type WidgetFlow = 'default' | 'resetPassword';
 
@@ -19,7 +18,7 @@ declare module 'express-session' {
   }
 }
 
-/** Formats accepted before a value is used at all (security F6). */
+/** Formats accepted before a value is used at all (docs/security.md F6). */
 export const OTP_PATTERN = /^\d{6}$/;
 export const STATE_PATTERN = /^[A-Za-z0-9_-]{22,128}$/;
 

@@ -1,5 +1,5 @@
 /**
- * Hostile input in Chromium (security F6, K1, K4): `otp`/`state`/`error_description` carrying
+ * Hostile input in Chromium (docs/security.md F6, K1, K4): `otp`/`state`/`error_description` carrying
  * markup and script breakouts never run and are never written raw into a page; values in the
  * widget's JSON block survive `</script>` and U+2028; the pages cannot be framed; a cross-site
  * form cannot sign the user out.

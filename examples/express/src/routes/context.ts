@@ -47,7 +47,7 @@ export function singleParams(req: Request): Record<string, string> | null {
   return params;
 }
 
-/** A new session id with the given data kept (security J2: no fixation across sign-in). */
+/** A new session id with the given data kept (docs/security.md J2: no fixation across sign-in). */
 export function regenerateSession(req: Request, keep: Partial<SessionData> = {}): Promise<void> {
   return new Promise((resolve, reject) => {
     req.session.regenerate((err) => {

@@ -5,7 +5,7 @@
  * server (`idx.start()`, saved in the session) and hands the widget its `state` and interaction
  * handle; the callbacks ask the SDK (`isEmailVerifyCallback` → `canProceed({ state })`,
  * `handleInteractionCodeRedirect`). Links carrying `otp`/`state` are answered with a redirect to
- * a clean URL once the values are in the session (security F7).
+ * a clean URL once the values are in the session (docs/security.md F7).
  */
 import { type AuthClient, GatehouseError, OAuthError } from '@gatehouse/sdk';
 import { type Request, type Response, Router } from 'express';
@@ -52,7 +52,7 @@ export function loginRoutes(ctx: RouteContext): Router {
   /**
    * A magic link: in the browser that started the sign-in (its session holds the SDK transaction
    * for `state`: `canProceed({ state })`) the widget continues with the code; anywhere else nobody
-   * is signed in and the user is told to type the code in the original tab (security F2, F5).
+   * is signed in and the user is told to type the code in the original tab (docs/security.md F2, F5).
    */
   function emailLink(req: Request, res: Response, params: Record<string, string>) {
     const { otp, state } = params;

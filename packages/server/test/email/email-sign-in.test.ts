@@ -16,7 +16,7 @@ import {
 
 const PASSCODE_INVALID = 'api.authn.error.PASSCODE_INVALID';
 
-describe('email sign-in: typed one-time code (issue #3, security.md E)', () => {
+describe('email sign-in: typed one-time code (issue #3, docs/security.md E1, E3, E4, E7, E8)', () => {
   let server: TestServer;
   let clientId: string;
 
@@ -37,7 +37,7 @@ describe('email sign-in: typed one-time code (issue #3, security.md E)', () => {
     const { idx, interaction, challenge } = await startEmailSignIn(server, clientId, user.login);
     expect(challenge.status).toBe(200);
     const code = await latestCode(server, user.email);
-    // The store keeps a seed, never the code; events do not carry it either (security.md E7, M1).
+    // The store keeps a seed, never the code; events do not carry it either (docs/security.md E7, M1).
     const { db } = server.services.storage.handle;
     const stored = JSON.stringify([
       await db.selectFrom('email_challenges').selectAll().execute(),
@@ -54,7 +54,7 @@ describe('email sign-in: typed one-time code (issue #3, security.md E)', () => {
     const claims = decodeJwt(tokens.body.id_token as string);
     expect(claims.sub).toBe(user.id);
     expect(claims.nonce).toBe(interaction.nonce);
-    // Email is a single, low-assurance factor: nothing claims MFA (security.md E1).
+    // Email is a single, low-assurance factor: nothing claims MFA (docs/security.md E1).
     expect(claims.amr).toEqual(['email']);
   });
 
@@ -204,7 +204,7 @@ describe('email sign-in: typed one-time code (issue #3, security.md E)', () => {
     expect((await answer(challenge.body, code)).status).toBe(200);
   });
 
-  it('a code only works in the transaction that requested it (security.md E3)', async () => {
+  it('a code only works in the transaction that requested it (docs/security.md E3)', async () => {
     const { user } = await server.createUser();
     const t1 = await startEmailSignIn(server, clientId, user.login);
     const code1 = await latestCode(server, user.email);

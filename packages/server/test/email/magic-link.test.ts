@@ -19,7 +19,7 @@ function hrefs(html: string): string[] {
   );
 }
 
-describe('email magic link (idx-protocol.md §9, security.md F)', () => {
+describe('email magic link (docs/protocol/idx-protocol.md §9, docs/security.md F2, F4, F6–F8)', () => {
   let server: TestServer;
 
   beforeAll(async () => {

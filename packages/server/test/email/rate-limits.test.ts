@@ -44,7 +44,7 @@ async function challengeFor(server: { url: string }, clientId: string, identifie
   });
 }
 
-describe('rate limits on email (security.md E6, I2, M2)', () => {
+describe('rate limits on email (docs/security.md E6, I2, M2)', () => {
   describe('per recipient address (database counters)', () => {
     let server: TestServer;
     let clientId: string;

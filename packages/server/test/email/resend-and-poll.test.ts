@@ -12,7 +12,7 @@ import {
   startEmailSignIn,
 } from './email-helpers.js';
 
-describe('email challenge: resend and poll (idx-protocol.md §7.7, security.md E6)', () => {
+describe('email challenge: resend and poll (docs/protocol/idx-protocol.md §7.7, docs/security.md E6)', () => {
   let server: TestServer;
   let clientId: string;
 

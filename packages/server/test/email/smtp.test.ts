@@ -71,7 +71,7 @@ describe('email over a real SMTP exchange (nodemailer → smtp-server)', () => {
     const port = await sink.start();
     server = await startTestServer({
       config: {
-        // A value with CR/LF ends up in the subject of the shipped template (security.md L3).
+        // A value with CR/LF ends up in the subject of the shipped template (docs/security.md L3).
         orgName: 'Acme\r\nBcc: attacker@evil.example',
         email: { smtpUrl: `smtp://127.0.0.1:${port}`, from: 'Acme Sign-in <signin@acme.test>' },
       },

@@ -17,7 +17,7 @@ const CUSTOM: TemplateSource = {
   text: 'Open http://localhost:8080/magic-link/callback?otp=${oneTimePassword}&state=${request.relayState}\n',
 };
 
-describe('email templates (security.md L)', () => {
+describe('email templates (docs/security.md L1–L3)', () => {
   let server: TestServer;
   let clientId: string;
 

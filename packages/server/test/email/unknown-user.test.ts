@@ -39,7 +39,7 @@ async function allMessages(server: TestServer): Promise<MailboxMessage[]> {
   return (await (await fetch(`${server.url}/dev/mailbox/api/messages`)).json()) as MailboxMessage[];
 }
 
-describe('unknown identifiers with the email policy (security.md I1)', () => {
+describe('unknown identifiers with the email policy (docs/security.md I1)', () => {
   let server: TestServer;
   let clientId: string;
 

@@ -5,8 +5,9 @@ import { IdxConversation, postJson } from '../support/idx-client.js';
 import { startTestServer, type TestServer } from '../support/test-server.js';
 
 /**
- * Hostile and sloppy input to every IDX endpoint: never a 500, never a stack trace, always an IDX
- * body (`version` + `messages`) the clients can show (idx-protocol §1.3, §11; security G5).
+ * Hostile and sloppy input to every IDX endpoint: never a 500, never a stack trace, always an IDX body
+ * (`version` + `messages`) the clients can show (docs/protocol/idx-protocol.md §1.3, §11;
+ * docs/security.md G5).
  */
 
 const ENDPOINTS = ['introspect', 'identify', 'challenge', 'challenge/answer', 'cancel'] as const;
@@ -292,7 +293,7 @@ describe('IDX bad input', () => {
   });
 
   describe('tolerated input', () => {
-    it('unknown extra keys are ignored on every step (clients add them, §6.3)', async () => {
+    it('unknown extra keys are ignored on every step (clients add them, docs/protocol/idx-protocol.md §6.3)', async () => {
       const { user, password } = await server.createUser();
       const idx = new IdxConversation(server.url, identifierFirst.clientId);
       const interaction = await idx.interact();

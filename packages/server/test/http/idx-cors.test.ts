@@ -4,8 +4,9 @@ import { IdxConversation } from '../support/idx-client.js';
 import { startTestServer, type TestServer } from '../support/test-server.js';
 
 /**
- * CORS on the IDX endpoints (idx-protocol §1.2, security B9): the exact origin is echoed with
- * credentials only for origins an app trusts; never `*`; `Vary: Origin` so caches keep them apart.
+ * CORS on the IDX endpoints (docs/protocol/idx-protocol.md §1.2, docs/security.md B9): the exact origin
+ * is echoed with credentials only for origins an app trusts; never `*`; `Vary: Origin` so caches keep
+ * them apart.
  */
 
 const TRUSTED = 'http://localhost:8080';
@@ -18,7 +19,10 @@ const UNTRUSTED = [
   'null',
 ];
 const IDX_PATHS = ['introspect', 'identify', 'challenge', 'challenge/answer', 'cancel'];
-/** Request headers the widget and auth-js send (observed preflights, §1.2 and §15). */
+/**
+ * Request headers the widget and auth-js send (observed preflights, docs/protocol/idx-protocol.md §1.2
+ * and §15).
+ */
 const CLIENT_HEADERS = [
   'content-type',
   'x-okta-user-agent-extended',

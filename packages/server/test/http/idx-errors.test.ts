@@ -5,8 +5,9 @@ import { type HttpResult, IdxConversation, postJson } from '../support/idx-clien
 import { startTestServer, type TestServer } from '../support/test-server.js';
 
 /**
- * IDX failure paths: lockout (security G6/G7), expired and unknown handles (idx-protocol §8.5,
- * §11.3 R8), and step skipping / replay after success (security A9, A10; §13.3 R9).
+ * IDX failure paths: lockout (docs/security.md G6/G7), expired and unknown handles
+ * (docs/protocol/idx-protocol.md §8.5, §11.3 R8), and step skipping / replay after success
+ * (docs/security.md A9, A10; docs/protocol/idx-protocol.md §13.3 R9).
  */
 
 const IDENTIFIER_FIRST = { factors: 'password', identifierFirst: true, selfServiceRecovery: true } as const;
@@ -19,7 +20,7 @@ function remediationNames(body: IdxResponse): string[] {
   return body.remediation?.value.map((f) => f.name) ?? [];
 }
 
-/** R8: `{version, messages:[idx.session.expired ERROR]}` and nothing else (§11.3, §13.2). */
+/** R8: `{version, messages:[idx.session.expired ERROR]}` and nothing else (docs/protocol/idx-protocol.md §11.3, §13.2). */
 function expectSessionExpired(res: HttpResult<IdxResponse>) {
   expect(res.status, JSON.stringify(res.body)).toBe(401);
   expect(res.headers.get('content-type')).toContain('application/json');

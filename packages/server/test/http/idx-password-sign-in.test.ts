@@ -5,11 +5,14 @@ import { type HttpResult, IdxConversation, postJson } from '../support/idx-clien
 import { startTestServer, type TestServer } from '../support/test-server.js';
 
 /**
- * Password sign-in over raw IDX, asserted against idx-protocol.md §1.3, §6, §7, §8.3–§8.4, §13.2:
- * one-step and identifier-first policies, wrong passwords, and cancel.
+ * Password sign-in over raw IDX, asserted against docs/protocol/idx-protocol.md §1.3, §6, §7, §8.3–§8.4,
+ * §13.2: one-step and identifier-first policies, wrong passwords, and cancel.
  */
 
-/** Resolves a `relatesTo` path the way auth-js does (`$.a.b[0]`: names and indices only, §6.4). */
+/**
+ * Resolves a `relatesTo` path the way auth-js does (`$.a.b[0]`: names and indices only,
+ * docs/protocol/idx-protocol.md §6.4).
+ */
 function resolvePath(body: unknown, path: string): unknown {
   expect(path).toMatch(/^\$(\.\w+|\[\d+\])+$/);
   const tokens = path.slice(1).match(/\.\w+|\[\d+\]/g) ?? [];
@@ -36,7 +39,7 @@ function messageKeys(body: IdxResponse): string[] {
   return body.messages?.value.map((m) => m.i18n.key) ?? [];
 }
 
-/** What every IDX response must carry, whatever the step (§1.3, §6.2). */
+/** What every IDX response must carry, whatever the step (docs/protocol/idx-protocol.md §1.3, §6.2). */
 function expectIdxEnvelope(res: HttpResult<IdxResponse>, status: number) {
   expect(res.status, JSON.stringify(res.body)).toBe(status);
   expect(res.headers.get('content-type')).toContain('application/json');
@@ -182,7 +185,8 @@ describe('IDX password sign-in', () => {
       expect(wrong.body.successWithInteractionCode).toBeUndefined();
       expectAppAndCancel(server, wrong.body, app);
 
-      // The widget keeps the current form after a 4xx (§8.5): the transaction must still work.
+      // The widget keeps the current form after a 4xx (docs/protocol/idx-protocol.md §8.5): the
+      // transaction must still work.
       const done = await idx.submit('identify', {
         identifier: user.login,
         credentials: { passcode: password },
@@ -243,7 +247,8 @@ describe('IDX password sign-in', () => {
       expect(remediationNames(select.body)).toEqual(['select-authenticator-authenticate']);
       const selectForm = idx.form('select-authenticator-authenticate');
       expect(selectForm.href).toBe(`${server.url}/idp/idx/challenge`);
-      // auth-js crashes on a remediation-level relatesTo on select forms (§6.4).
+      // auth-js crashes on a remediation-level relatesTo on select forms (docs/protocol/idx-protocol.md
+      // §6.4).
       expect(selectForm.relatesTo).toBeUndefined();
       expectStateField(selectForm, stateHandle);
       const authenticatorField = field(selectForm, 'authenticator');

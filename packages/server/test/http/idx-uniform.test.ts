@@ -6,7 +6,7 @@ import { type HttpResult, IdxConversation } from '../support/idx-client.js';
 import { startTestServer, type TestServer } from '../support/test-server.js';
 
 /**
- * Uniform answers (security G7, G8, I1): an unknown user, a known user with a wrong password, a
+ * Uniform answers (docs/security.md G7, G8, I1): an unknown user, a known user with a wrong password, a
  * locked user and a suspended user must be indistinguishable over IDX — status, headers, JSON
  * shape, remediations, messages — and the unknown-user path must cost an argon2 verify too.
  */

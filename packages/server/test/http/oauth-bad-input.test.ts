@@ -4,9 +4,10 @@ import { newPkce } from '../support/pkce.js';
 import { startTestServer, type TestServer } from '../support/test-server.js';
 
 /**
- * Hostile input on every OAuth endpoint (security C2, M2; idx-protocol §11.3): wrong content types,
- * oversized and empty bodies, unknown servers, odd parameter names. Always an OAuth error body,
- * never a 500, never a stack trace; `error_description` stays inside RFC 6749's character set.
+ * Hostile input on every OAuth endpoint (docs/security.md C2, M2; docs/protocol/idx-protocol.md §11.3):
+ * wrong content types, oversized and empty bodies, unknown servers, odd parameter names. Always an OAuth
+ * error body, never a 500, never a stack trace; `error_description` stays inside RFC 6749's character
+ * set.
  */
 
 const FORM = 'application/x-www-form-urlencoded';

@@ -3,7 +3,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { IdxConversation } from '../support/idx-client.js';
 import { startTestServer, type TestServer } from '../support/test-server.js';
 
-/** Discovery (OIDC Discovery §3, security D2/D6) and the JWKS (idx-protocol §5.1, §5.4). */
+/**
+ * Discovery (OIDC Discovery §3, docs/security.md D2/D6) and the JWKS (docs/protocol/idx-protocol.md §5.1,
+ * §5.4).
+ */
 
 const PRIVATE_MEMBERS = ['d', 'p', 'q', 'dp', 'dq', 'qi', 'oth', 'k'];
 

@@ -4,8 +4,8 @@ import { newPkce } from '../support/pkce.js';
 import { startTestServer, type TestServer } from '../support/test-server.js';
 
 /**
- * `POST /v1/interact` validation (security A1, A2, B1, B6, C2; idx-protocol §5.2): every refusal is
- * an OAuth JSON error, never a redirect, never an interaction handle.
+ * `POST /v1/interact` validation (docs/security.md A1, A2, B1, B6, C2; docs/protocol/idx-protocol.md
+ * §5.2): every refusal is an OAuth JSON error, never a redirect, never an interaction handle.
  */
 
 const REDIRECT = 'http://localhost:8080/login/callback';

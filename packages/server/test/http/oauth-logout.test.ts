@@ -3,12 +3,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { IdxConversation, postForm } from '../support/idx-client.js';
 import { startTestServer, type TestServer } from '../support/test-server.js';
 
-/** `GET /v1/logout` — RP-initiated logout (idx-protocol §5.5; security B2, B8). */
+/** `GET /v1/logout` — RP-initiated logout (docs/protocol/idx-protocol.md §5.5; docs/security.md B2, B8). */
 
 const POST_LOGOUT = 'http://localhost:8080/';
 type Tokens = { access_token: string; refresh_token?: string; id_token: string };
 
-/** Payloads from security.md B8; none may produce a Location off the allowlist. */
+/** Payloads from docs/security.md B8; none may produce a Location off the allowlist. */
 const OPEN_REDIRECT_PAYLOADS = [
   'https://evil.example',
   '//evil.example',

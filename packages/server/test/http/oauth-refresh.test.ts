@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type HttpResult, IdxConversation, postForm } from '../support/idx-client.js';
 import { startTestServer, type TestServer } from '../support/test-server.js';
 
-/** `grant_type=refresh_token`: issuance, rotation, reuse detection, scope, expiry (security C3). */
+/** `grant_type=refresh_token`: issuance, rotation, reuse detection, scope, expiry (docs/security.md C3). */
 
 type Body = Record<string, unknown>;
 const FULL = 'openid profile email offline_access';

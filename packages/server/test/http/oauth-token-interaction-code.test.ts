@@ -5,8 +5,8 @@ import { type HttpResult, IdxConversation, type Interaction, postForm } from '..
 import { startTestServer, type TestServer } from '../support/test-server.js';
 
 /**
- * `POST /v1/token` with `grant_type=interaction_code` (security A3, A5–A8, A11, C1, D1–D3;
- * idx-protocol §5.3, §10). Codes come from the raw IDX one-step password flow.
+ * `POST /v1/token` with `grant_type=interaction_code` (docs/security.md A3, A5–A8, A11, C1, D1–D3;
+ * docs/protocol/idx-protocol.md §5.3, §10). Codes come from the raw IDX one-step password flow.
  */
 
 const REDIRECT = 'http://localhost:8080/login/callback';

@@ -5,7 +5,7 @@ import { startTestServer, type TestServer } from '../support/test-server.js';
 
 /**
  * Resource-side endpoints: userinfo (OIDC §5.3, RFC 6750), revoke (RFC 7009), introspect
- * (RFC 7662); security A5, C5, D5; idx-protocol §5.5.
+ * (RFC 7662); docs/security.md A5, C5, D5; docs/protocol/idx-protocol.md §5.5.
  */
 
 type Body = Record<string, unknown>;

@@ -2,7 +2,7 @@
  * Interop scenarios for the EMAIL authenticator, driving the real `@okta/okta-auth-js` (v8 and
  * v7, unmodified, in Node) against a running Gatehouse: the code typed in, the magic link opened
  * with the same client storage and with another one, a wrong code, resend throttling, and
- * password+email (idx-protocol.md §7.3–§7.5, §8.1, §9.2, §11.3, §15).
+ * password+email (docs/protocol/idx-protocol.md §7.3–§7.5, §8.1, §9.2, §11.3, §15).
  */
 import type { IdxMessage, IdxTransaction, OktaAuth } from '@okta/okta-auth-js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -31,7 +31,7 @@ export const loadAuthJs7Module: LoadAuthJsModule = async () => {
 
 /**
  * `legacy`: auto-remediation (v7, v8 with `idx.enableLegacyMode`). `step`: v8 without it, every
- * call names the remediation it answers (idx-protocol.md §4.3).
+ * call names the remediation it answers (docs/protocol/idx-protocol.md §4.3).
  */
 export type ClientMode = 'legacy' | 'step';
 
@@ -76,7 +76,7 @@ function steps(client: OktaAuth, mode: ClientMode) {
     enterCode: (verificationCode: string) =>
       client.idx.proceed({ ...step('challenge-authenticator'), verificationCode }),
     resend: () => client.idx.proceed({ resend: true }),
-    /** What an app's callback route does with `?otp=…&state=…` (idx-protocol.md §4.3, §9.2). */
+    /** What an app's callback route does with `?otp=…&state=…` (docs/protocol/idx-protocol.md §4.3, §9.2). */
     magicLink: async (search: string): Promise<IdxTransaction> => {
       if (mode === 'legacy') {
         const tx = await client.idx.handleEmailVerifyCallback(search);
@@ -146,7 +146,7 @@ function expectEmailChallenge(tx: IdxTransaction, email: string, mode: ClientMod
       },
     ]);
   }
-  // The enrollment shows the address masked (idx-protocol.md §7.5).
+  // The enrollment shows the address masked (docs/protocol/idx-protocol.md §7.5).
   const enrollment = tx.context.currentAuthenticatorEnrollment?.value;
   expect(enrollment?.key).toBe('okta_email');
   const shown = (enrollment?.profile as { email?: string } | undefined)?.email;
@@ -157,7 +157,7 @@ function expectEmailChallenge(tx: IdxTransaction, email: string, mode: ClientMod
 
 /**
  * Legacy mode maps the options to authenticator keys; step mode shows the raw option with the
- * authenticator its `relatesTo` resolved to (idx-protocol.md §6.4, §7.3).
+ * authenticator its `relatesTo` resolved to (docs/protocol/idx-protocol.md §6.4, §7.3).
  */
 function expectEmailOption(tx: IdxTransaction, mode: ClientMode) {
   expect(tx.status).toBe('PENDING');
@@ -232,10 +232,10 @@ export function describeAuthJsEmailInterop(
     });
 
     /**
-     * The magic link opened where the transaction is (same session storage): the app's callback
-     * route builds a new client on that storage (express sample, idx-protocol.md §4.2, §8.1 6b).
-     * `cached: false` drops the stored IDX response, so the client introspects by interaction
-     * handle first, as a new browser tab (the widget) does.
+     * The magic link opened where the transaction is (same session storage): the app's callback route
+     * builds a new client on that storage (express sample, docs/protocol/idx-protocol.md §4.2, §8.1 6b).
+     * `cached: false` drops the stored IDX response, so the client introspects by interaction handle
+     * first, as a new browser tab (the widget) does.
      */
     const magicLinkSameStorage = async (cached: boolean) => {
       const { app, user, storage, client, challenged, state, mail } = await atEmailChallenge();
@@ -253,7 +253,7 @@ export function describeAuthJsEmailInterop(
         expect(callback.transactionManager.loadIdxResponse()).toBeNull();
       }
       if (mode === 'step') {
-        // auth-js 8 step mode cannot take the link by itself (idx-protocol.md §4.3).
+        // auth-js 8 step mode cannot take the link by itself (docs/protocol/idx-protocol.md §4.3).
         await expect(callback.idx.handleEmailVerifyCallback(search)).rejects.toThrow(
           'No `step` or `action` provided',
         );

@@ -1,7 +1,7 @@
 /**
  * Interop scenarios that drive the real `@okta/okta-auth-js` (v8 and v7, unmodified, in Node)
  * against a running Gatehouse. The client is the judge: when it rejects a response, the server
- * is wrong (idx-protocol.md §4, §8.3–§8.5, §10, §15).
+ * is wrong (docs/protocol/idx-protocol.md §4, §8.3–§8.5, §10, §15).
  */
 import type {
   AccessToken,
@@ -409,7 +409,7 @@ export function describeAuthJsInterop(
 
 /**
  * auth-js 8 without legacy mode ("step mode"): every call names the remediation it answers
- * (idx-protocol.md §4.3). The wire protocol is the same.
+ * (docs/protocol/idx-protocol.md §4.3). The wire protocol is the same.
  */
 export function describeAuthJs8StepMode(
   label: string,

@@ -1,7 +1,7 @@
 /**
- * Password recovery driven by the real `@okta/okta-auth-js` (8.0.1 in legacy mode, and 7.14.5,
- * the version the widget pins), unmodified, in Node: `idx.recoverPassword()`, the email code or
- * the magic link, the new password, then sign-in (idx-protocol.md §8.2). The client is the judge.
+ * Password recovery driven by the real `@okta/okta-auth-js` (8.0.1 in legacy mode, and 7.14.5, the
+ * version the widget pins), unmodified, in Node: `idx.recoverPassword()`, the email code or the magic
+ * link, the new password, then sign-in (docs/protocol/idx-protocol.md §8.2). The client is the judge.
  */
 import type { IdxMessage, IdxTransaction, OktaAuth } from '@okta/okta-auth-js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -338,7 +338,7 @@ function describeRecoveryInterop(label: string, load: LoadOktaAuth, version: str
       );
 
       // "Forgot password?" on this page: the app switches the saved transaction to the recovery
-      // flow, whose spec runs the recover action by itself (idx-protocol.md §6.6, §8.2 C).
+      // flow, whose spec runs the recover action by itself (docs/protocol/idx-protocol.md §6.6, §8.2 C).
       const meta = c.idx.getSavedTransactionMeta();
       expect(meta?.flow).toBe('authenticate');
       c.idx.saveTransactionMeta({ ...meta!, flow: 'recoverPassword' });

@@ -20,7 +20,7 @@ import {
 } from './recovery-helpers.js';
 
 /**
- * What a completed reset changes (security.md H7, G7, H8, M1): sessions and tokens revoked, other
+ * What a completed reset changes (docs/security.md H7, G7, H8, M1): sessions and tokens revoked, other
  * transactions ended, lock cleared, old password dead, an event without secrets, amr of the new
  * sign-in. On SQLite and PostgreSQL.
  */

@@ -26,8 +26,8 @@ import {
 } from './recovery-helpers.js';
 
 /**
- * Every envelope of a password recovery, for both entry points (the identify page's "Forgot
- * password?" and the password challenge's), on SQLite and PostgreSQL (idx-protocol.md §7.1–§7.7,
+ * Every envelope of a password recovery, for both entry points (the identify page's "Forgot password?"
+ * and the password challenge's), on SQLite and PostgreSQL (docs/protocol/idx-protocol.md §7.1–§7.7,
  * §8.2).
  */
 

@@ -9,7 +9,7 @@ import {
   startRecovery,
 } from './recovery-helpers.js';
 
-// security.md H2: a recovery code dies when a newer one is issued or the password changes by any path.
+// docs/security.md H2: a recovery code dies when a newer one is issued or the password changes by any path.
 describe('recovery codes are superseded', () => {
   let server: TestServer;
   beforeAll(async () => {

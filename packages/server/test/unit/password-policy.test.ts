@@ -112,7 +112,7 @@ describe('password policy: composition (off by default, available)', () => {
 });
 
 describe('password policy: context words', () => {
-  it('refuses the service (organisation) name, ignoring case and spaces (security.md G2)', () => {
+  it('refuses the service (organisation) name, ignoring case and spaces (docs/security.md G2)', () => {
     const withService = { ...DEFAULTS, serviceName: 'Acme Corp' };
     expect(rules('acmecorp2025!!!!!!!', CONTEXT, withService)).toEqual(['attribute']);
     expect(rules('my ACME corp password', CONTEXT, withService)).toEqual(['attribute']);

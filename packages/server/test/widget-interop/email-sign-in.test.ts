@@ -1,5 +1,5 @@
 /**
- * The real sign-in widget against Gatehouse with the email authenticator (idx-protocol.md §8.1,
+ * The real sign-in widget against Gatehouse with the email authenticator (docs/protocol/idx-protocol.md §8.1,
  * §9.3, §15): the code typed in the tab, the magic link in a second tab of the same browser, and
  * the magic link opened in another browser.
  */

@@ -1,6 +1,6 @@
 /**
- * The real sign-in widget resuming an expired transaction on reload (idx-protocol.md §8.4, §8.5,
- * §15): introspect → 401 session expired → the "logged out due to inactivity" terminal.
+ * The real sign-in widget resuming an expired transaction on reload (docs/protocol/idx-protocol.md §8.4,
+ * §8.5, §15): introspect → 401 session expired → the "logged out due to inactivity" terminal.
  * Own file: it moves the server clock.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';

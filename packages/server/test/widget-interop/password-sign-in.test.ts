@@ -1,6 +1,7 @@
 /**
- * The real sign-in widget against Gatehouse with a one-step password policy (idx-protocol.md §8.3,
- * §8.6, §15): sign-in with tokens, wrong password, and `showSignInAndRedirect()`.
+ * The real sign-in widget against Gatehouse with a one-step password policy
+ * (docs/protocol/idx-protocol.md §8.3, §8.6, §15): sign-in with tokens, wrong password, and
+ * `showSignInAndRedirect()`.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {

@@ -1,5 +1,5 @@
 /**
- * The real sign-in widget through self-service password recovery (idx-protocol.md §8.2, §15;
+ * The real sign-in widget through self-service password recovery (docs/protocol/idx-protocol.md §8.2, §15;
  * docs/guides/password-recovery.md): "Forgot password?" on the identify page (the widget restarts
  * with flow resetPassword) and on the password page, the widget started with `flow: 'resetPassword'`,
  * the reset link opened in a second tab, and an app with recovery turned off.

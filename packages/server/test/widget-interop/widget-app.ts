@@ -76,7 +76,8 @@ async function serveApp(
   const path = url.pathname;
   if (path === '/widget/okta-sign-in.min.js') return serveStatic('js/okta-sign-in.min.js');
   if (path === '/widget/okta-sign-in.min.css') return serveStatic('css/okta-sign-in.min.css');
-  // The stylesheet refers to ../font and ../img; language packs live under labels/ (§12.3).
+  // The stylesheet refers to ../font and ../img; language packs live under labels/
+  // (docs/protocol/idx-protocol.md §12, item 3).
   for (const folder of ['font', 'img', 'labels']) {
     if (path.startsWith(`/${folder}/`)) return serveStatic(path.slice(1));
     if (path.startsWith(`/widget/${folder}/`)) return serveStatic(path.slice('/widget/'.length));

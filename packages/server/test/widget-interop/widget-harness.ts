@@ -2,7 +2,7 @@
  * Drives the real `@okta/okta-signin-widget` bundle (served from node_modules, never a CDN) in
  * headless Chromium against a running Gatehouse. The app page lives on http://localhost:<port>
  * (a secure context, so PKCE works) and Gatehouse on http://127.0.0.1:<port>: two origins, as in
- * production, so CORS is exercised too (idx-protocol.md §1.2, §3, §15).
+ * production, so CORS is exercised too (docs/protocol/idx-protocol.md §1.2, §3, §15).
  */
 import { readFileSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
@@ -325,7 +325,7 @@ export function parseEmailChallenge(message: MailboxMessage): { otp: string; lin
   const url = new URL(link);
   const otp = url.searchParams.get('otp');
   if (!otp) throw new Error(`no otp in ${link}`);
-  // The code is also in the body for typing (idx-protocol.md §9.1).
+  // The code is also in the body for typing (docs/protocol/idx-protocol.md §9.1).
   expect(message.text.replace(link, '')).toContain(otp);
   return { otp, link: url };
 }
