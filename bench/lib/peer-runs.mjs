@@ -60,7 +60,7 @@ async function peerOidcProvider(options, log, ctx, gatehouse) {
       'before each run by complete email-OTP flows that stop before /v1/token. Issues an RS256 JWT access token and ' +
       'an RS256 ID token, stores the grant, token records and an audit event.',
     'oidc-provider: `POST /token` grant_type=authorization_code (public client, PKCE S256 required); codes minted ' +
-      "before each run through the provider's own Grant and AuthorizationCode models (perf.md §2d). RS256 JWT access " +
+      "before each run through the provider's own Grant and AuthorizationCode models (docs/design/perf.md §2d). RS256 JWT access " +
       'token (resource indicator, `accessTokenFormat: jwt`) and RS256 ID token; SQLite adapter over better-sqlite3 ' +
       '(WAL, synchronous=NORMAL), NODE_ENV=production. No password hashing on either side.',
     `${options.peerConcurrency} VUs; each run exchanges the codes minted for it (up to ${options.codes}, at most ` +
