@@ -22,6 +22,7 @@ import * as email from './migrations/0002-email.js';
 import * as passwordHistory from './migrations/0003-password-history.js';
 import * as outboxRecipientIndex from './migrations/0004-outbox-recipient-index.js';
 import * as policyRequirements from './migrations/0005-policy-requirements.js';
+import * as interactionCodeReplay from './migrations/0006-interaction-code-replay.js';
 import type { Database } from './schema.js';
 
 export type DialectName = 'sqlite' | 'postgres';
@@ -183,6 +184,7 @@ export async function migrateToLatest(db: Kysely<Database>): Promise<string[]> {
         '0003-password-history': passwordHistory,
         '0004-outbox-recipient-index': outboxRecipientIndex,
         '0005-policy-requirements': policyRequirements,
+        '0006-interaction-code-replay': interactionCodeReplay,
       }),
     },
     migrationTableName: 'gatehouse_migrations',

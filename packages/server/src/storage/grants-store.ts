@@ -1,5 +1,6 @@
 import type { Kysely, Selectable } from 'kysely';
 import { type AuditEvent, insertEvent } from './events-store.js';
+import { lockUnreplayedCode } from './interaction-codes-store.js';
 import type { Database, GrantsTable, RefreshTokensTable } from './schema.js';
 
 /** What a user allowed an app, once signed in; every token hangs off one grant (the token family). */
@@ -64,10 +65,14 @@ export interface IssuedTokens {
 export class GrantsStore {
   constructor(private readonly db: Kysely<Database>) {}
 
-  /** Creates a grant with its first access token (and refresh token) in one transaction. */
-  /** Stores a new grant, its first tokens and the audit event of the issue, in one transaction. */
-  async createGrant(grant: Grant, tokens: IssuedTokens, event: AuditEvent): Promise<void> {
-    await this.db.transaction().execute(async (trx) => {
+  /**
+   * Stores a new grant, its first tokens and the audit event of the issue, in one transaction.
+   * A grant made from an interaction code is created only while that code is not marked replayed
+   * (`lockUnreplayedCode`); false when it was, and nothing is written.
+   */
+  async createGrant(grant: Grant, tokens: IssuedTokens, event: AuditEvent): Promise<boolean> {
+    return this.db.transaction().execute(async (trx) => {
+      if (grant.codeHash !== null && !(await lockUnreplayedCode(trx, grant.codeHash))) return false;
       await trx
         .insertInto('grants')
         .values({
@@ -86,6 +91,7 @@ export class GrantsStore {
         .execute();
       await this.insertTokens(trx, grant.id, grant.createdAt, tokens);
       await insertEvent(trx, event, grant.createdAt);
+      return true;
     });
   }
 

@@ -77,6 +77,23 @@ export class InteractionCodesStore {
     return row ? toCode(row) : null;
   }
 
+  /**
+   * Marks a used code as replayed (presented again after its redemption), in one statement that
+   * commits on its own, and returns it; null when the code is unknown. Once this returns, either
+   * the grant of the first redemption is committed (the caller finds and revokes it) or that
+   * redemption's grant creation will see the mark and create nothing: see `lockUnreplayedCode`.
+   */
+  async markReplayed(codeHash: string, now: number): Promise<InteractionCode | null> {
+    const row = await this.db
+      .updateTable('interaction_codes')
+      .set((eb) => ({ replayed_at: eb.fn.coalesce('replayed_at', eb.val(now)) }))
+      .where('code_hash', '=', codeHash)
+      .where('used_at', 'is not', null)
+      .returningAll()
+      .executeTakeFirst();
+    return row ? toCode(row) : null;
+  }
+
   async find(codeHash: string): Promise<InteractionCode | null> {
     const row = await this.db
       .selectFrom('interaction_codes')
@@ -114,4 +131,34 @@ export class InteractionCodesStore {
       .executeTakeFirst();
     return Number(result.numDeletedRows);
   }
+}
+
+/**
+ * Inside the transaction that creates a code's grant: locks the code row and tells whether the
+ * grant may be created (false when the code was marked replayed, or is gone).
+ *
+ * Why this is enough, whichever way a redemption R1 (which consumed the code) and a replay R2 (whose
+ * consume lost, which then calls `markReplayed` and looks the grant up) interleave:
+ * - PostgreSQL (READ COMMITTED). This UPDATE takes the row lock, held until R1 commits. If R2's mark
+ *   committed first, the UPDATE matches nothing (the row already carries the mark) and R1 creates
+ *   nothing. If R2's mark is in flight, the UPDATE waits for it, re-checks the new row version, and
+ *   again matches nothing. If this UPDATE locks first, R2's mark waits until R1 has committed its
+ *   grant; R2's lookup is a later statement with a fresh snapshot, so it sees the grant and revokes
+ *   it. The window the finding showed (R2 looking between R1's consume and R1's commit) is gone:
+ *   R2 cannot get past its mark while R1 holds the row, and R1 cannot commit after R2's mark.
+ *   (Under REPEATABLE READ or SERIALIZABLE the waiting UPDATE would fail with a serialization error
+ *   instead: no grant either.)
+ * - SQLite. Write transactions start with BEGIN IMMEDIATE (`database.ts`) and R2's mark is a write,
+ *   so the mark runs wholly before this transaction (which then sees it) or wholly after it (and R2's
+ *   lookup then sees the committed grant), in one process or several.
+ * The UPDATE changes nothing; it is there for its row lock and its condition.
+ */
+export async function lockUnreplayedCode(trx: Kysely<Database>, codeHash: string): Promise<boolean> {
+  const result = await trx
+    .updateTable('interaction_codes')
+    .set({ replayed_at: null })
+    .where('code_hash', '=', codeHash)
+    .where('replayed_at', 'is', null)
+    .executeTakeFirst();
+  return Number(result.numUpdatedRows) === 1;
 }

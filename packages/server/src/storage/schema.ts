@@ -79,6 +79,8 @@ export interface InteractionCodesTable {
   amr: string;
   expires_at: number;
   used_at: number | null;
+  /** Set when the code was presented again after its redemption (migration 0006). */
+  replayed_at: number | null;
 }
 
 export interface GrantsTable {

@@ -9,7 +9,7 @@ import type { App } from '../../src/storage/apps-store.js';
 import { migrateToLatest } from '../../src/storage/database.js';
 import type { EmailChallenge } from '../../src/storage/email-challenges-store.js';
 import type { Grant } from '../../src/storage/grants-store.js';
-import type { InteractionCode } from '../../src/storage/interaction-codes-store.js';
+import { type InteractionCode, lockUnreplayedCode } from '../../src/storage/interaction-codes-store.js';
 import type { SigningKeyRecord } from '../../src/storage/keys-store.js';
 import { openStorage, type Storage } from '../../src/storage/storage.js';
 import type { Transaction } from '../../src/storage/transactions-store.js';
@@ -65,6 +65,7 @@ const EXPECTED_SCHEMA: Record<string, string[]> = {
     'expires_at',
     'nonce',
     'redirect_uri',
+    'replayed_at',
     'scopes',
     'server_id',
     'transaction_id',
@@ -814,6 +815,26 @@ export function describeStores(kind: StoreKind): void {
         expect(await store.interactionCodes.consume('unknown', T0)).toBeNull();
       });
 
+      it('markReplayed marks a used code and keeps the first time; an unused or unknown code is not marked', async () => {
+        const code = newCode();
+        await store.interactionCodes.create(code);
+        expect(await store.interactionCodes.markReplayed(code.codeHash, T0 + 1)).toBeNull();
+        expect(await store.interactionCodes.consume(code.codeHash, T0 + 2)).not.toBeNull();
+        expect(await store.interactionCodes.markReplayed(code.codeHash, T0 + 3)).toMatchObject({
+          codeHash: code.codeHash,
+          userId: code.userId,
+          usedAt: T0 + 2,
+        });
+        expect(await store.interactionCodes.markReplayed(code.codeHash, T0 + 4)).not.toBeNull();
+        const row = await store.handle.db
+          .selectFrom('interaction_codes')
+          .select('replayed_at')
+          .where('code_hash', '=', code.codeHash)
+          .executeTakeFirst();
+        expect(row?.replayed_at).toBe(T0 + 3);
+        expect(await store.interactionCodes.markReplayed('unknown', T0)).toBeNull();
+      });
+
       it('deleteExpired removes codes past the cut-off', async () => {
         const far = T0 + 2000 * 24 * 60 * MINUTE;
         const old = newCode({ expiresAt: far - 1 });
@@ -834,6 +855,8 @@ export function describeStores(kind: StoreKind): void {
         const grant = newGrant(partial);
         const jti = uid('jti');
         const refresh = uid('rt');
+        // A grant names the interaction code it was made from; that code row must exist, unreplayed.
+        if (grant.codeHash) await store.interactionCodes.create(newCode({ codeHash: grant.codeHash }));
         await store.grants.createGrant(
           grant,
           {
@@ -883,7 +906,7 @@ export function describeStores(kind: StoreKind): void {
         expect(await store.events.listForUser(grant.userId)).toMatchObject([
           { type: 'app.oauth2.token.grant', createdAt: grant.createdAt, data: { grant: grant.id } },
         ]);
-        const second = newGrant();
+        const second = newGrant({ codeHash: null });
         await expect(
           store.grants.createGrant(
             second,
@@ -909,6 +932,110 @@ export function describeStores(kind: StoreKind): void {
           .where('grant_id', '=', grant.id)
           .execute();
         expect(rows).toEqual([]);
+      });
+
+      describe('a replayed interaction code', () => {
+        const tokensOf = (jti: string, refresh: string) => ({
+          accessToken: { jti, expiresAt: T0 + 60 * MINUTE },
+          refreshToken: { tokenHash: refresh, scopes: ['openid'], expiresAt: T0 + 120 * MINUTE },
+        });
+        async function redeemedCode() {
+          const code = newCode();
+          await store.interactionCodes.create(code);
+          expect(await store.interactionCodes.consume(code.codeHash, T0)).not.toBeNull();
+          return { code, grant: newGrant({ codeHash: code.codeHash, userId: code.userId }) };
+        }
+        /** What the token endpoint does with a code presented again: mark, then revoke its grant. */
+        async function replay(s: Storage, codeHash: string, now: number) {
+          expect(await s.interactionCodes.markReplayed(codeHash, now)).not.toBeNull();
+          const grant = await s.grants.findGrantByCode(codeHash);
+          if (grant) await s.grants.revokeGrant(grant.id, now);
+        }
+
+        it('createGrant creates nothing (no grant, tokens or event) for a code marked replayed or gone', async () => {
+          const { code, grant } = await redeemedCode();
+          await store.interactionCodes.markReplayed(code.codeHash, T0 + 1);
+          const jti = uid('jti');
+          const refresh = uid('rt');
+          const event = { type: 'app.oauth2.token.grant', userId: grant.userId };
+          expect(await store.grants.createGrant(grant, tokensOf(jti, refresh), event)).toBe(false);
+          expect(await store.grants.findGrant(grant.id)).toBeNull();
+          expect(await store.grants.findAccessToken(jti)).toBeNull();
+          expect(await store.grants.findRefreshToken(refresh)).toBeNull();
+          expect(await store.events.listForUser(grant.userId)).toEqual([]);
+
+          const orphan = newGrant();
+          expect(await store.grants.createGrant(orphan, tokensOf(uid('jti'), uid('rt')), event)).toBe(false);
+          expect(await store.grants.findGrant(orphan.id)).toBeNull();
+        });
+
+        it("a replay marking the code while the grant's transaction holds it waits, then finds the grant", async () => {
+          const { code, grant } = await redeemedCode();
+          let release!: () => void;
+          const gate = new Promise<void>((r) => (release = r));
+          let locked!: (ok: boolean) => void;
+          const lockTaken = new Promise<boolean>((r) => (locked = r));
+          const creation = store.handle.db.transaction().execute(async (trx) => {
+            locked(await lockUnreplayedCode(trx, code.codeHash));
+            await gate;
+            await trx
+              .insertInto('grants')
+              .values({
+                id: grant.id,
+                user_id: grant.userId,
+                app_id: grant.appId,
+                server_id: grant.serverId,
+                scopes: 'openid',
+                code_hash: code.codeHash,
+                auth_time: T0,
+                amr: '[]',
+                created_at: T0,
+                expires_at: T0 + MINUTE,
+                revoked_at: null,
+              })
+              .execute();
+          });
+          expect(await lockTaken).toBe(true);
+          let marked = false;
+          const replayer = racers[racers.length - 1]!;
+          const replaying = replay(replayer, code.codeHash, T0 + 5).then(() => (marked = true));
+          await new Promise((r) => setTimeout(r, 150));
+          expect(marked).toBe(false);
+          release();
+          await creation;
+          await replaying;
+          expect((await store.grants.findGrant(grant.id))?.revokedAt).toBe(T0 + 5);
+        });
+
+        it('20 rounds of a grant creation raced by replays: never a live grant, token or refresh token', async () => {
+          const outcomes = { createdThenRevoked: 0, refused: 0 };
+          for (let round = 0; round < 20; round++) {
+            const { code, grant } = await redeemedCode();
+            const jti = uid('jti');
+            const refresh = uid('rt');
+            const event = { type: 'app.oauth2.token.grant', userId: grant.userId };
+            // The creation goes first, second or third among the racers, replays fill the rest; in
+            // one round of three it starts late, as a redemption busy signing its tokens does.
+            const creator = round % 3;
+            const results = await race(6, async (s, i) => {
+              if (i !== creator) return replay(s, code.codeHash, T0 + 10 + i);
+              if (round % 3 === 2) await new Promise((r) => setTimeout(r, 5));
+              return s.grants.createGrant(grant, tokensOf(jti, refresh), event);
+            });
+            const stored = await store.grants.findGrant(grant.id);
+            if (results[creator]) {
+              outcomes.createdThenRevoked++;
+              expect(stored?.revokedAt, `round ${round}`).not.toBeNull();
+              expect((await store.grants.findAccessToken(jti))?.revoked).toBe(true);
+            } else {
+              outcomes.refused++;
+              expect(stored, `round ${round}`).toBeNull();
+              expect(await store.grants.findAccessToken(jti)).toBeNull();
+            }
+            expect(await store.grants.consumeRefreshToken(refresh, T0 + 100)).toBeNull();
+          }
+          expect(outcomes.createdThenRevoked + outcomes.refused).toBe(20);
+        });
       });
 
       it('consumeRefreshToken is single use under concurrency', async () => {

@@ -34,12 +34,16 @@ export function interactionCodeGrant(deps: InteractionCodeGrantDeps): GrantHandl
     const now = clock.now();
     const expired = () => new OAuthError('invalid_grant', 'The interaction code is invalid or has expired.');
 
+    const reused = () => new OAuthError('invalid_grant', 'The interaction code has already been used.');
+
     // Consume first: whatever happens next, a code is never redeemable twice.
     const redeemed = await interactionCodes.consume(codeHash, now);
     if (!redeemed) {
-      const used = await interactionCodes.find(codeHash);
+      // Replay: revoke what the first redemption issued (RFC 6749 §4.1.2). The mark comes first and
+      // commits on its own: a first redemption still in flight then either has committed its grant
+      // by the time it is looked up here, or will see the mark and create none (createGrant).
+      const used = await interactionCodes.markReplayed(codeHash, now);
       if (!used) throw expired();
-      // Replay: revoke what the first redemption issued (RFC 6749 §4.1.2).
       const grant = await grants.findGrantByCode(codeHash);
       if (grant) await grants.revokeGrant(grant.id, now);
       await events.record(
@@ -52,7 +56,7 @@ export function interactionCodeGrant(deps: InteractionCodeGrantDeps): GrantHandl
         },
         now,
       );
-      throw new OAuthError('invalid_grant', 'The interaction code has already been used.');
+      throw reused();
     }
     if (redeemed.expiresAt <= now) throw expired();
     if (redeemed.appId !== app.id || redeemed.serverId !== serverId)
@@ -82,7 +86,7 @@ export function interactionCodeGrant(deps: InteractionCodeGrantDeps): GrantHandl
       withRefreshToken:
         redeemed.scopes.includes('offline_access') && app.grantTypes.includes('refresh_token'),
     });
-    await grants.createGrant(
+    const created = await grants.createGrant(
       {
         id: grantId,
         userId: user.id,
@@ -105,6 +109,8 @@ export function interactionCodeGrant(deps: InteractionCodeGrantDeps): GrantHandl
         data: { grant: grantId, grantType: 'interaction_code' },
       },
     );
+    // A replay marked the code while this redemption was under way: it issues nothing either.
+    if (!created) throw reused();
     return issued.response;
   };
 }
