@@ -35,6 +35,8 @@ export function installAuthenticators(parts: AuthenticatorParts): AuthenticatorR
       hasher: parts.hasher,
       policy: parts.passwordPolicy,
       lockout: config.lockout,
+      limiter: parts.limiter,
+      limits: config.rateLimits,
       clock,
     }),
     new EmailAuthenticator({

@@ -1,20 +1,6 @@
 import { z } from 'zod';
 
-/** The email settings, the rate limits that guard what sends email, and the dev mailbox. */
-
-const limit = (limitDefault: number, windowDefault: number, description: string) =>
-  z
-    .strictObject({
-      limit: z
-        .number()
-        .int()
-        .min(1)
-        .default(limitDefault)
-        .meta({ description: 'Requests allowed per window.' }),
-      windowSeconds: z.number().int().min(1).default(windowDefault).meta({ description: 'Window length.' }),
-    })
-    .prefault({})
-    .meta({ description });
+/** The email settings and the dev mailbox. */
 
 export const emailSchema = z
   .strictObject({
@@ -76,22 +62,6 @@ export const emailSchema = z
       .max(20)
       .default(5)
       .meta({ description: 'Emails one transaction may send.' }),
-  })
-  .prefault({});
-
-export const rateLimitsSchema = z
-  .strictObject({
-    redisUrl: z
-      .string()
-      .regex(/^rediss?:\/\//, 'must be a redis:// URL')
-      .optional()
-      .meta({
-        description: 'Keep rate-limit counters in Redis (shared by all instances); unset: in the database.',
-        env: 'REDIS_URL',
-      }),
-    emailPerRecipient: limit(5, 900, 'Emails sent to one address.'),
-    challengePerIp: limit(30, 600, 'Challenge and resend requests from one client IP.'),
-    answerPerIp: limit(100, 600, 'Code answers from one client IP.'),
   })
   .prefault({});
 

@@ -33,7 +33,26 @@ export const ENV_KEYS: ReadonlyArray<{ env: string; path: string[]; parse?: (v: 
   { env: 'GATEHOUSE_EMAIL_FROM', path: ['email', 'from'] },
   { env: 'REDIS_URL', path: ['rateLimits', 'redisUrl'] },
   { env: 'GATEHOUSE_SECRET_KEY', path: ['secretKey'] },
+  ...(
+    [
+      ['GATEHOUSE_RATE_LIMIT_EMAIL_PER_RECIPIENT', 'emailPerRecipient'],
+      ['GATEHOUSE_RATE_LIMIT_CHALLENGE_PER_IP', 'challengePerIp'],
+      ['GATEHOUSE_RATE_LIMIT_ANSWER_PER_IP', 'answerPerIp'],
+      ['GATEHOUSE_RATE_LIMIT_FAILED_SIGN_IN_PER_IP', 'failedSignInPerIp'],
+      ['GATEHOUSE_RATE_LIMIT_FAILED_SIGN_IN_PER_ACCOUNT', 'failedSignInPerAccount'],
+      ['GATEHOUSE_RATE_LIMIT_CLIENT_AUTH_FAILURES_PER_CLIENT', 'clientAuthFailuresPerClient'],
+    ] as const
+  ).map(([env, key]) => ({ env, path: ['rateLimits', key], parse: parseLimit })),
 ];
+
+/** A rate limit from the environment: `N` (requests per window) or `N/SECONDS`. */
+function parseLimit(v: string): unknown {
+  const match = /^\s*(\d+)\s*(?:\/\s*(\d+)\s*)?$/.exec(v);
+  if (!match) return v;
+  return match[2] === undefined
+    ? { limit: Number(match[1]) }
+    : { limit: Number(match[1]), windowSeconds: Number(match[2]) };
+}
 
 function parseNumber(v: string): unknown {
   return /^\s*-?\d+(\.\d+)?\s*$/.test(v) ? Number(v) : v;
@@ -146,6 +165,7 @@ function mergeInto(
   }
 }
 
+/** Sets `path` to `value`; an object value is merged into an object already there (a file's window stays). */
 function setPath(target: Plain, path: string[], value: unknown) {
   let node = target;
   for (const key of path.slice(0, -1)) {
@@ -153,7 +173,11 @@ function setPath(target: Plain, path: string[], value: unknown) {
     node[key] = next && typeof next === 'object' ? next : {};
     node = node[key] as Plain;
   }
-  node[path[path.length - 1]!] = value;
+  const last = path[path.length - 1]!;
+  const existing = node[last];
+  const mergeable = (v: unknown) => v !== null && typeof v === 'object' && !Array.isArray(v);
+  node[last] =
+    mergeable(existing) && mergeable(value) ? { ...(existing as Plain), ...(value as Plain) } : value;
 }
 
 function describeIssues(error: z.ZodError, sources: Map<string, string>): string {

@@ -1,10 +1,11 @@
 import { z } from 'zod';
-import { devMailboxSchema, emailSchema, rateLimitsSchema } from './email-schema.js';
+import { devMailboxSchema, emailSchema } from './email-schema.js';
+import { rateLimitsSchema } from './rate-limits-schema.js';
 
 /**
  * The one configuration schema: types, validation, defaults and the generated reference
  * (`docs/reference/configuration.md`) all come from here. `env` in a field's meta names the
- * environment variable that sets it. Email, rate limits and the dev mailbox are in `email-schema.ts`.
+ * environment variable that sets it. Email and the dev mailbox are in `email-schema.ts`, rate limits in `rate-limits-schema.ts`.
  */
 
 const seconds = (def: number, description: string, min = 1) =>

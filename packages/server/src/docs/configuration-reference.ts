@@ -58,9 +58,10 @@ function isObject(node: SchemaNode): boolean {
   return node.type === 'object' && node.properties !== undefined;
 }
 
+/** Leaves are scalar keys, and objects set as one value (a rate limit: its own environment variable). */
 function collectLeaves(node: SchemaNode, path: string[], into: ConfigLeaf[]): void {
   for (const [name, child] of Object.entries(node.properties ?? {})) {
-    if (isObject(child)) collectLeaves(child, [...path, name], into);
+    if (isObject(child) && child.env === undefined) collectLeaves(child, [...path, name], into);
     else into.push(leaf([...path, name], child));
   }
 }
@@ -69,13 +70,24 @@ function leaf(path: string[], node: SchemaNode): ConfigLeaf {
   return {
     key: path.join('.'),
     type: describeType(node),
-    default: node.default,
+    default: isObject(node) ? defaultsOf(node) : node.default,
     env: node.env,
     description: node.description ?? '',
   };
 }
 
+/** The defaults of an object's members, as one object. */
+function defaultsOf(node: SchemaNode): Record<string, unknown> {
+  return Object.fromEntries(
+    Object.entries(node.properties ?? {}).map(([name, child]) => [name, child.default]),
+  );
+}
+
 function describeType(node: SchemaNode): string {
+  if (isObject(node))
+    return `object (${Object.entries(node.properties ?? {})
+      .map(([name, child]) => `\`${name}\`: ${describeType(child)}`)
+      .join(', ')})`;
   if (node.anyOf) return node.anyOf.map(describeType).join(' or ');
   if (node.const !== undefined) return `\`${String(node.const)}\``;
   if (node.enum) return node.enum.map((v) => `\`${String(v)}\``).join(' \\| ');
@@ -201,6 +213,12 @@ const ENV_NOTES: Record<string, string> = {
   GATEHOUSE_WORKERS:
     'A number is read as one, `auto` as is; anything else is reported as an invalid `server.workers`.',
   DATABASE_URL: 'A `postgres://` or `postgresql://` URL; when set, PostgreSQL replaces SQLite.',
+  ...Object.fromEntries(
+    ENV_KEYS.filter(({ path }) => path[0] === 'rateLimits' && path.length === 2).map(({ env }) => [
+      env,
+      '`N` sets the count per window; `N/SECONDS` the count and the window (e.g. `20/600`).',
+    ]),
+  ),
 };
 
 /** `docs/reference/configuration.md`, generated from the zod schema and the loader. */

@@ -16,7 +16,10 @@ export interface LimitResult {
 
 /** Fixed-window counters shared by every instance: in the database, or in Redis when configured. */
 export interface RateLimiter {
+  /** Counts one hit on `key` and judges it. */
   hit(key: string, limit: Limit): Promise<LimitResult>;
+  /** Judges `key` without counting: whether the hits counted so far already reach the limit. */
+  check(key: string, limit: Limit): Promise<LimitResult>;
   close(): Promise<void>;
 }
 
@@ -26,7 +29,22 @@ export async function overLimit(
   key: string,
   limit: Limit,
 ): Promise<EngineError | null> {
-  const result = await limiter.hit(key, limit);
+  return refusal(await limiter.hit(key, limit));
+}
+
+/**
+ * For counters of failures: the RATE_LIMITED refusal when `key` has already reached its limit
+ * (nothing is counted; count the failure itself with `limiter.hit`), else null.
+ */
+export async function limitReached(
+  limiter: RateLimiter,
+  key: string,
+  limit: Limit,
+): Promise<EngineError | null> {
+  return refusal(await limiter.check(key, limit));
+}
+
+function refusal(result: LimitResult): EngineError | null {
   return result.allowed
     ? null
     : new EngineError('RATE_LIMITED', { retryAfterSeconds: result.retryAfterSeconds });
@@ -44,6 +62,16 @@ export class DatabaseRateLimiter implements RateLimiter {
     const { count, windowStart } = await this.store.hit(key, now, windowMs);
     return {
       allowed: count <= limit.limit,
+      retryAfterSeconds: Math.max(1, Math.ceil((windowStart + windowMs - now) / 1000)),
+    };
+  }
+
+  async check(key: string, limit: Limit): Promise<LimitResult> {
+    const now = this.clock.now();
+    const windowMs = limit.windowSeconds * 1000;
+    const { count, windowStart } = await this.store.peek(key, now, windowMs);
+    return {
+      allowed: count < limit.limit,
       retryAfterSeconds: Math.max(1, Math.ceil((windowStart + windowMs - now) / 1000)),
     };
   }
@@ -74,6 +102,21 @@ export class RedisRateLimiter implements RateLimiter {
     const count = Number(result[0]![1]);
     const ttlMs = Number(result[2]![1]);
     return { allowed: count <= limit.limit, retryAfterSeconds: Math.max(1, Math.ceil(ttlMs / 1000)) };
+  }
+
+  async check(key: string, limit: Limit): Promise<LimitResult> {
+    const redisKey = `gatehouse:rl:${key}`;
+    let result: [error: Error | null, value: unknown][] | null;
+    try {
+      result = await this.redis.multi().get(redisKey).pttl(redisKey).exec();
+    } catch {
+      result = null;
+    }
+    if (!result || result.some(([error]) => error)) throw new EngineError('SERVICE_UNAVAILABLE');
+    const count = Number(result[0]![1] ?? 0);
+    const ttlMs = Number(result[1]![1]);
+    const retryAfterMs = ttlMs > 0 ? ttlMs : limit.windowSeconds * 1000;
+    return { allowed: count < limit.limit, retryAfterSeconds: Math.max(1, Math.ceil(retryAfterMs / 1000)) };
   }
 
   async close(): Promise<void> {

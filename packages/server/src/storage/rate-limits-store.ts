@@ -25,6 +25,17 @@ export class RateLimitsStore {
     return { count: Number(row.count), windowStart: Number(row.window_start) };
   }
 
+  /** The count in the current window without counting (0 when the window has run out). */
+  async peek(key: string, now: number, windowMs: number): Promise<{ count: number; windowStart: number }> {
+    const row = await this.db
+      .selectFrom('rate_limits')
+      .select(['count', 'window_start'])
+      .where('key', '=', key)
+      .executeTakeFirst();
+    if (!row || Number(row.window_start) <= now - windowMs) return { count: 0, windowStart: now };
+    return { count: Number(row.count), windowStart: Number(row.window_start) };
+  }
+
   async deleteOlderThan(before: number): Promise<void> {
     await this.db.deleteFrom('rate_limits').where('window_start', '<', before).execute();
   }

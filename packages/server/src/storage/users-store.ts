@@ -187,30 +187,35 @@ export class UsersStore {
   }
 
   /**
-   * Counts one failed attempt with a guarded update and locks the user when the count reaches
-   * `maxAttempts`. Returns the user's state after the update.
+   * Claims one password attempt before the password is judged, in one guarded update: refused
+   * (null) while the user is locked. The claim that reaches `maxAttempts` locks the user until
+   * `lockUntil` in the same statement, so however many attempts arrive at once, at most
+   * `maxAttempts` are ever judged per lock window. A lock that has run out starts a new count; a
+   * correct password clears it (`resetFailedAttempts`), an in-flight wrong one keeps its count.
    */
-  async recordFailedAttempt(
+  async claimPasswordAttempt(
     userId: string,
     now: number,
     maxAttempts: number,
     lockUntil: number,
-  ): Promise<User | null> {
-    // A lock that has run out starts a new count, so the next failure does not re-lock at once.
-    const expired = sql<boolean>`locked_until is not null and locked_until <= ${now}`;
-    const count = sql<number>`case when ${expired} then 1 else failed_attempts + 1 end`;
-    await this.db
+  ): Promise<{ attempt: number; locked: boolean } | null> {
+    // The WHERE clause admits only unlocked users, so a lock still set here has run out.
+    const count = sql<number>`case when locked_until is not null then 1 else failed_attempts + 1 end`;
+    const row = await this.db
       .updateTable('users')
       .set({
         failed_attempts: count,
         locked_until: sql<
           number | null
-        >`case when (${count}) >= ${maxAttempts} then ${lockUntil} when ${expired} then null else locked_until end`,
+        >`case when (${count}) >= ${maxAttempts} then cast(${lockUntil} as bigint) else null end`,
         updated_at: now,
       })
       .where('id', '=', userId)
-      .execute();
-    return this.findById(userId);
+      .where((eb) => eb.or([eb('locked_until', 'is', null), eb('locked_until', '<=', now)]))
+      .returning(['failed_attempts', 'locked_until'])
+      .executeTakeFirst();
+    if (!row) return null;
+    return { attempt: Number(row.failed_attempts), locked: row.locked_until !== null };
   }
 
   async resetFailedAttempts(userId: string, now: number): Promise<void> {

@@ -27,11 +27,11 @@ function configLeaves(): Array<{ key: string; env: string | undefined }> {
   const walk = (shape: Record<string, z.ZodType>, path: string[]) => {
     for (const [name, field] of Object.entries(shape)) {
       const inner = unwrap(field);
-      if (inner instanceof z.ZodObject) walk(inner.shape as Record<string, z.ZodType>, [...path, name]);
-      else {
-        const meta = z.globalRegistry.get(field) as { env?: string } | undefined;
-        out.push({ key: [...path, name].join('.'), env: meta?.env });
-      }
+      const meta = z.globalRegistry.get(field) as { env?: string } | undefined;
+      // An object with its own environment variable (a rate limit) is one setting.
+      if (inner instanceof z.ZodObject && !meta?.env)
+        walk(inner.shape as Record<string, z.ZodType>, [...path, name]);
+      else out.push({ key: [...path, name].join('.'), env: meta?.env });
     }
   };
   walk(configSchema.shape as Record<string, z.ZodType>, []);

@@ -92,7 +92,13 @@ describe('uniform answers for unknown, wrong-password, locked and suspended acco
 
   beforeAll(async () => {
     // A high lockout threshold so the timing samples below do not lock the known user.
-    server = await startTestServer({ config: { lockout: { maxFailedAttempts: 100 } } });
+    // This suite compares answers, not throttles: the lock and the failed-sign-in limits stay out of the way.
+    server = await startTestServer({
+      config: {
+        lockout: { maxFailedAttempts: 100 },
+        rateLimits: { failedSignInPerIp: { limit: 10_000 }, failedSignInPerAccount: { limit: 10_000 } },
+      },
+    });
     ({ app: oneStep } = await server.createApp());
     ({ app: identifierFirst } = await server.createApp({ policy: IDENTIFIER_FIRST }));
     known = await server.createUser();

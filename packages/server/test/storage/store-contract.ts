@@ -534,31 +534,28 @@ export function describeStores(kind: StoreKind): void {
         expect(Number(count)).toBe(1);
       });
 
-      it('recordFailedAttempt counts every concurrent failure exactly once and locks at the threshold', async () => {
+      it('claimPasswordAttempt: of 50 concurrent claims exactly the allowed number get one, the last of them locks', async () => {
         const user = await store.users.createUser(newUser(), 'hash');
         const max = 10;
         const lockUntil = T0 + 15 * MINUTE;
-        await race(max - 1, (s) => s.users.recordFailedAttempt(user.id, T0, max, lockUntil));
-        const below = await store.users.findById(user.id);
-        expect(below?.failedAttempts).toBe(max - 1);
-        expect(below?.lockedUntil).toBeNull();
-
-        const after = await store.users.recordFailedAttempt(user.id, T0 + 1, max, lockUntil);
-        expect(after?.failedAttempts).toBe(max);
-        expect(after?.lockedUntil).toBe(lockUntil);
-
-        const many = await store.users.createUser(newUser(), 'hash');
-        await race(25, (s) => s.users.recordFailedAttempt(many.id, T0, max, lockUntil));
-        const locked = await store.users.findById(many.id);
-        expect(locked?.failedAttempts).toBe(25);
-        expect(locked?.lockedUntil).toBe(lockUntil);
-        expect(typeof locked?.lockedUntil).toBe('number');
+        const claims = await race(50, (s) => s.users.claimPasswordAttempt(user.id, T0, max, lockUntil));
+        const granted = claims.filter((c) => c !== null);
+        expect(granted.map((c) => c!.attempt).sort((a, b) => a - b)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
+        expect(granted.filter((c) => c!.locked).map((c) => c!.attempt)).toEqual([max]);
+        expect(await store.users.findById(user.id)).toMatchObject({ failedAttempts: max, lockedUntil: lockUntil });
+        // Locked: refused until the lock runs out, then the count starts over and the lock goes.
+        expect(await store.users.claimPasswordAttempt(user.id, lockUntil - 1, max, lockUntil + MINUTE)).toBeNull();
+        expect(await store.users.claimPasswordAttempt(user.id, lockUntil, max, lockUntil + MINUTE)).toEqual({
+          attempt: 1,
+          locked: false,
+        });
+        expect(await store.users.findById(user.id)).toMatchObject({ failedAttempts: 1, lockedUntil: null });
       });
 
       it('resetFailedAttempts clears the counter and the lock; setStatus ACTIVE does too', async () => {
         const user = await store.users.createUser(newUser(), 'hash');
-        await store.users.recordFailedAttempt(user.id, T0, 2, T0 + MINUTE);
-        await store.users.recordFailedAttempt(user.id, T0, 2, T0 + MINUTE);
+        await store.users.claimPasswordAttempt(user.id, T0, 2, T0 + MINUTE);
+        await store.users.claimPasswordAttempt(user.id, T0, 2, T0 + MINUTE);
         expect((await store.users.findById(user.id))?.lockedUntil).toBe(T0 + MINUTE);
         await store.users.resetFailedAttempts(user.id, T0 + 5000);
         expect(await store.users.findById(user.id)).toMatchObject({
@@ -570,7 +567,7 @@ export function describeStores(kind: StoreKind): void {
         await store.users.resetFailedAttempts(user.id, T0 + 9000);
         expect((await store.users.findById(user.id))?.updatedAt).toBe(T0 + 5000);
 
-        await store.users.recordFailedAttempt(user.id, T0, 1, T0 + MINUTE);
+        await store.users.claimPasswordAttempt(user.id, T0, 1, T0 + MINUTE);
         expect(await store.users.setStatus(user.id, 'SUSPENDED', T0 + 6000)).toBe(true);
         expect(await store.users.findById(user.id)).toMatchObject({ status: 'SUSPENDED', failedAttempts: 1 });
         expect(await store.users.setStatus(user.id, 'ACTIVE', T0 + 7000)).toBe(true);

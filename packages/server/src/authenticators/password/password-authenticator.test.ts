@@ -22,6 +22,8 @@ describe('password authenticator', () => {
       hasher: parts.hasher,
       policy: parts.passwordPolicy,
       lockout,
+      limiter: parts.limiter,
+      limits: kit.config.rateLimits,
       clock,
     });
     app = await kit.createApp({ factors: 'password' });

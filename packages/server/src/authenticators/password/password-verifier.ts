@@ -1,6 +1,8 @@
 import type { Clock } from '../../clock.js';
 import { EngineError } from '../../errors.js';
 import type { PasswordHasher } from '../../identity/password-hasher.js';
+import { loginKey } from '../../identity/users.js';
+import { type Limit, limitReached, type RateLimiter } from '../../rate-limits/rate-limiter.js';
 import type { EventsStore } from '../../storage/events-store.js';
 import type { User, UsersStore } from '../../storage/users-store.js';
 import type { AuthenticatorContext, ChallengeResult, Verifier, VerifyResult } from '../authenticator.js';
@@ -11,12 +13,20 @@ export interface LockoutPolicy {
   durationSeconds: number;
 }
 
+/** Failed sign-ins counted across accounts (password spraying) and across addresses (one account). */
+export interface FailedSignInLimits {
+  failedSignInPerIp: Limit;
+  failedSignInPerAccount: Limit;
+}
+
 export interface PasswordVerifierDeps {
   users: UsersStore;
   hasher: PasswordHasher;
   events: EventsStore;
   clock: Clock;
   lockout: LockoutPolicy;
+  limiter: RateLimiter;
+  limits: FailedSignInLimits;
 }
 
 const NOTHING_TO_SEND: ChallengeResult = { ok: true };
@@ -43,26 +53,67 @@ export class PasswordVerifier implements Verifier {
   }
 
   async verify(ctx: AuthenticatorContext, answer: string): Promise<VerifyResult> {
-    // A function, not a value: an error captures a stack trace, wasted on accepted answers.
-    const failure = (): VerifyResult => ({ ok: false, error: new EngineError('PASSWORD_INVALID') });
-    const { users, hasher, clock } = this.deps;
+    const throttled = await this.throttled(ctx);
+    if (throttled) return { ok: false, error: throttled };
+    const { users, hasher, clock, lockout } = this.deps;
     const { user } = ctx;
     const now = clock.now();
     const storedHash = user ? await users.findPasswordHash(user.id) : null;
     if (!user || !storedHash || !canSignIn(user, now)) {
       await hasher.verifyDummy(answer);
       if (user) await this.recordRefusal(ctx, user, refusal(user, now, storedHash));
-      return failure();
+      return this.failed(ctx);
+    }
+    // The attempt is counted before it is judged, so parallel guesses cannot outrun the lock.
+    const claim = lockout.enabled
+      ? await users.claimPasswordAttempt(
+          user.id,
+          now,
+          lockout.maxFailedAttempts,
+          now + lockout.durationSeconds * 1000,
+        )
+      : { attempt: 0, locked: false };
+    if (!claim) {
+      await hasher.verifyDummy(answer);
+      await this.recordRefusal(ctx, user, 'locked');
+      return this.failed(ctx);
     }
     if (!(await hasher.verify(storedHash, answer))) {
-      await this.recordFailure(ctx, user);
-      return failure();
+      await this.recordRefusal(ctx, user, 'wrong_password');
+      if (claim.locked) await this.recordLock(ctx, user, now + lockout.durationSeconds * 1000);
+      return this.failed(ctx);
     }
-    if (user.failedAttempts > 0 || user.lockedUntil !== null) await users.resetFailedAttempts(user.id, now);
+    if (claim.attempt > 0 || user.failedAttempts > 0 || user.lockedUntil !== null)
+      await users.resetFailedAttempts(user.id, now);
     if (hasher.needsRehash(storedHash)) {
       await users.setPasswordHash(user.id, await hasher.hash(answer), now, true);
     }
     return { ok: true };
+  }
+
+  /** Too many failures from this address, or for this identifier: refused before any work. */
+  private async throttled(ctx: AuthenticatorContext): Promise<EngineError | null> {
+    const { limiter, limits } = this.deps;
+    return (
+      (await limitReached(limiter, this.ipKey(ctx), limits.failedSignInPerIp)) ??
+      (await limitReached(limiter, this.accountKey(ctx), limits.failedSignInPerAccount))
+    );
+  }
+
+  /** A failure counts against the address and the identifier, the same for known and unknown accounts. */
+  private async failed(ctx: AuthenticatorContext): Promise<VerifyResult> {
+    const { limiter, limits } = this.deps;
+    await limiter.hit(this.ipKey(ctx), limits.failedSignInPerIp);
+    await limiter.hit(this.accountKey(ctx), limits.failedSignInPerAccount);
+    return { ok: false, error: new EngineError('PASSWORD_INVALID') };
+  }
+
+  private ipKey(ctx: AuthenticatorContext): string {
+    return `signin-fail:ip:${ctx.request.ip ?? 'unknown'}`;
+  }
+
+  private accountKey(ctx: AuthenticatorContext): string {
+    return `signin-fail:account:${loginKey(ctx.identifier)}`;
   }
 
   private async recordRefusal(ctx: AuthenticatorContext, user: User, reason: string) {
@@ -78,29 +129,11 @@ export class PasswordVerifier implements Verifier {
     );
   }
 
-  private async recordFailure(ctx: AuthenticatorContext, user: User) {
-    const { users, events, clock, lockout } = this.deps;
-    const now = clock.now();
-    await this.recordRefusal(ctx, user, 'wrong_password');
-    if (!lockout.enabled) return;
-    const after = await users.recordFailedAttempt(
-      user.id,
-      now,
-      lockout.maxFailedAttempts,
-      now + lockout.durationSeconds * 1000,
+  private async recordLock(ctx: AuthenticatorContext, user: User, until: number) {
+    await this.deps.events.record(
+      { type: 'user.account.lock', userId: user.id, appId: ctx.app.id, ip: ctx.request.ip, data: { until } },
+      this.deps.clock.now(),
     );
-    if (after?.lockedUntil && after.lockedUntil > now && after.failedAttempts === lockout.maxFailedAttempts) {
-      await events.record(
-        {
-          type: 'user.account.lock',
-          userId: user.id,
-          appId: ctx.app.id,
-          ip: ctx.request.ip,
-          data: { until: after.lockedUntil },
-        },
-        now,
-      );
-    }
   }
 }
 

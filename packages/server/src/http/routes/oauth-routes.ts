@@ -1,5 +1,6 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { ServerId } from '../../protocol/oauth/authorization-servers.js';
+import { ClientAuthenticator } from '../../protocol/oauth/client-auth.js';
 import { discoveryDocument } from '../../protocol/oauth/discovery.js';
 import { interactionCodeGrant } from '../../protocol/oauth/grants/interaction-code-grant.js';
 import { refreshTokenGrant } from '../../protocol/oauth/grants/refresh-token-grant.js';
@@ -39,7 +40,12 @@ export function oauthRoutes(
   const { storage, tokens, clock, flows } = services;
   const { apps, grants, users, events, interactionCodes } = storage;
   const server = services.server(serverId);
-  const tokenEndpoint = new TokenEndpoint(apps, {
+  const clients = new ClientAuthenticator({
+    apps,
+    limiter: services.limiter,
+    limit: services.config.rateLimits.clientAuthFailuresPerClient,
+  });
+  const tokenEndpoint = new TokenEndpoint(clients, {
     interaction_code: interactionCodeGrant({
       interactionCodes,
       grants,
@@ -52,7 +58,7 @@ export function oauthRoutes(
     }),
     refresh_token: refreshTokenGrant({ grants, users, events, tokens, clock, server: services.server }),
   });
-  const tokenDeps = { apps, grants, users, events, tokens, clock };
+  const tokenDeps = { clients, apps, grants, users, events, tokens, clock };
   return async (app: FastifyInstance): Promise<void> => {
     const config = { protocol: 'oauth' as const };
     // OAuth bodies are forms only: any JSON body (even `null` or malformed) is the wrong media type (415).
@@ -74,7 +80,7 @@ export function oauthRoutes(
 
     app.post(`${endpointPrefix}/v1/interact`, { config }, async (request, reply) =>
       noStore(reply).send(
-        await interact({ apps, engine: flows }, serverId, formParams(request), authorization(request)),
+        await interact({ clients, engine: flows }, serverId, formParams(request), authorization(request)),
       ),
     );
 

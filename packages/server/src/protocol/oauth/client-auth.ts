@@ -1,3 +1,4 @@
+import { type Limit, limitReached, type RateLimiter } from '../../rate-limits/rate-limiter.js';
 import { hashSecret, safeEqual } from '../../secrets.js';
 import type { App, AppsStore } from '../../storage/apps-store.js';
 import { OAuthError } from './oauth-error.js';
@@ -79,4 +80,36 @@ export async function authenticateClient(
   )
     throw failure();
   return app;
+}
+
+export interface ClientAuthenticatorDeps {
+  apps: AppsStore;
+  limiter: RateLimiter;
+  /** Failed authentications allowed per client id and window. */
+  limit: Limit;
+}
+
+/**
+ * Client authentication with a throttle against secret guessing: failed authentications that
+ * present a secret are counted per client id (known or not), and once they reach the limit the
+ * client is refused with RATE_LIMITED, even with the right secret, until the window ends. Requests
+ * without a secret (public clients) guess nothing and are not counted.
+ */
+export class ClientAuthenticator {
+  constructor(private readonly deps: ClientAuthenticatorDeps) {}
+
+  async authenticate(params: Record<string, string>, authorization: string | undefined): Promise<App> {
+    const { apps, limiter, limit } = this.deps;
+    const credentials = readClientCredentials(params, authorization);
+    if (credentials.clientSecret === undefined) return authenticateClient(apps, params, authorization);
+    const key = `client-auth-fail:${credentials.clientId.slice(0, 200)}`;
+    const throttled = await limitReached(limiter, key, limit);
+    if (throttled) throw throttled;
+    try {
+      return await authenticateClient(apps, params, authorization);
+    } catch (err) {
+      if (err instanceof OAuthError && err.error === 'invalid_client') await limiter.hit(key, limit);
+      throw err;
+    }
+  }
 }

@@ -1,9 +1,8 @@
 import type { InteractResponse } from '@gatehouse/protocol';
 import type { FlowEngine } from '../../flows/shared/flow-engine.js';
-import type { AppsStore } from '../../storage/apps-store.js';
 import { firstStateHandle, hashHandle, newInteractionHandle } from '../idx/state-handles.js';
 import type { ServerId } from './authorization-servers.js';
-import { authenticateClient } from './client-auth.js';
+import type { ClientAuthenticator } from './client-auth.js';
 import { OAuthError } from './oauth-error.js';
 import { requireParam } from './params.js';
 import { parseScopes } from './scopes.js';
@@ -12,7 +11,7 @@ const CODE_CHALLENGE = /^[A-Za-z0-9_-]{43}$/;
 const MAX_STATE_LENGTH = 1024;
 
 export interface InteractDeps {
-  apps: AppsStore;
+  clients: ClientAuthenticator;
   engine: FlowEngine;
 }
 
@@ -26,7 +25,7 @@ export async function interact(
   params: Record<string, string>,
   authorization: string | undefined,
 ): Promise<InteractResponse> {
-  const app = await authenticateClient(deps.apps, params, authorization);
+  const app = await deps.clients.authenticate(params, authorization);
   if (!app.grantTypes.includes('interaction_code'))
     throw new OAuthError(
       'unauthorized_client',

@@ -1,16 +1,15 @@
 import type { IntrospectionResponse } from '@gatehouse/protocol';
 import type { Clock } from '../../clock.js';
 import { hashSecret } from '../../secrets.js';
-import type { AppsStore } from '../../storage/apps-store.js';
 import type { GrantsStore } from '../../storage/grants-store.js';
 import type { UsersStore } from '../../storage/users-store.js';
 import type { AuthorizationServer } from './authorization-servers.js';
-import { authenticateClient } from './client-auth.js';
+import type { ClientAuthenticator } from './client-auth.js';
 import { requireParam } from './params.js';
 import type { TokenIssuer } from './token-issuer.js';
 
 export interface IntrospectDeps {
-  apps: AppsStore;
+  clients: ClientAuthenticator;
   grants: GrantsStore;
   users: UsersStore;
   tokens: TokenIssuer;
@@ -26,7 +25,7 @@ export async function introspect(
   params: Record<string, string>,
   authorization: string | undefined,
 ): Promise<IntrospectionResponse> {
-  const app = await authenticateClient(deps.apps, params, authorization);
+  const app = await deps.clients.authenticate(params, authorization);
   const token = requireParam(params, 'token');
   const { grants, users } = deps;
   const now = deps.clock.now();

@@ -1,15 +1,14 @@
 import type { Clock } from '../../clock.js';
 import { hashSecret } from '../../secrets.js';
-import type { AppsStore } from '../../storage/apps-store.js';
 import type { EventsStore } from '../../storage/events-store.js';
 import type { GrantsStore } from '../../storage/grants-store.js';
 import type { AuthorizationServer } from './authorization-servers.js';
-import { authenticateClient } from './client-auth.js';
+import type { ClientAuthenticator } from './client-auth.js';
 import { requireParam } from './params.js';
 import type { TokenIssuer } from './token-issuer.js';
 
 export interface RevokeDeps {
-  apps: AppsStore;
+  clients: ClientAuthenticator;
   grants: GrantsStore;
   events: EventsStore;
   tokens: TokenIssuer;
@@ -27,7 +26,7 @@ export async function revoke(
   authorization: string | undefined,
   ip: string | null,
 ): Promise<void> {
-  const app = await authenticateClient(deps.apps, params, authorization);
+  const app = await deps.clients.authenticate(params, authorization);
   const token = requireParam(params, 'token');
   const now = deps.clock.now();
   const { grants, events } = deps;

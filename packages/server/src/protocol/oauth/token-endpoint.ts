@@ -1,7 +1,6 @@
 import type { TokenResponse } from '@gatehouse/protocol';
-import type { AppsStore } from '../../storage/apps-store.js';
 import type { ServerId } from './authorization-servers.js';
-import { authenticateClient } from './client-auth.js';
+import type { ClientAuthenticator } from './client-auth.js';
 import type { GrantHandler } from './grants/grant-handler.js';
 import { OAuthError } from './oauth-error.js';
 import { requireParam } from './params.js';
@@ -12,7 +11,7 @@ import { requireParam } from './params.js';
  */
 export class TokenEndpoint {
   constructor(
-    private readonly apps: AppsStore,
+    private readonly clients: ClientAuthenticator,
     private readonly grants: Readonly<Record<string, GrantHandler>>,
   ) {}
 
@@ -26,7 +25,7 @@ export class TokenEndpoint {
     const handler = Object.hasOwn(this.grants, grantType) ? this.grants[grantType] : undefined;
     if (!handler)
       throw new OAuthError('unsupported_grant_type', `The grant type '${grantType}' is not supported.`);
-    const app = await authenticateClient(this.apps, params, authorization);
+    const app = await this.clients.authenticate(params, authorization);
     if (!app.grantTypes.includes(grantType))
       throw new OAuthError('unauthorized_client', `The client is not allowed to use the ${grantType} grant.`);
     return handler({ serverId, app, params, ip });
