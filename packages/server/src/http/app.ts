@@ -12,6 +12,7 @@ import { emailVerifyRoutes } from './routes/email-verify-routes.js';
 import { idxRoutes } from './routes/idx-routes.js';
 import { oauthRoutes } from './routes/oauth-routes.js';
 import { widgetRoutes } from './routes/widget-routes.js';
+import { drainUnreadBodies } from './unread-body.js';
 
 /** Builds the HTTP server: the only layer that sees requests and replies. */
 export async function buildHttpApp(services: Services): Promise<FastifyInstance> {
@@ -38,6 +39,7 @@ export async function buildHttpApp(services: Services): Promise<FastifyInstance>
   );
   await app.register(formbody);
   installErrorHandling(app);
+  drainUnreadBodies(app);
   rejectNulCharacters(app);
   await installCors(app, services.storage.apps);
 
