@@ -5,8 +5,10 @@ import type { Message } from './idx/message.js';
  * Programmer errors (a wrong argument type) stay `TypeError`s.
  */
 export class GatehouseError extends Error {
+  // Fields here and below are `declare`d: the constructors assign them all, and the browser build
+  // (size-capped) then carries no separate field definitions.
   /** A stable code: compare on it, not on `message`. */
-  readonly code: string;
+  declare readonly code: string;
   constructor(code: string, message: string, options?: { cause?: unknown }) {
     super(message, options);
     // Literal names (not new.target.name): minifiers rename classes.
@@ -20,16 +22,19 @@ export class GatehouseError extends Error {
  * carried back on a redirect (`?error=access_denied&error_description=…`). `code` is `error`.
  */
 export class OAuthError extends GatehouseError {
-  readonly error: string;
-  readonly error_description: string;
+  declare readonly error: string;
+  declare readonly error_description: string;
   /** HTTP status of the answer; undefined for a redirect. */
-  readonly status: number | undefined;
-  constructor(error: string, errorDescription: string, status?: number) {
+  declare readonly status: number | undefined;
+  /** Seconds to wait before trying again, from the answer's `Retry-After` (429, 503), if it had one. */
+  declare readonly retryAfterSeconds?: number;
+  constructor(error: string, errorDescription: string, status?: number, retryAfterSeconds?: number) {
     super(error, errorDescription ? `${error}: ${errorDescription}` : error);
     this.name = 'OAuthError';
     this.error = error;
     this.error_description = errorDescription;
     this.status = status;
+    this.retryAfterSeconds = retryAfterSeconds;
   }
 }
 
@@ -49,13 +54,22 @@ export type IdxErrorCode =
 /** An IDX exchange that cannot go on; `messages` carries what the server said, if anything. */
 export class IdxError extends GatehouseError {
   declare readonly code: IdxErrorCode;
-  readonly messages: Message[];
-  readonly status: number | undefined;
-  constructor(code: IdxErrorCode, message: string, messages: Message[] = [], status?: number) {
+  declare readonly messages: Message[];
+  declare readonly status: number | undefined;
+  /** Seconds to wait before trying again, from the answer's `Retry-After`, if it had one. */
+  declare readonly retryAfterSeconds?: number;
+  constructor(
+    code: IdxErrorCode,
+    message: string,
+    messages: Message[] = [],
+    status?: number,
+    retryAfterSeconds?: number,
+  ) {
     super(code, message);
     this.name = 'IdxError';
     this.messages = messages;
     this.status = status;
+    this.retryAfterSeconds = retryAfterSeconds;
   }
 }
 
@@ -65,8 +79,8 @@ export class IdxError extends GatehouseError {
  */
 export class EmailVerifyCallbackError extends GatehouseError {
   declare readonly code: 'email_verify_callback';
-  readonly otp: string;
-  readonly state: string;
+  declare readonly otp: string;
+  declare readonly state: string;
   constructor(otp: string, state: string) {
     super(
       'email_verify_callback',

@@ -9,7 +9,8 @@ export interface HttpResult {
   headers: Headers;
   /** Parsed JSON, or null when the body is empty or not JSON. */
   json: unknown;
-  text: string;
+  /** Seconds from `Retry-After` (see {@link retryAfterOf}); undefined when absent or unreadable. */
+  retryAfterSeconds?: number | undefined;
 }
 
 export interface HttpRequest {
@@ -31,18 +32,33 @@ export async function httpRequest(
     method: req.method ?? 'GET',
     headers: { accept: 'application/json', ...req.headers },
     credentials: 'omit',
-    ...(req.body !== undefined ? { body: req.body } : {}),
+    body: req.body,
   });
   const text = await res.text();
   let json: unknown = null;
-  if (text) {
-    try {
-      json = JSON.parse(text);
-    } catch {
-      json = null;
-    }
+  try {
+    json = JSON.parse(text);
+  } catch {
+    // Empty or not JSON: json stays null.
   }
-  return { status: res.status, ok: res.ok, headers: res.headers, json, text };
+  const { status, ok, headers } = res;
+  return { status, ok, headers, json, retryAfterSeconds: retryAfterOf(headers.get('retry-after')) };
+}
+
+/**
+ * `Retry-After` (RFC 9110 §10.2.3) as seconds to wait: delay-seconds as they are, an HTTP-date
+ * (IMF-fixdate, or the obsolete RFC 850 form) as the seconds from now until then, 0 when past.
+ * Anything else (absent, negative, fractional, asctime dates, garbage) is undefined. The shape is
+ * checked before `Date.parse`, which reads almost anything (`"-5"` is a date in 2001 to V8).
+ */
+export function retryAfterOf(value: string | null): number | undefined {
+  // `test(null)` reads "null", which matches neither form (no String() call: the bundle is capped).
+  const wait = /^\d+$/.test(value!)
+    ? +value!
+    : /^\w{3,9}, \d\d[ -]\w{3}[ -]\d{2,4} [\d:]{8} GMT$/.test(value!)
+      ? Math.max(0, Math.ceil((Date.parse(value!) - Date.now()) / 1e3))
+      : NaN;
+  return wait >= 0 ? wait : undefined;
 }
 
 /** `application/x-www-form-urlencoded` body; undefined values are left out. */
@@ -60,18 +76,17 @@ export const isRecord = (value: unknown): value is Record<string, unknown> =>
 /** The OAuth error of a failed answer: its `{error, error_description}` body, else a generic one. */
 export function oauthErrorOf(result: HttpResult): OAuthError {
   const body = isRecord(result.json) ? result.json : {};
-  if (typeof body.error === 'string')
-    return new OAuthError(
-      body.error,
-      typeof body.error_description === 'string' ? body.error_description : '',
-      result.status,
-    );
   // RFC 6750 §3: a bearer-token failure may only be in WWW-Authenticate.
   const challenge = result.headers.get('www-authenticate') ?? '';
-  const error = /error="([^"]*)"/.exec(challenge)?.[1];
-  if (error)
-    return new OAuthError(error, /error_description="([^"]*)"/.exec(challenge)?.[1] ?? '', result.status);
-  return new OAuthError('server_error', `Unexpected HTTP ${result.status} answer.`, result.status);
+  const inBody = typeof body.error === 'string';
+  const error = inBody ? (body.error as string) : /error="([^"]*)"/.exec(challenge)?.[1];
+  const description = inBody ? body.error_description : /error_description="([^"]*)"/.exec(challenge)?.[1];
+  return new OAuthError(
+    error || 'server_error',
+    error ? (typeof description === 'string' ? description : '') : `Unexpected HTTP ${result.status} answer.`,
+    result.status,
+    result.retryAfterSeconds,
+  );
 }
 
 /** The JSON object of a successful answer, or the OAuth error it carries. */

@@ -134,6 +134,11 @@ export interface IdxTransaction {
   error?: GatehouseError;
   /** HTTP status of the last IDX answer. */
   httpStatus?: number;
+  /**
+   * Seconds to wait before trying again, from the last IDX answer's `Retry-After` (a 429 names
+   * it); absent when the answer had none.
+   */
+  retryAfterSeconds?: number;
   /** The last IDX response as received. */
   rawIdxResponse?: IdxResponse;
 }

@@ -1,6 +1,6 @@
 import { type IdxForm, type IdxResponse, isIdxEnvelope } from '@gatehouse/protocol';
-import { IdxError, OAuthError } from '../errors.js';
-import { type FetchLike, type HttpResult, httpRequest, isRecord } from '../http.js';
+import { IdxError } from '../errors.js';
+import { type FetchLike, type HttpResult, httpRequest, isRecord, oauthErrorOf } from '../http.js';
 
 export const ION_JSON = 'application/ion+json; okta-version=1.0.0';
 
@@ -9,22 +9,20 @@ export interface IdxResult {
   ok: boolean;
   status: number;
   response: IdxResponse;
+  /** Seconds from the answer's `Retry-After` (e.g. on a 429), when it had a readable one. */
+  retryAfterSeconds?: number | undefined;
 }
 
 function toIdxResult(result: HttpResult): IdxResult {
-  const body = result.json;
-  if (isIdxEnvelope(body)) return { ok: result.ok, status: result.status, response: body };
-  if (isRecord(body) && typeof body.error === 'string')
-    throw new OAuthError(
-      body.error,
-      typeof body.error_description === 'string' ? body.error_description : '',
-      result.status,
-    );
+  const { json: body, status, retryAfterSeconds } = result;
+  if (isIdxEnvelope(body)) return { ok: result.ok, status, response: body, retryAfterSeconds };
+  if (isRecord(body) && typeof body.error === 'string') throw oauthErrorOf(result);
   throw new IdxError(
     'idx_invalid_response',
-    `Not an IDX response (HTTP ${result.status}).`,
+    `Not an IDX response (HTTP ${status}).`,
     [],
-    result.status,
+    status,
+    retryAfterSeconds,
   );
 }
 

@@ -26,6 +26,7 @@ export function toTransaction(
     enabledFeatures: parsed.enabledFeatures,
     context: parsed.context,
     ...(result ? { httpStatus: result.status, rawIdxResponse: result.response } : {}),
+    ...(result?.retryAfterSeconds !== undefined ? { retryAfterSeconds: result.retryAfterSeconds } : {}),
     ...extra,
   };
 }
