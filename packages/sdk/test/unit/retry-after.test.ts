@@ -132,7 +132,8 @@ describe('retryAfterSeconds on IDX transactions', () => {
   });
 
   it('no Retry-After, or an unreadable one → no retryAfterSeconds', async () => {
-    for (const headers of [{}, { 'retry-after': 'in a while' }]) {
+    const variants: Record<string, string>[] = [{}, { 'retry-after': 'in a while' }];
+    for (const headers of variants) {
       const auth = client({ identify: () => idx(429, throttled(), headers) });
       await auth.idx.start();
       const tx = await auth.idx.proceed({ username: 'ada@example.com', password: 'wrong' });
