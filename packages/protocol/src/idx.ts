@@ -99,7 +99,12 @@ export interface IdxAuthenticator {
   displayName: string;
   methods: { type: string }[];
   profile?: Record<string, string>;
-  settings?: { complexity?: IdxPasswordComplexity; age?: { minAgeMinutes: number; historyCount: number } };
+  settings?: {
+    complexity?: IdxPasswordComplexity;
+    age?: { minAgeMinutes: number; historyCount: number };
+    /** Gatehouse's own: the lowest zxcvbn strength score (1–4) a new password must reach. */
+    strength?: { minScore: number };
+  };
   contextualData?: Record<string, unknown>;
   recover?: IdxForm;
   resend?: IdxForm;

@@ -97,6 +97,8 @@ export interface SecretRules {
   excludeAttributes: string[];
   /** How many earlier secrets may not be reused. */
   historyCount: number;
+  /** Lowest strength score (zxcvbn, 0–4) a new secret must reach; 0: not checked. */
+  minScore: number;
 }
 
 export type EnrollResult = { ok: true } | { ok: false; error: EngineError };

@@ -144,6 +144,10 @@ const passwordPolicySchema = z
       .boolean()
       .default(true)
       .meta({ description: 'Refuse passwords on the shipped list of common passwords.' }),
+    minScore: z.number().int().min(0).max(4).default(3).meta({
+      description:
+        "Lowest strength a new password must reach, as estimated by zxcvbn-ts (0-4) with its common and English dictionaries and the user's login, email, names, the app's name and `orgName` as known words; 3 needs more than 10^8 guesses, 4 more than 10^10 (0 turns the check off).",
+    }),
   })
   .prefault({});
 

@@ -1,5 +1,6 @@
 import { createRequire } from 'node:module';
 import { normalize } from './password-hasher.js';
+import { contextWords, estimateStrength, strengthMessage } from './password-strength.js';
 
 export interface PasswordPolicy {
   minLength: number;
@@ -15,6 +16,11 @@ export interface PasswordPolicy {
   historyCount: number;
   /** The organisation's name, refused inside passwords. */
   serviceName?: string | undefined;
+  /**
+   * Lowest zxcvbn score (0–4) a new password must reach, judged after every other rule passed and
+   * with the user's and the service's names as known words (0: the check is off).
+   */
+  minScore: number;
 }
 
 export type PasswordRule =
@@ -27,6 +33,7 @@ export type PasswordRule =
   | 'username'
   | 'attribute'
   | 'common'
+  | 'strength'
   | 'history';
 
 export interface PasswordViolation {
@@ -41,6 +48,8 @@ export interface PasswordContext {
   lastName?: string | undefined;
   /** The organisation's name, which a password may not contain (NIST SP 800-63B-4 context words). */
   serviceName?: string | undefined;
+  /** The name of the app the password is set for: a context word for the strength estimate. */
+  appName?: string | undefined;
 }
 
 let commonPasswords: Set<string> | null = null;
@@ -102,6 +111,20 @@ export function checkPassword(
   }
   if (policy.rejectCommonPasswords && isCommonPassword(normalized))
     violations.push({ rule: 'common', message: 'Is not a commonly used password' });
+  // The estimate comes last and alone: it is the costly rule, and its reasons would repeat theirs.
+  if (!violations.length && policy.minScore > 0) {
+    const words = contextWords([
+      context.login,
+      context.email,
+      context.firstName,
+      context.lastName,
+      context.appName,
+      context.serviceName ?? policy.serviceName,
+    ]);
+    const estimate = estimateStrength(normalized, words);
+    if (estimate.score < policy.minScore)
+      violations.push({ rule: 'strength', message: strengthMessage(estimate) });
+  }
   return violations;
 }
 

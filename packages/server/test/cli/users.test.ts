@@ -105,6 +105,35 @@ describe('gatehouse users (built binary)', () => {
     // Nothing was created: the list below holds exactly alice and carol.
   });
 
+  it('predictable passwords (long enough, not on the common list) exit 1 saying why, and create nothing', async () => {
+    for (const predictable of ['aaaaaaaaaaaaaaa', '123456789012345', 'qwertyuiopasdfgh']) {
+      const result = await runCli([
+        'users',
+        'create',
+        ...store(),
+        '--login',
+        'dave@example.com',
+        '--email',
+        'dave@example.com',
+        '--password',
+        predictable,
+      ]);
+      expect(result.code, predictable).toBe(1);
+      expect(result.stderr, predictable).toMatch(/password does not meet the policy: Is hard to guess: \S/);
+    }
+    const set = await runCli([
+      'users',
+      'set-password',
+      ...store(),
+      '--login',
+      'alice@example.com',
+      '--password',
+      'aaaaaaaaaaaaaaa',
+    ]);
+    expect(set.code).toBe(1);
+    expect(set.stderr).toContain('Repeated characters like "aaa" are easy to guess.');
+  });
+
   it('users list --json lists the users without secrets', async () => {
     await runCliJson(['users', 'create', ...store(), '--login', 'carol', '--email', 'carol@example.com']);
     const result = await runCli(['users', 'list', ...store(), '--json']);

@@ -35,11 +35,12 @@ export class PasswordEnroller implements Enroller {
       excludeUsername: p.excludeUsername,
       excludeAttributes: [...p.excludeAttributes],
       historyCount: p.historyCount,
+      minScore: p.minScore,
     };
   }
 
-  async enroll(user: User, answer: string, _app: App): Promise<EnrollResult> {
-    const violations = await this.violations(user, answer);
+  async enroll(user: User, answer: string, app: App): Promise<EnrollResult> {
+    const violations = await this.violations(user, answer, app);
     if (violations.length) {
       return {
         ok: false,
@@ -56,7 +57,7 @@ export class PasswordEnroller implements Enroller {
     return { ok: true };
   }
 
-  private async violations(user: User, password: string): Promise<PasswordViolation[]> {
+  private async violations(user: User, password: string, app: App): Promise<PasswordViolation[]> {
     const { policy } = this.deps;
     const broken = checkPassword(
       password,
@@ -65,6 +66,7 @@ export class PasswordEnroller implements Enroller {
         email: user.email,
         firstName: user.profile.firstName,
         lastName: user.profile.lastName,
+        appName: app.name,
       },
       policy,
     );

@@ -70,8 +70,11 @@ export function serializeStep(
       const newPassword = { name: 'passcode', label: 'New password', secret: true };
       const current: IdxAuthenticator = authenticatorObject(step.authenticator);
       if (step.rules) {
-        const { historyCount, ...complexity } = step.rules;
+        const { historyCount, minScore, ...complexity } = step.rules;
         current.settings = { complexity, age: { minAgeMinutes: 0, historyCount } };
+        // Beside `complexity`, not in it: Okta's widget renders every member of `complexity` by name
+        // and fails on one it does not know (docs/adr/0009-password-strength.md).
+        if (minScore > 0) current.settings.strength = { minScore };
       }
       response.currentAuthenticator = { type: 'object', value: current };
       return [
