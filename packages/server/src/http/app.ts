@@ -50,7 +50,7 @@ export async function buildHttpApp(services: Services): Promise<FastifyInstance>
 
   app.get('/healthz', { config: { protocol: 'plain' } }, async () => ({ status: 'ok' }));
   await app.register(async (instance) => idxRoutes(instance, idxEndpoints(services)));
-  await app.register(emailVerifyRoutes);
+  await app.register(async (instance) => emailVerifyRoutes(instance, { publicUrl: config.publicUrl }));
   await app.register(widgetRoutes);
   if (config.devMailbox.enabled) await app.register(async (instance) => devMailboxRoutes(instance, services));
   await app.register(oauthRoutes(services, 'default', '/oauth2/default', '/oauth2/default'));

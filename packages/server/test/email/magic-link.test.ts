@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openVerifyPage, revealCode, VERIFY_COOKIE } from '../support/email-verify-page.js';
 import { IdxConversation } from '../support/idx-client.js';
 import { startTestServer, type TestServer } from '../support/test-server.js';
 import {
@@ -83,7 +84,7 @@ describe('email magic link (docs/protocol/idx-protocol.md §9, docs/security.md 
       clientId = app.clientId;
     });
 
-    it('links to Gatehouse; GET shows the code with no-store and no-referrer; HEAD and GET consume nothing', async () => {
+    it('links to Gatehouse; GET offers a button, never the code; the POST shows it; HEAD, GET and POST consume nothing', async () => {
       const { user } = await server.createUser();
       const { interaction, challenge } = await startEmailSignIn(server, clientId, user.login);
       const [message] = await mailbox(server, user.email);
@@ -100,17 +101,17 @@ describe('email magic link (docs/protocol/idx-protocol.md §9, docs/security.md 
         expect((await answer(challenge.body, wrongCode(code, i))).status).toBe(401);
 
       for (let i = 0; i < 3; i++) {
-        const page = await fetch(link, { headers: { 'user-agent': 'Mozilla/5.0 (link scanner)' } });
+        const page = await openVerifyPage(link, { 'user-agent': 'Mozilla/5.0 (link scanner)' });
         expect(page.status).toBe(200);
         expect(page.headers.get('content-type')).toMatch(/^text\/html/);
         expect(page.headers.get('cache-control')).toBe('no-store');
         expect(page.headers.get('referrer-policy')).toBe('no-referrer');
         expect(page.headers.get('content-security-policy')).toContain("default-src 'none'");
-        expect(page.headers.get('set-cookie')).toBeNull();
-        const body = await page.text();
-        expect(body).toContain(code);
-        expect(body).not.toMatch(/<script|<form|<img|<link/i);
+        expect(page.text).not.toContain(code);
+        expect(page.text).toContain('Show my code');
+        expect(page.text).not.toMatch(/<script|<img|<link/i);
       }
+      expect(await revealCode(link, code)).toContain(code);
       const head = await fetch(link, { method: 'HEAD' });
       expect(head.status).toBe(200);
       expect(head.headers.get('cache-control')).toBe('no-store');
@@ -150,11 +151,13 @@ describe('email magic link (docs/protocol/idx-protocol.md §9, docs/security.md 
 
     it('the state in the link never reaches the page unescaped', async () => {
       const evil = `"><script>alert(1)</script>`;
-      const page = await fetch(`${server.url}/email/verify?otp=123456&state=${encodeURIComponent(evil)}`);
+      const link = `${server.url}/email/verify?otp=123456&state=${encodeURIComponent(evil)}`;
+      const page = await openVerifyPage(link);
       expect(page.status).toBe(200);
-      const body = await page.text();
-      expect(body).not.toContain('<script');
-      expect(body).toContain('123456');
+      expect(page.text).not.toContain('<script');
+      const shown = await revealCode(link, '123456');
+      expect(shown).not.toContain('<script');
+      expect(shown).toContain('123456');
     });
   });
 
@@ -166,9 +169,13 @@ describe('email magic link (docs/protocol/idx-protocol.md §9, docs/security.md 
     const link = /(http:\/\/\S+\/email\/verify\?\S+)/.exec(message!.text)![1]!;
     const code = new URL(link).searchParams.get('otp')!;
     expect((await answer(challenge.body, code)).status).toBe(200);
-    const page = await fetch(link);
-    expect(page.headers.get('set-cookie')).toBeNull();
-    expect(await page.text()).not.toMatch(/interaction_code|access_token/);
+    const page = await openVerifyPage(link);
+    // The one cookie is the page's CSRF token, for its own path only.
+    expect(page.headers.get('set-cookie')).toMatch(
+      new RegExp(`^${VERIFY_COOKIE}=[\\w-]+; Path=/email/verify; Max-Age=\\d+; HttpOnly; SameSite=Strict$`),
+    );
+    expect(page.text).not.toMatch(/interaction_code|access_token/);
+    expect(await revealCode(link, code)).not.toMatch(/interaction_code|access_token/);
     const again = await answer(challenge.body, code);
     expect(again.status).toBe(401);
     expect(messageKeys(again.body)).toEqual(['idx.session.expired']);
