@@ -255,7 +255,7 @@ describe('email challenge', () => {
 });
 
 describe('new password', () => {
-  it('live checklist from settings.complexity and history; confirmation is client-side only', async () => {
+  it('live checklist from settings.complexity, history and strength; confirmation is client-side only', async () => {
     await h.render(fixture('reset-authenticator').body);
     const { page } = h;
     expect(await page.getByRole('heading', { level: 2 }).textContent()).toBe('Set a new password');
@@ -263,6 +263,9 @@ describe('new password', () => {
     const texts = await rules.allTextContents();
     expect(texts.some((t) => t.startsWith('At least'))).toBe(true);
     expect(texts.some((t) => t.startsWith('Not one of your last'))).toBe(true);
+    // settings.strength: stated, never checked in the browser (the server's dictionaries are not here).
+    const strength = rules.filter({ hasText: /^Hard to guess: no common words or names/ });
+    expect(await strength.count()).toBe(1);
     const password = page.getByLabel('New password');
     // The checklist is part of the input's description.
     const describedBy = (await password.getAttribute('aria-describedby'))!.split(' ');
@@ -272,6 +275,8 @@ describe('new password', () => {
     await password.fill('Correct-Horse-Battery-42');
     expect(await length.getAttribute('class')).toContain('gh-rule--met');
     expect(await length.textContent()).toContain('(met)');
+    expect(await strength.getAttribute('class')).not.toContain('gh-rule--met');
+    expect(await strength.textContent()).not.toMatch(/\((met|not met)\)/);
     await page.getByLabel('Re-enter password').fill('something else');
     await page.getByRole('button', { name: 'Reset password' }).click();
     expect(await page.locator('.gh-field-error:visible').textContent()).toBe('New passwords must match');

@@ -1,7 +1,8 @@
 /**
- * The password rules the server states in `settings.complexity` (and `settings.age`), checked
- * live as the user types. The server checks again (and checks what the browser cannot:
- * history, common passwords); this list only helps the user get it right first time.
+ * The password rules the server states in `settings.complexity` (and `settings.age`, and
+ * Gatehouse's `settings.strength`), checked live as the user types. The server checks again (and
+ * checks what the browser cannot: history, common passwords, how easy it is to guess); this list
+ * only helps the user get it right first time.
  */
 export interface PasswordRule {
   key: string;
@@ -51,5 +52,8 @@ export function passwordRules(
   }
   const history = num(age.historyCount);
   if (history) rules.push({ key: 'password.complexity.history', params: [history], test: null });
+  // The server estimates it with dictionaries too large for the browser: stated, not checked here.
+  const strength = (settings.strength ?? {}) as Record<string, unknown>;
+  if (num(strength.minScore)) rules.push({ key: 'gh.password.strength', params: [], test: null });
   return rules;
 }

@@ -99,6 +99,37 @@ describe('password recovery', () => {
       expect((await outcome(page)).status).toBe('SUCCESS');
     }));
 
+  it('states the strength rule, and shows why the server refuses a predictable password', () =>
+    withSession(env, async (session) => {
+      const { user } = await env.server.createUser();
+      const page = await session.newPage();
+      await page.goto(env.loginUrl({ flow: 'resetPassword' }));
+      await viewIs(page, 'identify-recovery');
+      await page.getByLabel('Username').fill(user.login);
+      await page.getByRole('button', { name: 'Next' }).click();
+      await page.getByRole('button', { name: /Email/ }).click();
+      const { otp } = await waitForEmail(env.server, user.email);
+      await page.getByRole('button', { name: 'Enter a code instead' }).click();
+      await page.getByLabel('Verification code').fill(otp);
+      await page.keyboard.press('Enter');
+      await viewIs(page, 'reset-authenticator');
+      const rules = await page.locator('.gh-rule').allTextContents();
+      expect(rules).toContain('Hard to guess: no common words or names, repeats, sequences or keyboard rows');
+      // 16 characters, not the username: every rule the browser checks passes.
+      await page.getByLabel('New password').fill('qwertyuiopasdfgh');
+      await page.getByLabel('Re-enter password').fill('qwertyuiopasdfgh');
+      await page.getByRole('button', { name: 'Reset password' }).click();
+      const error = page.locator('.gh-field-error:visible');
+      await error.waitFor();
+      expect(await error.textContent()).toBe(
+        'Password requirements were not met. Is hard to guess: This is similar to a commonly used password. Add more words that are less common.',
+      );
+      await page.getByLabel('New password').fill('Amber-Orchard-Telescope-58');
+      await page.getByLabel('Re-enter password').fill('Amber-Orchard-Telescope-58');
+      await page.getByRole('button', { name: 'Reset password' }).click();
+      expect((await outcome(page)).status).toBe('SUCCESS');
+    }));
+
   it("the recovery email's link, opened in a second tab, continues to the new-password form there", () =>
     withSession(env, async (session) => {
       const { user } = await env.server.createUser();
