@@ -173,6 +173,26 @@ describe(`sign-in widget ${WIDGET_VERSION}: password recovery`, () => {
         // Still the new-password form, on the same transaction.
         await expectResetForm(page);
 
+        // Long enough but predictable: refused for Gatehouse's strength rule (settings.strength,
+        // beside settings.complexity, which this widget neither lists nor trips over).
+        const predictable = page.waitForResponse(
+          (res) => res.url() === `${env.server.url}/idp/idx/challenge/answer` && res.status() === 400,
+        );
+        await setNewPassword(page, 'qwertyuiopasdfgh');
+        const weak = (await (await predictable).json()) as IdxResponse;
+        expect(weak.currentAuthenticator?.value.settings?.strength).toEqual({ minScore: 3 });
+        expect(passcodeMessages(weak)[0]?.i18n).toEqual({
+          key: 'password.passwordRequirementsNotMet',
+          params: [
+            'Is hard to guess: This is similar to a commonly used password. Add more words that are less common.',
+          ],
+        });
+        await expect
+          .poll(() => fieldError.textContent(), { timeout: 10_000 })
+          .toBe('Password requirements were not met');
+        await expectResetForm(page);
+        expect(await visibleText(page)).not.toContain('L10N_ERROR');
+
         await setNewPassword(page, chosen);
         const outcome = await widgetOutcome(page);
         expect(outcome.error).toBeUndefined();
