@@ -4,13 +4,17 @@ import { parseArgs, startProbeServer } from './lib/server.mjs';
 // rounds after which a token issued for that code still works (userinfo 200, or a refresh succeeds).
 //
 //   node scripts/probes/code-replay-race.mjs [--root DIR] [--database sqlite|postgres]
-//                                            [--parallel 2] [--rounds 10]
+//                                            [--parallel 2] [--rounds 10] [--workers N]
 import { exchange, refresh, signIn, userinfoStatus } from './lib/sign-in.mjs';
 
 const args = parseArgs();
 const parallel = Number(args.parallel ?? 2);
 const rounds = Number(args.rounds ?? 10);
-const server = await startProbeServer({ root: args.root, database: args.database ?? 'sqlite' });
+const server = await startProbeServer({
+  root: args.root,
+  database: args.database ?? 'sqlite',
+  workers: args.workers,
+});
 let leaked = 0;
 const winners = [];
 try {
@@ -32,6 +36,6 @@ try {
   await server.stop();
 }
 console.log(
-  `${server.database}, ${parallel} parallel requests per code: ${leaked} of ${rounds} rounds left a working token ` +
+  `${server.database}${args.workers ? ` (${args.workers} workers)` : ''}, ${parallel} parallel requests per code: ${leaked} of ${rounds} rounds left a working token ` +
     `(200 answers per round: ${winners.join(' ')})`,
 );

@@ -49,9 +49,10 @@ async function pgAdmin(sql) {
 
 /**
  * Starts the server of checkout `root` (default: this repository) on `database` ('sqlite' or
- * 'postgres'); resolves with its URL, the app's client id, the user's login and password, and stop().
+ * 'postgres'), in one process or `workers` processes; resolves with its URL, the app's client id, the
+ * user's login and password, and stop().
  */
-export async function startProbeServer({ root, database = 'sqlite' } = {}) {
+export async function startProbeServer({ root, database = 'sqlite', workers } = {}) {
   const repo = resolve(root ?? join(fileURLToPath(import.meta.url), '../../../..'));
   const cli = join(repo, 'packages/server/dist/cli/main.js');
   const dataDir = mkdtempSync(join(tmpdir(), 'gatehouse-probe-'));
@@ -78,7 +79,9 @@ export async function startProbeServer({ root, database = 'sqlite' } = {}) {
 
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
-  const child = spawn(process.execPath, [cli, 'start', '--port', String(port), '--public-url', url], {
+  const start = ['start', '--port', String(port), '--public-url', url];
+  if (workers) start.push('--workers', String(workers));
+  const child = spawn(process.execPath, [cli, ...start], {
     env,
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -87,7 +90,7 @@ export async function startProbeServer({ root, database = 'sqlite' } = {}) {
   child.stderr.on('data', (d) => (output += d));
   const started = Date.now();
   while (!output.includes('listening')) {
-    if (child.exitCode !== null || Date.now() - started > 20_000)
+    if (child.exitCode !== null || Date.now() - started > 30_000)
       throw new Error(`the server did not start:\n${output}`);
     await new Promise((r) => setTimeout(r, 50));
   }
