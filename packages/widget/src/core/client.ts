@@ -18,7 +18,7 @@ import type { ActionName, FlowName, IdxReply, SignInResult, WidgetClient } from 
 
 function toReply(tx: IdxTransaction): IdxReply {
   if (!tx.rawIdxResponse) throw new Error('The SDK returned no IDX response.');
-  return { status: tx.httpStatus ?? 200, body: tx.rawIdxResponse };
+  return { status: tx.httpStatus ?? 200, body: tx.rawIdxResponse, retryAfterSeconds: tx.retryAfterSeconds };
 }
 
 function toResult(tokens: Tokens): SignInResult {

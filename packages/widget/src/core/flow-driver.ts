@@ -23,6 +23,7 @@ import {
   stepIdentity,
 } from './local-steps.js';
 import { PollTimer } from './poll-timer.js';
+import { recordSubmitAnswer } from './retry-wait.js';
 import { readStep, type Step } from './step.js';
 import type { ActionName, FlowName, IdxReply, WidgetClient } from './widget-client.js';
 
@@ -88,9 +89,7 @@ export class FlowDriver {
     this.memory.lastInputs = inputs;
     void this.run(
       () => this.client.submit(remediation.name, withoutStateHandle(buildBody(remediation, inputs))),
-      {
-        fresh: false,
-      },
+      { fresh: false, submit: true },
     );
   }
 
@@ -129,7 +128,14 @@ export class FlowDriver {
 
   private async run(
     request: () => Promise<IdxReply>,
-    how: { fresh: boolean; resend?: boolean; autoAnswer?: string; startFlow?: FlowName; poll?: boolean },
+    how: {
+      fresh: boolean;
+      submit?: boolean;
+      resend?: boolean;
+      autoAnswer?: string;
+      startFlow?: FlowName;
+      poll?: boolean;
+    },
   ): Promise<void> {
     this.busy = true;
     this.presenter.setBusy(true);
@@ -159,8 +165,10 @@ export class FlowDriver {
   private handle(
     reply: IdxReply,
     step: Step,
-    how: { fresh: boolean; resend?: boolean; poll?: boolean },
+    how: { fresh: boolean; submit?: boolean; resend?: boolean; poll?: boolean },
   ): void {
+    // A submit's answer: 429 holds the form's button for Retry-After seconds (core/retry-wait.ts).
+    const submitted = how.submit ? reply : undefined;
     const expired = step.messages.some((m) => m.key === SESSION_EXPIRED_KEY);
     if (expired) {
       this.client.clear();
@@ -175,7 +183,7 @@ export class FlowDriver {
       if (!reply.body.stateHandle && this.current && !this.current.terminal) {
         // An error about the request, not a new state: keep the form, show the message
         // (docs/protocol/idx-protocol.md §8.5).
-        this.redisplay(step.messages);
+        this.redisplay(step.messages, submitted);
         return;
       }
       this.client.clear();
@@ -191,20 +199,21 @@ export class FlowDriver {
         this.resendAvailableAt = this.now() + seconds * 1000;
       }
     }
-    this.display(reply.body, how.fresh, step);
+    this.display(reply.body, how.fresh, step, submitted);
   }
 
   /** Re-renders the current step with other form-level messages (field messages cleared). */
-  private redisplay(messages: EnvelopeMessage[]): void {
+  private redisplay(messages: EnvelopeMessage[], submitted?: IdxReply): void {
     if (!this.current) return;
     const step = readStep(this.current.raw);
     step.messages = messages;
+    if (submitted) recordSubmitAnswer(this.memory, submitted, this.now());
     this.current = step;
     this.presenter.show(step, false);
     this.afterShow(step);
   }
 
-  private display(body: IdxResponse, fresh: boolean, parsed?: Step): void {
+  private display(body: IdxResponse, fresh: boolean, parsed?: Step, submitted?: IdxReply): void {
     const step = parsed ?? readStep(body);
     const same = this.current !== null && stepIdentity(this.current) === stepIdentity(step);
     if (!same) {
@@ -215,6 +224,7 @@ export class FlowDriver {
       )
         this.resendAvailableAt = this.now() + this.options.resendIntervalSeconds * 1000;
     }
+    if (submitted) recordSubmitAnswer(this.memory, submitted, this.now());
     this.current = step;
     this.presenter.show(step, fresh || !same);
     this.afterShow(step);
