@@ -80,6 +80,9 @@ export const en: Record<string, string> = {
   'gh.error.network': 'We could not reach the sign-in service. Check your connection and try again.',
   'gh.error.unexpected': 'Something went wrong. Try again.',
   'gh.error.reset.unavailable': 'Password reset is not available here.',
+  'gh.retry.wait': 'Try again in {0} seconds.',
+  'gh.retry.wait.one': 'Try again in 1 second.',
+  'gh.retry.ready': 'You can try again now.',
   // Server keys (packages/protocol/src/errors.ts)
   'idx.session.expired':
     'You have been logged out due to inactivity. Refresh or return to the sign in screen.',

@@ -1,4 +1,5 @@
 import type { EnvelopeMessage, EnvelopeRemediation } from '@gatehouse/protocol';
+import { retryWaitOf } from '../core/retry-wait.js';
 import type { Translator } from '../i18n/translator.js';
 import { type Child, h } from './dom.js';
 import {
@@ -11,6 +12,7 @@ import {
   readValues,
   validateRequired,
 } from './form-kit.js';
+import { retryCountdown } from './retry-countdown.js';
 import type { RenderedView, ViewContext } from './view-context.js';
 
 export interface FormViewSpec {
@@ -56,17 +58,20 @@ export function bannerMessages(
 export function formView(spec: FormViewSpec): FormView {
   const { ctx, controls } = spec;
   const { t } = ctx;
-  // The same step back with errors keeps what the user typed (never secrets).
+  // The same step back with errors keeps what the user typed; secrets only after a throttled
+  // submit (429), whose password the server refused without judging it.
   const previous = ctx.memory.lastInputs as Record<string, unknown> | undefined;
+  const keepSecrets = retryWaitOf(ctx.memory) !== undefined;
   for (const control of controls) {
-    if (!(control instanceof FieldControl) || control.input.type === 'password' || control.input.value)
-      continue;
+    if (!(control instanceof FieldControl) || control.input.value) continue;
+    if (control.input.type === 'password' && !keepSecrets) continue;
     const value = previous?.[control.name];
     if (typeof value === 'string') control.input.value = value;
   }
   const messages = bannerMessages(t, ctx.step.messages, controls);
   const bannerEl = banner(messages);
   const submit = primaryButton(spec.submitLabel);
+  const countdown = retryCountdown(ctx, [submit]);
   const form = h(
     'form',
     {
@@ -76,9 +81,12 @@ export function formView(spec: FormViewSpec): FormView {
     controls.map((c) => c.el),
     spec.extra ?? [],
     submit,
+    countdown?.el,
   );
   form.addEventListener('submit', (event) => {
     event.preventDefault();
+    // Enter in a field while the wait runs (a disabled default button already blocks most).
+    if (submit.disabled) return;
     for (const control of controls) if (control instanceof FieldControl) control.setError(null);
     const invalid = validateRequired(controls, t) ?? spec.validate?.() ?? null;
     if (invalid) {
@@ -107,6 +115,7 @@ export function formView(spec: FormViewSpec): FormView {
     focus: spec.focus === undefined ? (firstInput?.input ?? head.querySelector('h2')) : spec.focus,
     firstError: firstInvalid?.input ?? (messages.some((m) => m.level === 'error') ? bannerEl : null),
     errors: messages.filter((m) => m.level !== 'info').map((m) => m.text),
+    dispose: countdown?.dispose,
   };
 }
 

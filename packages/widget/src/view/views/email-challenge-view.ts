@@ -85,6 +85,10 @@ export function emailChallengeView(ctx: ViewContext, remediation: EnvelopeRemedi
     view.form.before(reveal);
     view.focus = view.el.querySelector('h2');
   }
-  view.dispose = dispose;
+  const formDispose = view.dispose;
+  view.dispose = () => {
+    formDispose?.();
+    dispose?.();
+  };
   return view;
 }

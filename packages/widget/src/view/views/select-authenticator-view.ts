@@ -4,6 +4,7 @@ import { choiceValue } from '../../core/form-values.js';
 import { h } from '../dom.js';
 import { banner, heading, kindOf } from '../form-kit.js';
 import { backToSignIn, bannerMessages } from '../form-view.js';
+import { retryCountdown } from '../retry-countdown.js';
 import type { RenderedView, ViewContext } from '../view-context.js';
 
 function description(ctx: ViewContext, choice: EnvelopeOption): string | null {
@@ -59,12 +60,15 @@ export function selectAuthenticatorView(ctx: ViewContext, remediation: EnvelopeR
         t.t('oie.select.authenticators.verify.subtitle'),
       );
   const list = h('ul', { class: 'gh-choices', attrs: { 'data-se': remediation.name } }, buttons);
+  // A throttled choice (429 with Retry-After) holds every choice until the wait is over.
+  const countdown = retryCountdown(ctx, [...list.querySelectorAll('button')]);
   const el = h(
     'div',
     { class: 'gh-view gh-view--select' },
     head,
     bannerEl,
     list,
+    countdown?.el,
     step.cancel ? h('div', { class: 'gh-links' }, backToSignIn(ctx)) : null,
   );
   return {
@@ -72,5 +76,6 @@ export function selectAuthenticatorView(ctx: ViewContext, remediation: EnvelopeR
     focus: list.querySelector('button') ?? head.querySelector('h2'),
     firstError: messages.length ? bannerEl : null,
     errors: messages.filter((m) => m.level !== 'info').map((m) => m.text),
+    dispose: countdown?.dispose,
   };
 }
