@@ -1,4 +1,4 @@
-import type { Kysely, Selectable } from 'kysely';
+import type { Insertable, Kysely, Selectable } from 'kysely';
 import { type AuditEvent, insertEvent } from './events-store.js';
 import { lockUnreplayedCode } from './interaction-codes-store.js';
 import type { Database, GrantsTable, RefreshTokensTable } from './schema.js';
@@ -45,6 +45,23 @@ function toGrant(row: Selectable<GrantsTable>): Grant {
   };
 }
 
+/** The row of a grant as stored. */
+export function toGrantRow(grant: Grant): Insertable<GrantsTable> {
+  return {
+    id: grant.id,
+    user_id: grant.userId,
+    app_id: grant.appId,
+    server_id: grant.serverId,
+    scopes: grant.scopes.join(' '),
+    code_hash: grant.codeHash,
+    auth_time: grant.authTime,
+    amr: JSON.stringify(grant.amr),
+    created_at: grant.createdAt,
+    expires_at: grant.expiresAt,
+    revoked_at: grant.revokedAt,
+  };
+}
+
 function toRefreshToken(row: Selectable<RefreshTokensTable>): RefreshToken {
   return {
     tokenHash: row.token_hash,
@@ -73,22 +90,7 @@ export class GrantsStore {
   async createGrant(grant: Grant, tokens: IssuedTokens, event: AuditEvent): Promise<boolean> {
     return this.db.transaction().execute(async (trx) => {
       if (grant.codeHash !== null && !(await lockUnreplayedCode(trx, grant.codeHash))) return false;
-      await trx
-        .insertInto('grants')
-        .values({
-          id: grant.id,
-          user_id: grant.userId,
-          app_id: grant.appId,
-          server_id: grant.serverId,
-          scopes: grant.scopes.join(' '),
-          code_hash: grant.codeHash,
-          auth_time: grant.authTime,
-          amr: JSON.stringify(grant.amr),
-          created_at: grant.createdAt,
-          expires_at: grant.expiresAt,
-          revoked_at: null,
-        })
-        .execute();
+      await trx.insertInto('grants').values(toGrantRow(grant)).execute();
       await this.insertTokens(trx, grant.id, grant.createdAt, tokens);
       await insertEvent(trx, event, grant.createdAt);
       return true;

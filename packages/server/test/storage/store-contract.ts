@@ -8,7 +8,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { App } from '../../src/storage/apps-store.js';
 import { migrateToLatest } from '../../src/storage/database.js';
 import type { EmailChallenge } from '../../src/storage/email-challenges-store.js';
-import type { Grant } from '../../src/storage/grants-store.js';
+import { type Grant, toGrantRow } from '../../src/storage/grants-store.js';
 import { type InteractionCode, lockUnreplayedCode } from '../../src/storage/interaction-codes-store.js';
 import type { SigningKeyRecord } from '../../src/storage/keys-store.js';
 import { openStorage, type Storage } from '../../src/storage/storage.js';
@@ -975,22 +975,7 @@ export function describeStores(kind: StoreKind): void {
           const creation = store.handle.db.transaction().execute(async (trx) => {
             locked(await lockUnreplayedCode(trx, code.codeHash));
             await gate;
-            await trx
-              .insertInto('grants')
-              .values({
-                id: grant.id,
-                user_id: grant.userId,
-                app_id: grant.appId,
-                server_id: grant.serverId,
-                scopes: 'openid',
-                code_hash: code.codeHash,
-                auth_time: T0,
-                amr: '[]',
-                created_at: T0,
-                expires_at: T0 + MINUTE,
-                revoked_at: null,
-              })
-              .execute();
+            await trx.insertInto('grants').values(toGrantRow(grant)).execute();
           });
           expect(await lockTaken).toBe(true);
           let marked = false;
