@@ -3,29 +3,10 @@
  * a live server by fixtures.test.ts) rendered by the real shell and views in Chromium, then read
  * and operated the way a user does — by label, role and keyboard.
  */
-import type { Browser } from 'playwright-core';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import {
-  axeViolations,
-  bundleHarness,
-  fixture,
-  type Harness,
-  harnessPage,
-  launchChromium,
-} from './support/chromium.js';
+import { describe, expect, it } from 'vitest';
+import { axeViolations, fixture, useHarness } from './support/chromium.js';
 
-let browser: Browser;
-let h: Harness;
-
-beforeAll(async () => {
-  const [launched, harness] = await Promise.all([launchChromium(), bundleHarness()]);
-  browser = launched;
-  h = await harnessPage(browser, harness);
-});
-afterAll(() => browser?.close());
-beforeEach(() => {
-  h.errors.length = 0;
-});
+const h = useHarness();
 
 const focusedLabel = () =>
   h.page.evaluate(() => {

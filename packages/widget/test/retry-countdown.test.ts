@@ -3,29 +3,10 @@
  * step whose memory holds the wait the flow driver recorded for a throttled submit
  * (core/retry-wait.ts). The end-to-end path from a real 429 is in e2e/throttle.test.ts.
  */
-import type { Browser } from 'playwright-core';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import {
-  axeViolations,
-  bundleHarness,
-  fixture,
-  type Harness,
-  harnessPage,
-  launchChromium,
-} from './support/chromium.js';
+import { describe, expect, it } from 'vitest';
+import { axeViolations, fixture, useHarness } from './support/chromium.js';
 
-let browser: Browser;
-let h: Harness;
-
-beforeAll(async () => {
-  const [launched, harness] = await Promise.all([launchChromium(), bundleHarness()]);
-  browser = launched;
-  h = await harnessPage(browser, harness);
-});
-afterAll(() => browser?.close());
-beforeEach(() => {
-  h.errors.length = 0;
-});
+const h = useHarness();
 
 const TYPED = { identifier: 'ada.lovelace@example.com', 'credentials.passcode': 's3cret!' };
 const waiting = (ms: number, announced = false) => ({ until: Date.now() + ms, announced });

@@ -4,6 +4,7 @@ import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
 import { type Browser, chromium, type Page } from 'playwright-core';
+import { afterAll, beforeAll, beforeEach } from 'vitest';
 import type { RenderOptions } from './render-harness.js';
 
 export const CHROMIUM_ARGS = [
@@ -93,6 +94,25 @@ export async function harnessPage(
 }
 
 export type Harness = Awaited<ReturnType<typeof harnessPage>>;
+
+/**
+ * The harness page for the tests of one file: Chromium and the bundle before them, its errors
+ * cleared before each test, the browser closed after them. The object is filled in `beforeAll`.
+ */
+export function useHarness(): Harness {
+  const h = {} as Harness;
+  let browser: Browser | undefined;
+  beforeAll(async () => {
+    const [launched, harness] = await Promise.all([launchChromium(), bundleHarness()]);
+    browser = launched;
+    Object.assign(h, await harnessPage(launched, harness));
+  });
+  afterAll(() => browser?.close());
+  beforeEach(() => {
+    h.errors.length = 0;
+  });
+  return h;
+}
 
 export interface AxeViolation {
   id: string;
