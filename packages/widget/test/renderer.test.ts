@@ -245,7 +245,7 @@ describe('new password', () => {
     expect(texts.some((t) => t.startsWith('At least'))).toBe(true);
     expect(texts.some((t) => t.startsWith('Not one of your last'))).toBe(true);
     // settings.strength: stated, never checked in the browser (the server's dictionaries are not here).
-    const strength = rules.filter({ hasText: /^Hard to guess: no common words or names/ });
+    const strength = rules.filter({ hasText: /^Hard to guess: no common words, names or patterns/ });
     expect(await strength.count()).toBe(1);
     const password = page.getByLabel('New password');
     // The checklist is part of the input's description.

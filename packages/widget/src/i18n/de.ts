@@ -50,7 +50,7 @@ export const de: Record<string, string> = {
   'password.complexity.no_username': 'Keine Teile Ihres Benutzernamens',
   'password.complexity.history': 'Keines Ihrer letzten {0} Passwörter',
   'gh.password.strength':
-    'Schwer zu erraten: keine gängigen Wörter oder Namen, Wiederholungen, Folgen oder Tastaturreihen',
+    'Schwer zu erraten: keine gängigen Wörter, Namen oder Muster wie aaaa, 1234, qwertz',
   'gh.requirement.met': 'erfüllt',
   'gh.requirement.unmet': 'nicht erfüllt',
   'oie.success.text.signingIn': 'Anmeldung läuft…',

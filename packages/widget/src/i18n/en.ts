@@ -57,7 +57,7 @@ export const en: Record<string, string> = {
   'password.complexity.symbol': 'A symbol',
   'password.complexity.no_username': 'No parts of your username',
   'password.complexity.history': 'Not one of your last {0} passwords',
-  'gh.password.strength': 'Hard to guess: no common words or names, repeats, sequences or keyboard rows',
+  'gh.password.strength': 'Hard to guess: no common words, names or patterns like aaaa, 1234, qwerty',
   'gh.requirement.met': 'met',
   'gh.requirement.unmet': 'not met',
   // Success and terminal pages

@@ -50,7 +50,7 @@ export const fr: Record<string, string> = {
   'password.complexity.no_username': "Aucune partie de votre nom d'utilisateur",
   'password.complexity.history': 'Différent de vos {0} derniers mots de passe',
   'gh.password.strength':
-    'Difficile à deviner : ni mots ou noms courants, ni répétitions, suites ou rangées du clavier',
+    'Difficile à deviner : ni mots ou noms courants, ni suites comme aaaa, 1234, azerty',
   'gh.requirement.met': 'respectée',
   'gh.requirement.unmet': 'non respectée',
   'oie.success.text.signingIn': 'Connexion en cours…',
