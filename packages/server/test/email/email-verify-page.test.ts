@@ -131,7 +131,7 @@ describe('/email/verify: the code only after a deliberate POST', () => {
     }
   });
 
-  it('in Chromium: the page shows a button, and pressing it shows the code', async () => {
+  it('in Chromium: a link followed from another site shows a button; pressing it shows the code', async () => {
     let browser: Browser | undefined;
     try {
       browser = await chromium.launch({
@@ -140,8 +140,11 @@ describe('/email/verify: the code only after a deliberate POST', () => {
         args: ['--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking'],
       });
       const page = await browser.newPage();
-      const opened = await page.goto(link);
+      // The link is followed from another site, as from a webmail page.
+      await page.setContent(`<a id="link" href="${link.replaceAll('&', '&amp;')}">Sign in</a>`);
+      const [opened] = await Promise.all([page.waitForNavigation(), page.click('#link')]);
       expect(opened?.status()).toBe(200);
+      expect((await opened!.request().allHeaders())['sec-fetch-site']).toBe('cross-site');
       expect(await page.content()).not.toContain(code);
       const [shown] = await Promise.all([page.waitForNavigation(), page.click('#show-code')]);
       expect(shown?.status()).toBe(200);
