@@ -71,12 +71,6 @@ export const IdxErrors = Object.freeze({
     'Too many wrong codes. Start again to get a new code.',
     'The last allowed wrong answer to an email code: the challenge and its transaction are over.',
   ),
-  emailNotSent: idx(
-    'gatehouse.email.not_sent',
-    502,
-    'We could not send the email. Try again in a moment.',
-    'The mail transport refused or failed; the transaction stays usable for a resend.',
-  ),
   serviceUnavailable: idx(
     'gatehouse.service.unavailable',
     503,
@@ -196,7 +190,7 @@ export const OAuthErrors = Object.freeze({
   temporarily_unavailable: oauth(
     'temporarily_unavailable',
     503,
-    'A dependency (the rate-limit store, the mail relay) is unavailable; requests fail closed. Retry later.',
+    'A dependency (the rate-limit store) is unavailable; requests fail closed. Retry later.',
   ),
   not_found: oauth(
     'not_found',

@@ -23,7 +23,6 @@ export const EngineErrorCodes = Object.freeze({
   RECOVERY_NOT_ALLOWED:
     "Self-service recovery is turned off in the app's policy, or nothing in it can be recovered.",
   RATE_LIMITED: 'A rate limit was reached; `retryAfterSeconds` says when to try again.',
-  DELIVERY_FAILED: 'A message (email) could not be delivered; the step can be retried.',
   SERVICE_UNAVAILABLE: 'A dependency (the rate-limit store) is unreachable; requests fail closed.',
 } as const);
 

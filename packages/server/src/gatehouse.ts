@@ -10,8 +10,7 @@ import { UserService } from './identity/users.js';
 import { SigningKeys } from './keys/signing-keys.js';
 import { Mailer } from './messaging/mailer.js';
 import { EmailTemplates } from './messaging/templates/email-templates.js';
-import type { MailTransport } from './messaging/transports/mail-transport.js';
-import { OutboxTransport } from './messaging/transports/outbox-transport.js';
+import { OutboxSender } from './messaging/outbox-sender.js';
 import { authorizationServer, type ServerId } from './protocol/oauth/authorization-servers.js';
 import { TokenIssuer } from './protocol/oauth/token-issuer.js';
 import { DatabaseRateLimiter, type RateLimiter, RedisRateLimiter } from './rate-limits/rate-limiter.js';
@@ -57,8 +56,8 @@ export async function createServices(
   const hasher = new PasswordHasher(config.passwordHashing);
   const limiter = await createRateLimiter(config, storage, clock);
   const emailTemplates = new EmailTemplates(storage.emailTemplates, clock);
-  const transport = await createMailTransport(config, storage, clock);
-  const mailer = new Mailer(transport, emailTemplates, { from: config.email.from, orgName: config.orgName });
+  const mailer = new Mailer(emailTemplates, { from: config.email.from, orgName: config.orgName });
+  const outboxSender = await createOutboxSender(config, storage, clock);
   const secret = Buffer.from(
     config.secretKey ??
       (await storage.serverSecrets.getOrCreate('email-code-key', () => randomToken(32), clock.now())),
@@ -73,6 +72,7 @@ export async function createServices(
     limiter,
     clock,
     secret,
+    mailQueued: () => outboxSender?.notify(),
   });
   const servers = new Map<ServerId, ReturnType<typeof authorizationServer>>(
     (['default', 'org'] as const).map((id) => [id, authorizationServer(config.publicUrl, id)]),
@@ -86,6 +86,7 @@ export async function createServices(
     tokens: new TokenIssuer(keys, config.tokens, clock, config.publicUrl),
     users: new UserService(storage.users, hasher, passwordPolicy, clock, storage.transactions),
     mailer,
+    outboxSender,
     emailTemplates,
     limiter,
     apps: new AppService(storage.apps, clock, authenticators),
@@ -116,6 +117,7 @@ export async function createGatehouse(
       async listen() {
         const address = await http.listen({ host: config.server.host, port: config.server.port });
         if (options.sweeper ?? true) sweeper = startSweeper(services, http.log);
+        services.outboxSender?.start(http.log);
         return address;
       },
       async close() {
@@ -130,22 +132,39 @@ export async function createGatehouse(
   }
 }
 
-/** Closes what the services hold open: mail transport, rate-limit store, database. */
+/** Closes what the services hold open: the outbox sender and its relay, rate-limit store, database. */
 export async function closeServices(services: Services): Promise<void> {
-  await services.mailer.close().catch(() => undefined);
+  await services.outboxSender?.close().catch(() => undefined);
   await services.limiter.close().catch(() => undefined);
   await services.storage.close();
 }
 
-/** SMTP when configured, else the embedded outbox; nodemailer is loaded only for SMTP (resident memory). */
-async function createMailTransport(
+/**
+ * The sender that delivers the outbox to the SMTP relay, when one is configured (started by a
+ * listening server, never by the CLI); null otherwise: emails then stay in the outbox for the dev
+ * mailbox. nodemailer is loaded only for SMTP (resident memory).
+ */
+async function createOutboxSender(
   config: GatehouseConfig,
   storage: Storage,
   clock: Clock,
-): Promise<MailTransport> {
-  if (!config.email.smtpUrl) return new OutboxTransport(storage.outbox, clock);
+): Promise<OutboxSender | null> {
+  if (!config.email.smtpUrl) return null;
   const { SmtpTransport } = await import('./messaging/transports/smtp-transport.js');
-  return new SmtpTransport(config.email.smtpUrl, { rejectUnauthorized: config.email.smtpRejectUnauthorized });
+  return new OutboxSender({
+    outbox: storage.outbox,
+    events: storage.events,
+    transport: new SmtpTransport(config.email.smtpUrl, { rejectUnauthorized: config.email.smtpRejectUnauthorized }),
+    clock,
+    settings: {
+      maxAttempts: config.email.deliveryAttempts,
+      retryBaseSeconds: config.email.deliveryRetrySeconds,
+      retryMaxSeconds: 3600,
+      leaseSeconds: 120,
+      pollIntervalMs: 1000,
+      batchSize: 20,
+    },
+  });
 }
 
 async function createRateLimiter(
@@ -165,7 +184,7 @@ async function createRateLimiter(
   return new RedisRateLimiter(redis);
 }
 
-/** Deletes expired transactions and interaction codes; one run at a time. */
+/** Deletes expired transactions, codes, challenges, counters and old delivered emails; one run at a time. */
 function startSweeper(services: Services, log: FastifyBaseLogger): NodeJS.Timeout {
   let running = false;
   const timer = setInterval(async () => {
@@ -178,6 +197,8 @@ function startSweeper(services: Services, log: FastifyBaseLogger): NodeJS.Timeou
       await services.storage.interactionCodes.deleteExpired(before);
       await services.storage.emailChallenges.deleteExpired(before);
       await services.storage.rateLimits.deleteOlderThan(before);
+      // Delivered emails are kept a week (the dev mailbox reads them); dead ones wait for an operator.
+      await services.storage.outbox.deleteDeliveredBefore(services.clock.now() - 7 * 86_400_000);
     } catch (err) {
       log.warn({ err }, 'sweeping expired transactions failed; retrying on the next tick');
     } finally {

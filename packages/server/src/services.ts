@@ -7,6 +7,7 @@ import type { PasswordHasher } from './identity/password-hasher.js';
 import type { UserService } from './identity/users.js';
 import type { SigningKeys } from './keys/signing-keys.js';
 import type { Mailer } from './messaging/mailer.js';
+import type { OutboxSender } from './messaging/outbox-sender.js';
 import type { EmailTemplates } from './messaging/templates/email-templates.js';
 import type { AuthorizationServer, ServerId } from './protocol/oauth/authorization-servers.js';
 import type { TokenIssuer } from './protocol/oauth/token-issuer.js';
@@ -27,6 +28,8 @@ export interface Services {
   users: UserService;
   apps: AppService;
   mailer: Mailer;
+  /** Delivers the outbox to the SMTP relay; null when none is configured (the dev mailbox keeps mail). */
+  outboxSender: OutboxSender | null;
   emailTemplates: EmailTemplates;
   limiter: RateLimiter;
   authenticators: AuthenticatorRegistry;

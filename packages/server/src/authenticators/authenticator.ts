@@ -52,14 +52,7 @@ export interface Enrollment {
 /** How the user answers a challenge: a secret they know (typed like a password) or a one-time code. */
 export type AnswerKind = 'secret' | 'code';
 
-export type ChallengeResult =
-  | { ok: true }
-  | {
-      ok: false;
-      error: EngineError;
-      /** The challenge was made though its message was not delivered: the step can move on to it. */
-      started?: boolean;
-    };
+export type ChallengeResult = { ok: true } | { ok: false; error: EngineError };
 
 export type VerifyResult =
   | { ok: true }

@@ -20,6 +20,8 @@ export interface AuthenticatorParts {
   clock: Clock;
   /** Server secret that one-time codes are derived with. */
   secret: Buffer;
+  /** Wakes the outbox sender after an email was committed (a no-op where none runs). */
+  mailQueued(): void;
 }
 
 /**
@@ -42,6 +44,8 @@ export function installAuthenticators(parts: AuthenticatorParts): AuthenticatorR
     new EmailAuthenticator({
       challenges: storage.emailChallenges,
       events: storage.events,
+      transaction: (work) => storage.transaction(work),
+      queued: parts.mailQueued,
       mailer: parts.mailer,
       limiter: parts.limiter,
       secret: parts.secret,
@@ -54,6 +58,7 @@ export function installAuthenticators(parts: AuthenticatorParts): AuthenticatorR
         resendIntervalSeconds: config.email.resendIntervalSeconds,
         maxSendsPerTransaction: config.email.maxSendsPerTransaction,
         publicUrl: config.publicUrl,
+        relay: config.email.smtpUrl !== undefined,
         emailPerRecipient: config.rateLimits.emailPerRecipient,
         challengePerIp: config.rateLimits.challengePerIp,
         answerPerIp: config.rateLimits.answerPerIp,

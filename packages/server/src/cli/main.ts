@@ -6,6 +6,7 @@ import { appsCommand } from './commands/apps.js';
 import { docsCommand } from './commands/docs.js';
 import { keysCommand } from './commands/keys.js';
 import { migrateCommand } from './commands/migrate.js';
+import { outboxCommand } from './commands/outbox.js';
 import { startCommand } from './commands/start.js';
 import { templatesCommand } from './commands/templates.js';
 import { usersCommand } from './commands/users.js';
@@ -21,6 +22,7 @@ usersCommand(program);
 appsCommand(program);
 keysCommand(program);
 templatesCommand(program);
+outboxCommand(program);
 docsCommand(program);
 
 try {

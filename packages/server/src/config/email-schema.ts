@@ -16,7 +16,7 @@ export const emailSchema = z
       .optional()
       .meta({
         description:
-          'SMTP server (nodemailer URL, e.g. smtp://user:pass@mail:587). Unset: mail goes to the outbox shown by the dev mailbox.',
+          'SMTP server (nodemailer URL, e.g. smtp://user:pass@mail:587). Every email is written to the transactional outbox with the request that sends it and delivered to this relay in the background. Unset: emails stay in the outbox, shown by the dev mailbox.',
         env: 'SMTP_URL',
       }),
     smtpRejectUnauthorized: z
@@ -62,6 +62,26 @@ export const emailSchema = z
       .max(20)
       .default(5)
       .meta({ description: 'Emails one transaction may send.' }),
+    deliveryAttempts: z
+      .number()
+      .int()
+      .min(1)
+      .max(50)
+      .default(8)
+      .meta({
+        description:
+          'Attempts to hand an email to the SMTP relay before it is given up (dead; `gatehouse outbox retry` requeues it).',
+      }),
+    deliveryRetrySeconds: z
+      .number()
+      .int()
+      .min(1)
+      .max(3600)
+      .default(10)
+      .meta({
+        description:
+          'Wait before the second delivery attempt; each later attempt waits twice as long (with jitter), at most an hour.',
+      }),
   })
   .prefault({});
 

@@ -1,6 +1,6 @@
 import type { EmailTemplates, TemplateId } from './templates/email-templates.js';
 import type { TemplateValues } from './templates/template-variables.js';
-import type { MailTransport } from './transports/mail-transport.js';
+import type { OutgoingEmail } from './transports/mail-transport.js';
 
 /** What the request looked like, for the "was this you?" part of an email. */
 export interface RequestContext {
@@ -22,45 +22,35 @@ export interface ChallengeEmail {
   request: RequestContext;
 }
 
-/** Semantic mailer: flows say what to send, templates say how it reads, the transport delivers. */
+/**
+ * Semantic mailer: callers say what to send, templates say how it reads. It only composes; every
+ * email then goes through the transactional outbox, written with the step's own changes and
+ * delivered by the outbox sender after commit.
+ */
 export class Mailer {
   constructor(
-    private readonly transport: MailTransport,
     private readonly templates: EmailTemplates,
     private readonly settings: { from: string; orgName: string },
   ) {}
 
-  get transportName(): string {
-    return this.transport.name;
-  }
-
   /** The sign-in code and magic link (template "email-challenge"). */
-  sendEmailChallenge(email: ChallengeEmail): Promise<void> {
-    return this.send('email-challenge', email, { emailAuthenticationLink: email.link });
+  emailChallenge(email: ChallengeEmail): Promise<OutgoingEmail> {
+    return this.compose('email-challenge', email, { emailAuthenticationLink: email.link });
   }
 
   /** The password-recovery code and link (template "forgot-password"). */
-  sendPasswordReset(email: ChallengeEmail): Promise<void> {
-    return this.send('forgot-password', email, { resetPasswordLink: email.link });
+  passwordReset(email: ChallengeEmail): Promise<OutgoingEmail> {
+    return this.compose('forgot-password', email, { resetPasswordLink: email.link });
   }
 
   /** To an address no account uses, after a recovery request for it (template "unknown-recipient"). */
-  async sendUnknownRecipient(email: {
-    serverId: string;
-    to: string;
-    request: RequestContext;
-  }): Promise<void> {
+  async unknownRecipient(email: { serverId: string; to: string; request: RequestContext }): Promise<OutgoingEmail> {
     const template = await this.templates.resolve(email.serverId, 'unknown-recipient', email.request.locale);
     const rendered = this.templates.render(template, this.requestValues(email.request));
-    await this.transport.send({
-      to: email.to,
-      from: this.settings.from,
-      templateId: 'unknown-recipient',
-      ...rendered,
-    });
+    return { to: email.to, from: this.settings.from, templateId: 'unknown-recipient', ...rendered };
   }
 
-  private async send(templateId: TemplateId, email: ChallengeEmail, extra: TemplateValues): Promise<void> {
+  private async compose(templateId: TemplateId, email: ChallengeEmail, extra: TemplateValues): Promise<OutgoingEmail> {
     const template = await this.templates.resolve(email.serverId, templateId, email.request.locale);
     const rendered = this.templates.render(template, {
       ...this.requestValues(email.request),
@@ -76,7 +66,7 @@ export class Mailer {
       'request.relayState': encodeURIComponent(email.relayState),
       ...extra,
     });
-    await this.transport.send({ to: email.to, from: this.settings.from, templateId, ...rendered });
+    return { to: email.to, from: this.settings.from, templateId, ...rendered };
   }
 
   /** What every email may say about the request and the organisation. */
@@ -94,9 +84,6 @@ export class Mailer {
     };
   }
 
-  close(): Promise<void> {
-    return this.transport.close();
-  }
 }
 
 /** A coarse, human description of a User-Agent ("Chrome on Linux"). */

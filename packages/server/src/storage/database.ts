@@ -23,6 +23,8 @@ import * as passwordHistory from './migrations/0003-password-history.js';
 import * as outboxRecipientIndex from './migrations/0004-outbox-recipient-index.js';
 import * as policyRequirements from './migrations/0005-policy-requirements.js';
 import * as interactionCodeReplay from './migrations/0006-interaction-code-replay.js';
+import * as deliveryOutbox from './migrations/0007-delivery-outbox.js';
+import * as passwordAttemptsInFlight from './migrations/0008-password-attempts-in-flight.js';
 import type { Database } from './schema.js';
 
 export type DialectName = 'sqlite' | 'postgres';
@@ -185,6 +187,8 @@ export async function migrateToLatest(db: Kysely<Database>): Promise<string[]> {
         '0004-outbox-recipient-index': outboxRecipientIndex,
         '0005-policy-requirements': policyRequirements,
         '0006-interaction-code-replay': interactionCodeReplay,
+        '0007-delivery-outbox': deliveryOutbox,
+        '0008-password-attempts-in-flight': passwordAttemptsInFlight,
       }),
     },
     migrationTableName: 'gatehouse_migrations',

@@ -9,6 +9,8 @@ export interface UsersTable {
   profile: string;
   failed_attempts: number;
   locked_until: number | null;
+  attempts_in_flight: number;
+  attempt_claimed_at: number | null;
   created_at: number;
   updated_at: number;
   password_changed_at: number | null;
@@ -160,6 +162,12 @@ export interface OutboxTable {
   html_body: string;
   template_id: string;
   created_at: number;
+  status: string;
+  attempts: number;
+  next_attempt_at: number | null;
+  claimed_until: number | null;
+  last_error: string | null;
+  sent_at: number | null;
 }
 
 export interface EmailTemplatesTable {

@@ -12,6 +12,16 @@ import { ServerSecretsStore } from './server-secrets-store.js';
 import { TransactionsStore } from './transactions-store.js';
 import { UsersStore } from './users-store.js';
 
+/**
+ * Stores whose operations are single statements, bound to one database transaction: what a unit of
+ * work writes together (a challenge, its counters, its email, its audit event) commits or not at all.
+ */
+export interface TransactionStores {
+  emailChallenges: EmailChallengesStore;
+  outbox: OutboxStore;
+  events: EventsStore;
+}
+
 /** Every store over one database. */
 export interface Storage {
   handle: DatabaseHandle;
@@ -27,6 +37,8 @@ export interface Storage {
   emailTemplates: EmailTemplatesStore;
   rateLimits: RateLimitsStore;
   serverSecrets: ServerSecretsStore;
+  /** Runs `work` in one database transaction: committed when it resolves, rolled back when it throws. */
+  transaction<T>(work: (stores: TransactionStores) => Promise<T>): Promise<T>;
   close(): Promise<void>;
 }
 
@@ -53,6 +65,14 @@ export async function openStorage(options: StorageOptions, migrate = true): Prom
     emailTemplates: new EmailTemplatesStore(db),
     rateLimits: new RateLimitsStore(db),
     serverSecrets: new ServerSecretsStore(db),
+    transaction: (work) =>
+      db.transaction().execute((trx) =>
+        work({
+          emailChallenges: new EmailChallengesStore(trx),
+          outbox: new OutboxStore(trx),
+          events: new EventsStore(trx),
+        }),
+      ),
     close: () => handle.close(),
   };
 }

@@ -69,6 +69,8 @@ export class UsersStore {
           profile: JSON.stringify(user.profile),
           failed_attempts: 0,
           locked_until: null,
+          attempts_in_flight: 0,
+          attempt_claimed_at: null,
           created_at: user.createdAt,
           updated_at: user.createdAt,
           password_changed_at: passwordHash ? user.createdAt : null,
@@ -187,35 +189,74 @@ export class UsersStore {
   }
 
   /**
-   * Claims one password attempt before the password is judged, in one guarded update: refused
-   * (null) while the user is locked. The claim that reaches `maxAttempts` locks the user until
-   * `lockUntil` in the same statement, so however many attempts arrive at once, at most
-   * `maxAttempts` are ever judged per lock window. A lock that has run out starts a new count; a
-   * correct password clears it (`resetFailedAttempts`), an in-flight wrong one keeps its count.
+   * Claims one password attempt before the password is judged, in one guarded update: granted only
+   * while the user is not locked and failures plus attempts already being judged stay under
+   * `maxAttempts`, so however many attempts arrive at once, no more than `maxAttempts` wrong ones
+   * are ever judged per lock window. A lock that has run out starts a new count. Attempts claimed
+   * longer than `staleMs` ago no longer count (their process stopped). Returns `claimed`; `locked`
+   * while a lock holds; `busy` when the slots are taken by attempts still being judged (try again
+   * shortly). Every claim is settled with {@link settlePasswordAttempt}.
    */
   async claimPasswordAttempt(
     userId: string,
     now: number,
     maxAttempts: number,
-    lockUntil: number,
-  ): Promise<{ attempt: number; locked: boolean } | null> {
-    // The WHERE clause admits only unlocked users, so a lock still set here has run out.
-    const count = sql<number>`case when locked_until is not null then 1 else failed_attempts + 1 end`;
-    const row = await this.db
+    staleMs: number,
+  ): Promise<'claimed' | 'locked' | 'busy'> {
+    const lockRanOut = sql<boolean>`locked_until is not null and locked_until <= ${now}`;
+    const failures = sql<number>`case when ${lockRanOut} then 0 else failed_attempts end`;
+    const inFlight = sql<number>`case when attempt_claimed_at > ${now - staleMs} then attempts_in_flight else 0 end`;
+    const result = await this.db
       .updateTable('users')
       .set({
-        failed_attempts: count,
-        locked_until: sql<
-          number | null
-        >`case when (${count}) >= ${maxAttempts} then cast(${lockUntil} as bigint) else null end`,
-        updated_at: now,
+        attempts_in_flight: sql<number>`${inFlight} + 1`,
+        attempt_claimed_at: now,
+        failed_attempts: failures,
+        locked_until: sql<number | null>`case when ${lockRanOut} then null else locked_until end`,
       })
       .where('id', '=', userId)
       .where((eb) => eb.or([eb('locked_until', 'is', null), eb('locked_until', '<=', now)]))
+      .where(sql<boolean>`${failures} + ${inFlight} < ${maxAttempts}`)
+      .executeTakeFirst();
+    if (Number(result.numUpdatedRows) === 1) return 'claimed';
+    const user = await this.findById(userId);
+    return user?.lockedUntil != null && user.lockedUntil > now ? 'locked' : 'busy';
+  }
+
+  /**
+   * Settles a claimed attempt: a right password clears the failures and any lock; a wrong one
+   * counts, and the failure that reaches `maxAttempts` locks the user until `lockUntil`. Returns
+   * whether this failure locked the user.
+   */
+  async settlePasswordAttempt(
+    userId: string,
+    outcome: { ok: true } | { ok: false; now: number; maxAttempts: number; lockUntil: number },
+  ): Promise<boolean> {
+    const released = sql<number>`case when attempts_in_flight > 0 then attempts_in_flight - 1 else 0 end`;
+    if (outcome.ok) {
+      await this.db
+        .updateTable('users')
+        .set({ attempts_in_flight: released, failed_attempts: 0, locked_until: null })
+        .where('id', '=', userId)
+        .execute();
+      return false;
+    }
+    const { now, maxAttempts, lockUntil } = outcome;
+    const failures = sql<number>`case when locked_until is not null and locked_until <= ${now} then 1 else failed_attempts + 1 end`;
+    const row = await this.db
+      .updateTable('users')
+      .set({
+        attempts_in_flight: released,
+        failed_attempts: failures,
+        locked_until: sql<
+          number | null
+        >`case when (${failures}) >= ${maxAttempts} then cast(${lockUntil} as bigint) else locked_until end`,
+        updated_at: now,
+      })
+      .where('id', '=', userId)
       .returning(['failed_attempts', 'locked_until'])
       .executeTakeFirst();
-    if (!row) return null;
-    return { attempt: Number(row.failed_attempts), locked: row.locked_until !== null };
+    return row !== undefined && Number(row.failed_attempts) === maxAttempts && row.locked_until !== null;
   }
 
   async resetFailedAttempts(userId: string, now: number): Promise<void> {

@@ -1,68 +1,37 @@
+import type { IdxResponse } from '@gatehouse/protocol';
 import { decodeJwt } from 'jose';
-import { type AddressObject, simpleParser } from 'mailparser';
-import { SMTPServer } from 'smtp-server';
+import { simpleParser } from 'mailparser';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { freePort, startTestServer, type TestServer } from '../support/test-server.js';
-import { action, answer, emailApp, mailbox, messageKeys, startEmailSignIn } from './email-helpers.js';
+import type { HttpResult } from '../support/idx-client.js';
+import { addresses, headerBlock, SmtpSink } from '../support/smtp-sink.js';
+import { startTestServer, type TestServer } from '../support/test-server.js';
+import { action, answer, emailApp, messageKeys, startEmailSignIn } from './email-helpers.js';
 
-interface Received {
-  raw: string;
-  mailFrom: string;
-  rcptTo: string[];
+const RETRY_SECONDS = 10;
+const ATTEMPTS = 3;
+
+/** What a response says, with what may differ between two conversations masked. */
+function shape(res: HttpResult<IdxResponse>, identifier: string): string {
+  const text = JSON.stringify(res.body)
+    .split(res.body.stateHandle ?? '\u0000')
+    .join('<handle>')
+    .split(res.body.expiresAt ?? '\u0000')
+    .join('<expires>')
+    .split(identifier)
+    .join('<identifier>');
+  return `${res.status} ${text
+    .replace(/"00u[0-9a-z]{17}"/g, '"<user>"')
+    .replace(/"eae[A-Za-z0-9]{17}"/g, '"<enrollment>"')
+    .replace(/"[^"]\*\*\*[^"@]?@/g, '"<masked>@')}`;
 }
 
-/** A real SMTP server on loopback that keeps what it receives and can refuse recipients. */
-class SmtpSink {
-  readonly received: Received[] = [];
-  rejectRecipients = false;
-  rcptAttempts = 0;
-  private server: SMTPServer | null = null;
-
-  async start(): Promise<number> {
-    const port = await freePort();
-    this.server = new SMTPServer({
-      authOptional: true,
-      disabledCommands: ['STARTTLS'],
-      logger: false,
-      onRcptTo: (_address, _session, callback) => {
-        this.rcptAttempts++;
-        if (!this.rejectRecipients) return callback();
-        const error = new Error('Mailbox unavailable') as Error & { responseCode: number };
-        error.responseCode = 550;
-        callback(error);
-      },
-      onData: (stream, session, callback) => {
-        const chunks: Buffer[] = [];
-        stream.on('data', (chunk: Buffer) => chunks.push(chunk));
-        stream.on('end', () => {
-          this.received.push({
-            raw: Buffer.concat(chunks).toString('utf8'),
-            mailFrom: session.envelope.mailFrom ? session.envelope.mailFrom.address : '',
-            rcptTo: session.envelope.rcptTo.map((r) => r.address),
-          });
-          callback();
-        });
-      },
-    });
-    await new Promise<void>((resolve, reject) => {
-      this.server!.once('error', reject);
-      this.server!.listen(port, '127.0.0.1', () => resolve());
-    });
-    return port;
-  }
-
-  close(): Promise<void> {
-    return new Promise((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()));
-  }
-}
-
-const addresses = (field: AddressObject | AddressObject[] | undefined) =>
-  (Array.isArray(field) ? field : field ? [field] : []).flatMap((a) => a.value.map((v) => v.address));
-
-/** The raw header block of a message (up to the first empty line). */
-const headerBlock = (raw: string) => raw.slice(0, raw.search(/\r?\n\r?\n/));
-
-describe('email over a real SMTP exchange (nodemailer → smtp-server)', () => {
+/**
+ * Email over a real SMTP exchange (nodemailer → smtp-server on loopback), through the
+ * transactional outbox: a request writes the message with its own changes and the outbox sender
+ * delivers it after commit, so no request waits for the relay, and a relay that refuses or is down
+ * changes nothing a client can see (docs/security.md M2).
+ */
+describe('email over a real SMTP exchange, through the outbox', () => {
   const sink = new SmtpSink();
   let server: TestServer;
   let clientId: string;
@@ -73,7 +42,12 @@ describe('email over a real SMTP exchange (nodemailer → smtp-server)', () => {
       config: {
         // A value with CR/LF ends up in the subject of the shipped template (docs/security.md L3).
         orgName: 'Acme\r\nBcc: attacker@evil.example',
-        email: { smtpUrl: `smtp://127.0.0.1:${port}`, from: 'Acme Sign-in <signin@acme.test>' },
+        email: {
+          smtpUrl: `smtp://127.0.0.1:${port}`,
+          from: 'Acme Sign-in <signin@acme.test>',
+          deliveryAttempts: ATTEMPTS,
+          deliveryRetrySeconds: RETRY_SECONDS,
+        },
       },
     });
     clientId = (await emailApp(server)).clientId;
@@ -83,33 +57,45 @@ describe('email over a real SMTP exchange (nodemailer → smtp-server)', () => {
     await sink.close();
   });
 
-  it('sends one message with From/To/Subject, text and HTML parts and no Bcc; its code signs in', async () => {
+  const outboxFor = (to: string) => server.services.storage.outbox.list({ to });
+
+  /** `status:attempts` of the newest message to `to` once an attempt has ended (null while one runs). */
+  const settled = (to: string) => async () => {
+    const [m] = await outboxFor(to);
+    return m && m.status !== 'sending' && m.lastError ? `${m.status}:${m.attempts}` : null;
+  };
+
+  /** Moves the server's clock past every retry wait, then lets the sender look again. */
+  const pastRetryWait = () => server.clock.advance(RETRY_SECONDS * 2 ** ATTEMPTS * 1000);
+
+  it('delivers one message with From/To/Subject, text and HTML parts and no Bcc; its code signs in', async () => {
     const { user } = await server.createUser({ firstName: 'Grace' });
+    const before = sink.received.length;
     const { idx, interaction, challenge } = await startEmailSignIn(server, clientId, user.login);
     expect(challenge.status).toBe(200);
-    expect(sink.received).toHaveLength(1);
-    const [delivered] = sink.received;
+    const delivered = (await sink.waitFor(before + 1))[before]!;
     // The envelope goes to the stored address only.
-    expect(delivered!.rcptTo).toEqual([user.email]);
-    expect(delivered!.mailFrom).toBe('signin@acme.test');
+    expect(delivered.rcptTo).toEqual([user.email]);
+    expect(delivered.mailFrom).toBe('signin@acme.test');
 
-    const mail = await simpleParser(delivered!.raw);
+    const mail = await simpleParser(delivered.raw);
     expect(mail.from?.value).toEqual([{ address: 'signin@acme.test', name: 'Acme Sign-in' }]);
     expect(addresses(mail.to)).toEqual([user.email]);
     expect(mail.cc).toBeUndefined();
     expect(mail.bcc).toBeUndefined();
-    expect(headerBlock(delivered!.raw)).not.toMatch(/^bcc:/im);
+    expect(headerBlock(delivered.raw)).not.toMatch(/^bcc:/im);
     expect(mail.subject).toMatch(/^Your Acme Bcc: attacker@evil\.example sign-in code: \d{6}$/);
     expect(mail.headers.get('x-gatehouse-template')).toBe('email-challenge');
 
     const code = /(\d{6})$/.exec(mail.subject!)![1]!;
     expect(mail.text).toContain('Hi Grace,');
     expect(mail.text).toContain(`otp=${code}&state=${interaction.state}`);
-    expect(typeof mail.html).toBe('string');
     expect(mail.html as string).toContain(`otp=${code}&amp;state=${interaction.state}`);
-    expect(mail.html as string).toContain(code);
-    // Nothing went to the outbox: SMTP replaced it.
-    expect(await mailbox(server, user.email)).toHaveLength(0);
+
+    // Once the relay has it, the outbox keeps the record without the code or the link.
+    await expect.poll(async () => (await outboxFor(user.email))[0]?.status).toBe('sent');
+    const [record] = await outboxFor(user.email);
+    expect(record).toMatchObject({ attempts: 1, subject: '', text: '', html: '' });
 
     const done = await idx.submit('challenge-authenticator', { credentials: { passcode: code } });
     expect(done.status).toBe(200);
@@ -118,46 +104,99 @@ describe('email over a real SMTP exchange (nodemailer → smtp-server)', () => {
     expect(decodeJwt(tokens.body.id_token as string).sub).toBe(user.id);
   });
 
-  it('a refused recipient → 502 gatehouse.email.not_sent (IDX body); once SMTP accepts, resend works at once', async () => {
+  it('a refusing relay changes nothing a client sees; the message is retried and delivered once it accepts', async () => {
     const { user } = await server.createUser();
     const before = sink.received.length;
     sink.rejectRecipients = true;
-    const attemptsBefore = sink.rcptAttempts;
-    const { idx, interaction, challenge } = await startEmailSignIn(server, clientId, user.login);
-    expect(challenge.status).toBe(502);
-    expect(challenge.body.version).toBe('1.0.0');
-    expect(messageKeys(challenge.body)).toEqual(['gatehouse.email.not_sent']);
-    expect(challenge.body.successWithInteractionCode).toBeUndefined();
-    expect(sink.rcptAttempts).toBeGreaterThan(attemptsBefore);
-    expect(sink.received).toHaveLength(before);
-    // The challenge is shown with its resend action, so the client can try again.
-    expect(challenge.body.remediation!.value[0]!.name).toBe('challenge-authenticator');
-    expect(challenge.body.currentAuthenticatorEnrollment?.value.resend).toBeDefined();
+    try {
+      const { idx, interaction, challenge } = await startEmailSignIn(server, clientId, user.login);
+      expect(challenge.status).toBe(200);
+      expect(messageKeys(challenge.body)).toEqual([]);
+      expect(challenge.body.remediation!.value[0]!.name).toBe('challenge-authenticator');
+      await expect.poll(settled(user.email)).toBe('pending:1');
+      expect((await outboxFor(user.email))[0]!.lastError).toMatch(/550/);
+      expect(sink.received).toHaveLength(before);
 
-    // Still refusing: a resend fails the same way and is not throttled either.
-    const failedAgain = await action(challenge.body, 'resend');
-    expect(failedAgain.status).toBe(502);
-    expect(messageKeys(failedAgain.body)).toEqual(['gatehouse.email.not_sent']);
+      sink.rejectRecipients = false;
+      pastRetryWait();
+      const mail = await simpleParser((await sink.waitFor(before + 1))[before]!.raw);
+      const code = /(\d{6})$/.exec(mail.subject!)![1]!;
+      const done = await answer(challenge.body, code);
+      expect(done.status).toBe(200);
+      idx.last = done;
+      expect((await idx.exchange(interaction, idx.interactionCode())).status).toBe(200);
+      // Exactly one message reached the relay.
+      expect(sink.received.filter((r) => r.rcptTo.includes(user.email))).toHaveLength(1);
+    } finally {
+      sink.rejectRecipients = false;
+    }
+  });
 
-    sink.rejectRecipients = false;
-    // No clock advance: the failed sends were given back, so the 30 s interval does not apply.
-    const resent = await action(challenge.body, 'resend');
-    expect(resent.status).toBe(200);
-    expect(sink.received).toHaveLength(before + 1);
-    const mail = await simpleParser(sink.received.at(-1)!.raw);
-    expect(addresses(mail.to)).toEqual([user.email]);
-    const code = /(\d{6})$/.exec(mail.subject!)![1]!;
+  it('after the last attempt the message is dead, with an event; retried, it is delivered', async () => {
+    const { user } = await server.createUser();
+    sink.rejectRecipients = true;
+    try {
+      const { challenge } = await startEmailSignIn(server, clientId, user.login);
+      expect(challenge.status).toBe(200);
+      // Each attempt ends (pending again, or dead after the last) before the clock moves past its wait.
+      for (let attempt = 1; attempt < ATTEMPTS; attempt++) {
+        await expect.poll(settled(user.email), { timeout: 5000 }).toBe(`pending:${attempt}`);
+        pastRetryWait();
+      }
+      await expect.poll(settled(user.email), { timeout: 5000 }).toBe(`dead:${ATTEMPTS}`);
+      const [dead] = await outboxFor(user.email);
+      const failures = await server.services.storage.handle.db
+        .selectFrom('events')
+        .select('data')
+        .where('type', '=', 'system.email.delivery.failed')
+        .execute();
+      const recorded = failures.map((f) => JSON.parse(f.data) as { outbox: string; attempts: number });
+      expect(recorded).toContainEqual(expect.objectContaining({ outbox: dead!.id, attempts: ATTEMPTS }));
+    } finally {
+      sink.rejectRecipients = false;
+    }
+    const [dead] = await outboxFor(user.email);
+    expect(dead!.text).toMatch(/\d{6}/);
+    const before = sink.received.length;
+    expect(await server.services.storage.outbox.retry(server.clock.now(), [dead!.id])).toBe(1);
+    server.services.outboxSender!.notify();
+    await sink.waitFor(before + 1);
+    await expect.poll(async () => (await outboxFor(user.email))[0]?.status).toBe('sent');
+  });
 
-    // Exactly one message was delivered, and its code is the one that works.
-    const done = await answer(resent.body, code);
-    expect(done.status).toBe(200);
-    idx.last = done;
-    const tokens = await idx.exchange(interaction, idx.interactionCode());
-    expect(tokens.status).toBe(200);
+  it('with the relay down, a known and an unknown account get the same answers; mail goes out once it is back', async () => {
+    const { user } = await server.createUser();
+    const unknown = `nobody-${Date.now()}@example.com`;
+    await sink.close();
+    try {
+      const known = await startEmailSignIn(server, clientId, user.login);
+      const ghost = await startEmailSignIn(server, clientId, unknown);
+      expect(shape(known.challenge, user.login)).toBe(shape(ghost.challenge, unknown));
+      const knownResend = await action(known.challenge.body, 'resend');
+      const ghostResend = await action(ghost.challenge.body, 'resend');
+      expect(shape(knownResend, user.login)).toBe(shape(ghostResend, unknown));
+      expect(knownResend.status).toBe(429);
+      // Nothing is ever sent for the unknown address; the real one waits in the outbox.
+      expect((await outboxFor(unknown)).map((m) => m.status)).toEqual(['suppressed']);
+      await expect.poll(async () => (await outboxFor(user.email))[0]?.attempts).toBeGreaterThanOrEqual(1);
+    } finally {
+      await sink.start();
+    }
+    const before = sink.received.length;
+    pastRetryWait();
+    const [arrived] = (await sink.waitFor(before + 1)).slice(before);
+    expect(arrived!.rcptTo).toEqual([user.email]);
+  });
 
-    // The next resend of another transaction is throttled as usual again after a real send.
-    const next = await startEmailSignIn(server, clientId, user.login);
-    expect(next.challenge.status).toBe(200);
-    expect((await action(next.challenge.body, 'resend')).status).toBe(429);
+  it('a relay that never answers holds no request: the step completes and the message waits', async () => {
+    const { user } = await server.createUser();
+    sink.hang = true;
+    try {
+      const { challenge } = await startEmailSignIn(server, clientId, user.login);
+      expect(challenge.status).toBe(200);
+      expect(challenge.body.remediation!.value[0]!.name).toBe('challenge-authenticator');
+    } finally {
+      sink.hang = false;
+    }
   });
 });

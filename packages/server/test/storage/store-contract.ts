@@ -15,6 +15,7 @@ import { openStorage, type Storage } from '../../src/storage/storage.js';
 import type { Transaction } from '../../src/storage/transactions-store.js';
 import type { NewUser, User } from '../../src/storage/users-store.js';
 import { createTestDatabase, PG_ADMIN_URL, type TestDatabase } from '../support/postgres.js';
+import { describeOutboxDelivery } from './outbox-contract.js';
 
 export type StoreKind = 'sqlite' | 'postgres';
 
@@ -108,6 +109,8 @@ const EXPECTED_SCHEMA: Record<string, string[]> = {
     'version',
   ],
   users: [
+    'attempt_claimed_at',
+    'attempts_in_flight',
     'created_at',
     'email',
     'email_verified',
@@ -534,28 +537,57 @@ export function describeStores(kind: StoreKind): void {
         expect(Number(count)).toBe(1);
       });
 
-      it('claimPasswordAttempt: of 50 concurrent claims exactly the allowed number get one, the last of them locks', async () => {
+      it('claimPasswordAttempt: of 50 concurrent claims exactly the allowed number are granted; failures settle into a lock', async () => {
         const user = await store.users.createUser(newUser(), 'hash');
         const max = 10;
         const lockUntil = T0 + 15 * MINUTE;
-        const claims = await race(50, (s) => s.users.claimPasswordAttempt(user.id, T0, max, lockUntil));
-        const granted = claims.filter((c) => c !== null);
-        expect(granted.map((c) => c!.attempt).sort((a, b) => a - b)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
-        expect(granted.filter((c) => c!.locked).map((c) => c!.attempt)).toEqual([max]);
-        expect(await store.users.findById(user.id)).toMatchObject({ failedAttempts: max, lockedUntil: lockUntil });
-        // Locked: refused until the lock runs out, then the count starts over and the lock goes.
-        expect(await store.users.claimPasswordAttempt(user.id, lockUntil - 1, max, lockUntil + MINUTE)).toBeNull();
-        expect(await store.users.claimPasswordAttempt(user.id, lockUntil, max, lockUntil + MINUTE)).toEqual({
-          attempt: 1,
-          locked: false,
+        const claims = await race(50, (s) => s.users.claimPasswordAttempt(user.id, T0, max, MINUTE));
+        expect(claims.filter((c) => c === 'claimed')).toHaveLength(max);
+        expect(claims.filter((c) => c === 'busy')).toHaveLength(50 - max);
+        // Settled wrong, one at a time: the failure that reaches the threshold locks, and says so.
+        const locks: boolean[] = [];
+        for (let i = 0; i < max; i++)
+          locks.push(
+            await store.users.settlePasswordAttempt(user.id, {
+              ok: false,
+              now: T0,
+              maxAttempts: max,
+              lockUntil,
+            }),
+          );
+        expect(locks).toEqual([...Array(max - 1).fill(false), true]);
+        expect(await store.users.findById(user.id)).toMatchObject({
+          failedAttempts: max,
+          lockedUntil: lockUntil,
         });
-        expect(await store.users.findById(user.id)).toMatchObject({ failedAttempts: 1, lockedUntil: null });
+        expect(await store.users.claimPasswordAttempt(user.id, lockUntil - 1, max, MINUTE)).toBe('locked');
+        // Once the lock runs out the count starts over.
+        expect(await store.users.claimPasswordAttempt(user.id, lockUntil, max, MINUTE)).toBe('claimed');
+        expect(await store.users.findById(user.id)).toMatchObject({ failedAttempts: 0, lockedUntil: null });
+      });
+
+      it('claimPasswordAttempt: a right password frees its slot and clears failures; stale claims stop counting', async () => {
+        const user = await store.users.createUser(newUser(), 'hash');
+        const max = 3;
+        for (let i = 0; i < max; i++)
+          expect(await store.users.claimPasswordAttempt(user.id, T0, max, MINUTE)).toBe('claimed');
+        expect(await store.users.claimPasswordAttempt(user.id, T0, max, MINUTE)).toBe('busy');
+        await store.users.settlePasswordAttempt(user.id, { ok: true });
+        expect(await store.users.claimPasswordAttempt(user.id, T0, max, MINUTE)).toBe('claimed');
+        // Claims left by a process that stopped mid-verification no longer count after `staleMs`.
+        expect(await store.users.claimPasswordAttempt(user.id, T0 + 1, max, MINUTE)).toBe('busy');
+        expect(await store.users.claimPasswordAttempt(user.id, T0 + MINUTE + 1, max, MINUTE)).toBe('claimed');
       });
 
       it('resetFailedAttempts clears the counter and the lock; setStatus ACTIVE does too', async () => {
         const user = await store.users.createUser(newUser(), 'hash');
-        await store.users.claimPasswordAttempt(user.id, T0, 2, T0 + MINUTE);
-        await store.users.claimPasswordAttempt(user.id, T0, 2, T0 + MINUTE);
+        for (let i = 0; i < 2; i++)
+          await store.users.settlePasswordAttempt(user.id, {
+            ok: false,
+            now: T0,
+            maxAttempts: 2,
+            lockUntil: T0 + MINUTE,
+          });
         expect((await store.users.findById(user.id))?.lockedUntil).toBe(T0 + MINUTE);
         await store.users.resetFailedAttempts(user.id, T0 + 5000);
         expect(await store.users.findById(user.id)).toMatchObject({
@@ -567,7 +599,12 @@ export function describeStores(kind: StoreKind): void {
         await store.users.resetFailedAttempts(user.id, T0 + 9000);
         expect((await store.users.findById(user.id))?.updatedAt).toBe(T0 + 5000);
 
-        await store.users.claimPasswordAttempt(user.id, T0, 1, T0 + MINUTE);
+        await store.users.settlePasswordAttempt(user.id, {
+          ok: false,
+          now: T0,
+          maxAttempts: 5,
+          lockUntil: T0 + MINUTE,
+        });
         expect(await store.users.setStatus(user.id, 'SUSPENDED', T0 + 6000)).toBe(true);
         expect(await store.users.findById(user.id)).toMatchObject({ status: 'SUSPENDED', failedAttempts: 1 });
         expect(await store.users.setStatus(user.id, 'ACTIVE', T0 + 7000)).toBe(true);
@@ -1298,6 +1335,8 @@ export function describeStores(kind: StoreKind): void {
       });
     });
 
+    describeOutboxDelivery(() => ({ store, race }));
+
     describe('OutboxStore and EmailTemplatesStore', () => {
       it('lists outbox messages newest first, per recipient case-insensitively', async () => {
         const to = `${uid('r')}@Example.com`;
@@ -1310,14 +1349,22 @@ export function describeStores(kind: StoreKind): void {
           html: '<p>html</p>',
           templateId: 'email-challenge',
           createdAt,
+          status: 'sent' as const,
+        });
+        const stored = (m: ReturnType<typeof message>) => ({
+          ...m,
+          attempts: 0,
+          nextAttemptAt: null,
+          lastError: null,
+          sentAt: m.createdAt,
         });
         const a = message(uid('m'), T0);
         const b = message(uid('m'), T0 + 1);
         await store.outbox.add(a);
         await store.outbox.add(b);
-        expect(await store.outbox.list({ to: to.toUpperCase() })).toEqual([b, a]);
-        expect(await store.outbox.list({ to, limit: 1 })).toEqual([b]);
-        expect(await store.outbox.find(a.id)).toEqual(a);
+        expect(await store.outbox.list({ to: to.toUpperCase() })).toEqual([stored(b), stored(a)]);
+        expect(await store.outbox.list({ to, limit: 1 })).toEqual([stored(b)]);
+        expect(await store.outbox.find(a.id)).toEqual(stored(a));
       });
 
       it("reads a recipient's emails through the index on lower(to_address)", async () => {

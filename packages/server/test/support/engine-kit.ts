@@ -15,7 +15,6 @@ import { PasswordHasher } from '../../src/identity/password-hasher.js';
 import { UserService } from '../../src/identity/users.js';
 import { Mailer } from '../../src/messaging/mailer.js';
 import { EmailTemplates } from '../../src/messaging/templates/email-templates.js';
-import { OutboxTransport } from '../../src/messaging/transports/outbox-transport.js';
 import { DatabaseRateLimiter } from '../../src/rate-limits/rate-limiter.js';
 import type { RequestInfo } from '../../src/request-info.js';
 import type { App } from '../../src/storage/apps-store.js';
@@ -66,14 +65,10 @@ export async function engineKit(options: EngineKitOptions = {}): Promise<EngineK
   const storage = await openStorage({ dataDir: '.', sqliteFile: ':memory:' });
   const hasher = new PasswordHasher(config.passwordHashing);
   const passwordPolicy = { ...config.passwordPolicy, serviceName: config.orgName };
-  const mailer = new Mailer(
-    new OutboxTransport(storage.outbox, clock),
-    new EmailTemplates(storage.emailTemplates, clock),
-    {
-      from: config.email.from,
-      orgName: config.orgName,
-    },
-  );
+  const mailer = new Mailer(new EmailTemplates(storage.emailTemplates, clock), {
+    from: config.email.from,
+    orgName: config.orgName,
+  });
   const parts: AuthenticatorParts = {
     config,
     storage,
@@ -83,6 +78,8 @@ export async function engineKit(options: EngineKitOptions = {}): Promise<EngineK
     limiter: new DatabaseRateLimiter(storage.rateLimits, clock),
     clock,
     secret: Buffer.from('engine-kit-secret-of-at-least-32-characters'),
+    // No relay: emails are kept in the outbox, delivered, as the dev mailbox keeps them.
+    mailQueued: () => undefined,
   };
   const registry = new AuthenticatorRegistry([
     ...installAuthenticators(parts).list(),

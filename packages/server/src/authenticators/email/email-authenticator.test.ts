@@ -18,6 +18,7 @@ describe('email authenticator', () => {
     resendIntervalSeconds: 30,
     maxSendsPerTransaction: 5,
     publicUrl: 'http://127.0.0.1:4455',
+    relay: false,
     emailPerRecipient: { limit: 100, windowSeconds: 60 },
     challengePerIp: { limit: 100, windowSeconds: 60 },
     answerPerIp: { limit: 100, windowSeconds: 60 },
@@ -30,6 +31,8 @@ describe('email authenticator', () => {
       challenges: storage.emailChallenges,
       events: storage.events,
       mailer: parts.mailer,
+      transaction: (work) => storage.transaction(work),
+      queued: () => undefined,
       limiter: parts.limiter,
       secret: parts.secret,
       clock,
@@ -115,7 +118,10 @@ describe('email authenticator', () => {
   it('an unknown identifier gets a challenge but no email, and no code verifies', async () => {
     const ctx = await context(null);
     expect(await email.verifier.challenge(ctx)).toEqual({ ok: true });
-    expect(await kit.storage.outbox.list({})).toHaveLength(0);
+    // The same template is rendered and a row written, kept without content and never sent.
+    const written = await kit.storage.outbox.list({});
+    expect(written.map((m) => [m.status, m.to, m.text])).toEqual([['suppressed', 'nobody@example.com', '']]);
+    expect(await kit.storage.outbox.listMailbox({})).toHaveLength(0);
     expect(await email.verifier.verify(ctx, '123456')).toMatchObject({
       ok: false,
       error: { code: 'PASSCODE_INVALID' },

@@ -1,3 +1,5 @@
+import type { EmailChallengesStore } from '../../storage/email-challenges-store.js';
+import type { EventsStore } from '../../storage/events-store.js';
 import type { User } from '../../storage/users-store.js';
 import type { Authenticator, Enrollment } from '../authenticator.js';
 import { enrollmentId } from '../enrollment-id.js';
@@ -8,6 +10,8 @@ import { maskEmail } from './mask-email.js';
 export type EmailSettings = EmailSendSettings & EmailVerifySettings;
 
 export interface EmailAuthenticatorDeps extends Omit<EmailSenderDeps, 'settings'> {
+  challenges: EmailChallengesStore;
+  events: EventsStore;
   settings: EmailSettings;
 }
 

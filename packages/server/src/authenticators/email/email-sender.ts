@@ -1,9 +1,13 @@
+import { randomUUID } from 'node:crypto';
 import type { Clock } from '../../clock.js';
 import { EngineError } from '../../errors.js';
 import type { Mailer } from '../../messaging/mailer.js';
-import { type Limit, overLimit, type RateLimiter } from '../../rate-limits/rate-limiter.js';
-import type { EmailChallenge, EmailChallengesStore } from '../../storage/email-challenges-store.js';
-import type { EventsStore } from '../../storage/events-store.js';
+import type { OutgoingEmail } from '../../messaging/transports/mail-transport.js';
+import { type Limit, limitReached, type RateLimiter } from '../../rate-limits/rate-limiter.js';
+import type { EmailChallenge } from '../../storage/email-challenges-store.js';
+import type { AuditEvent } from '../../storage/events-store.js';
+import type { NewOutboxMessage } from '../../storage/outbox-store.js';
+import type { TransactionStores } from '../../storage/storage.js';
 import type { AuthenticatorContext, ChallengeResult } from '../authenticator.js';
 import { deriveCode } from './one-time-code.js';
 
@@ -13,24 +17,36 @@ export interface EmailSendSettings {
   maxSendsPerTransaction: number;
   publicUrl: string;
   emailPerRecipient: Limit;
+  /** A mail relay is configured: messages wait for the outbox sender. Otherwise they are kept, delivered, for the dev mailbox. */
+  relay: boolean;
 }
 
 export interface EmailSenderDeps {
-  challenges: EmailChallengesStore;
+  transaction<T>(work: (stores: TransactionStores) => Promise<T>): Promise<T>;
   mailer: Mailer;
   limiter: RateLimiter;
-  events: EventsStore;
   clock: Clock;
   secret: Buffer;
   settings: EmailSendSettings;
+  /** Wakes the outbox sender after a message was committed. */
+  queued(): void;
 }
 
 const SENT: ChallengeResult = { ok: true };
 
+/** What a send writes: the message (or its stand-in) and, for a real recipient, the audit event. */
+interface Outgoing {
+  message: NewOutboxMessage;
+  event: AuditEvent | null;
+}
+
 /**
- * Sends a challenge's email: throttled per challenge, then per recipient address (only emails that
- * will go out count there, the same for unknown identifiers). A send refused by the recipient cap
- * or not delivered is given back, so the user may try again at once.
+ * Sends a challenge's email through the transactional outbox: the message row, the challenge's send
+ * counter (and the challenge itself, when it is new) and the audit event are written in one
+ * database transaction; the outbox sender delivers after commit, so no request waits for SMTP.
+ * Sends are throttled per challenge, then per recipient address. An identifier that matched no
+ * account gets the same work and the same answer: the same template is rendered and a row is
+ * written that is never sent (`suppressed`), or the unknown-recipient notice where configured.
  */
 export class EmailSender {
   constructor(private readonly deps: EmailSenderDeps) {}
@@ -38,65 +54,30 @@ export class EmailSender {
   async send(
     ctx: AuthenticatorContext,
     challenge: EmailChallenge,
-    ttlSeconds: number,
+    options: { ttlSeconds: number; isNew: boolean },
   ): Promise<ChallengeResult> {
-    const { challenges, limiter, clock, settings } = this.deps;
+    const { limiter, clock, settings } = this.deps;
     const now = clock.now();
-    const allowed = await challenges.recordSend(
-      challenge.id,
-      now,
-      settings.resendIntervalSeconds * 1000,
-      settings.maxSendsPerTransaction,
-    );
-    if (!allowed) return { ok: false, error: this.throttled(ctx, challenge, now) };
-    const recipientKey = (ctx.user?.email ?? ctx.identifier).toLowerCase();
-    const refused = await overLimit(limiter, `email:to:${recipientKey}`, settings.emailPerRecipient);
-    if (refused) {
-      await challenges.undoSend(challenge.id, challenge.lastSentAt);
-      return { ok: false, error: refused };
-    }
-    const user = ctx.user;
-    if (challenge.recipient === null || !user) {
-      await this.notifyUnknownRecipient(ctx, now);
-      return SENT;
-    }
-    const code = deriveCode(this.deps.secret, challenge.id, challenge.seed);
-    const email = {
-      serverId: ctx.transaction.serverId,
-      to: challenge.recipient,
-      otp: code,
-      link: this.magicLink(ctx, code),
-      relayState: ctx.transaction.state,
-      expiresInMinutes: Math.round(ttlSeconds / 60),
-      user: {
-        login: user.login,
-        email: user.email,
-        firstName: user.profile.firstName,
-        lastName: user.profile.lastName,
-      },
-      appName: ctx.app.name,
-      request: { ...ctx.request, at: now },
-    };
-    try {
-      if (ctx.purpose === 'recovery') await this.deps.mailer.sendPasswordReset(email);
-      else await this.deps.mailer.sendEmailChallenge(email);
-    } catch (err) {
-      await challenges.undoSend(challenge.id, challenge.lastSentAt);
-      await this.deps.events.record(
-        {
-          type: 'system.email.delivery.failed',
-          userId: user.id,
-          appId: ctx.app.id,
-          data: { reason: (err as Error).message.slice(0, 200) },
-        },
+    const recipientKey = `email:to:${(ctx.user?.email ?? ctx.identifier).toLowerCase()}`;
+    const refused = await limitReached(limiter, recipientKey, settings.emailPerRecipient);
+    if (refused) return { ok: false, error: refused };
+    const outgoing = await this.compose(ctx, challenge, options.ttlSeconds, now);
+    const written = await this.deps.transaction(async (stores) => {
+      if (options.isNew) await stores.emailChallenges.replace(challenge);
+      const allowed = await stores.emailChallenges.recordSend(
+        challenge.id,
         now,
+        settings.resendIntervalSeconds * 1000,
+        settings.maxSendsPerTransaction,
       );
-      return { ok: false, error: new EngineError('DELIVERY_FAILED'), started: true };
-    }
-    await this.deps.events.record(
-      { type: 'system.email.challenge.sent', userId: user.id, appId: ctx.app.id, ip: ctx.request.ip },
-      now,
-    );
+      if (!allowed) return false;
+      await stores.outbox.add(outgoing.message);
+      if (outgoing.event) await stores.events.record(outgoing.event, now);
+      return true;
+    });
+    if (!written) return { ok: false, error: this.throttled(ctx, challenge, now) };
+    await limiter.hit(recipientKey, settings.emailPerRecipient);
+    if (outgoing.message.status === 'pending') this.deps.queued();
     return SENT;
   }
 
@@ -112,27 +93,68 @@ export class EmailSender {
     return new EngineError('RATE_LIMITED', { retryAfterSeconds: Math.max(1, wait) });
   }
 
-  /**
-   * A recovery for an address with no account: nothing is sent unless the operator turned on
-   * notices, then the typed address is told that no account uses it (no code, no link).
-   */
-  private async notifyUnknownRecipient(ctx: AuthenticatorContext, now: number): Promise<void> {
-    if (ctx.purpose !== 'recovery' || !this.deps.settings.notifyUnknownRecipients || ctx.user) return;
-    const address = ctx.identifier.trim();
-    if (!/^[^\s@<>"]+@[^\s@<>"]+\.[^\s@<>"]+$/.test(address)) return;
-    try {
-      await this.deps.mailer.sendUnknownRecipient({
+  private async compose(
+    ctx: AuthenticatorContext,
+    challenge: EmailChallenge,
+    ttlSeconds: number,
+    now: number,
+  ): Promise<Outgoing> {
+    const { mailer, secret, settings } = this.deps;
+    const request = { ...ctx.request, at: now };
+    const { user } = ctx;
+    const known = challenge.recipient !== null && user !== null;
+    if (!known && this.notifiesUnknownRecipient(ctx)) {
+      const notice = await mailer.unknownRecipient({
         serverId: ctx.transaction.serverId,
-        to: address,
-        request: { ...ctx.request, at: now },
+        to: ctx.identifier.trim(),
+        request,
       });
-    } catch {
-      // The answer must not differ from a known account's: a failed notice is only logged as an event.
-      await this.deps.events.record(
-        { type: 'system.email.delivery.failed', appId: ctx.app.id, data: { template: 'unknown-recipient' } },
-        now,
-      );
+      return { message: this.row(notice, settings.relay ? 'pending' : 'sent', now), event: null };
     }
+    const code = deriveCode(secret, challenge.id, challenge.seed);
+    const email = {
+      serverId: ctx.transaction.serverId,
+      to: challenge.recipient ?? ctx.identifier,
+      otp: code,
+      link: this.magicLink(ctx, code),
+      relayState: ctx.transaction.state,
+      expiresInMinutes: Math.round(ttlSeconds / 60),
+      user: {
+        login: user?.login ?? ctx.identifier,
+        email: user?.email ?? ctx.identifier,
+        firstName: user?.profile.firstName,
+        lastName: user?.profile.lastName,
+      },
+      appName: ctx.app.name,
+      request,
+    };
+    const composed =
+      ctx.purpose === 'recovery' ? await mailer.passwordReset(email) : await mailer.emailChallenge(email);
+    if (!known) {
+      // The same rendering as for an account, kept without its content and never sent.
+      return {
+        message: this.row({ ...composed, subject: '', text: '', html: '' }, 'suppressed', now),
+        event: null,
+      };
+    }
+    return {
+      message: this.row(composed, settings.relay ? 'pending' : 'sent', now),
+      event: { type: 'system.email.challenge.sent', userId: user.id, appId: ctx.app.id, ip: ctx.request.ip },
+    };
+  }
+
+  private row(email: OutgoingEmail, status: NewOutboxMessage['status'], now: number): NewOutboxMessage {
+    return { id: randomUUID(), ...email, createdAt: now, status };
+  }
+
+  /** A recovery for an address no account uses tells that address so, when the operator turned notices on. */
+  private notifiesUnknownRecipient(ctx: AuthenticatorContext): boolean {
+    return (
+      ctx.purpose === 'recovery' &&
+      this.deps.settings.notifyUnknownRecipients &&
+      !ctx.user &&
+      /^[^\s@<>"]+@[^\s@<>"]+\.[^\s@<>"]+$/.test(ctx.identifier.trim())
+    );
   }
 
   /** `<app email-verify callback>?otp=…&state=…`, or Gatehouse's own page when the app has none. */

@@ -63,8 +63,7 @@ export class EmailVerifier implements Verifier {
       lastSentAt: previous?.lastSentAt ?? null,
       consumedAt: null,
     };
-    await challenges.replace(challenge);
-    return this.deps.sender.send(ctx, challenge, this.ttlSeconds(ctx));
+    return this.deps.sender.send(ctx, challenge, { ttlSeconds: this.ttlSeconds(ctx), isNew: true });
   }
 
   /** Sends the same code again while it is valid; a new one once it has expired. */
@@ -74,7 +73,7 @@ export class EmailVerifier implements Verifier {
     if (challenge.expiresAt <= this.deps.clock.now()) return this.challenge(ctx);
     const refused = await this.limitRequests(ctx);
     if (refused) return { ok: false, error: refused };
-    return this.deps.sender.send(ctx, challenge, this.ttlSeconds(ctx));
+    return this.deps.sender.send(ctx, challenge, { ttlSeconds: this.ttlSeconds(ctx), isNew: false });
   }
 
   async verify(ctx: AuthenticatorContext, answer: string): Promise<VerifyResult> {

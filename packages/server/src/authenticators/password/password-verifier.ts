@@ -31,6 +31,12 @@ export interface PasswordVerifierDeps {
 
 const NOTHING_TO_SEND: ChallengeResult = { ok: true };
 
+/** How long an attempt waits for a slot held by attempts still being judged, and how often it looks. */
+const CLAIM_WAIT_MS = 5_000;
+const CLAIM_RETRY_MS = 10;
+/** A claim older than this was left by a process that stopped mid-verification. */
+const CLAIM_STALE_MS = 60_000;
+
 /**
  * argon2id verification with failed-attempt lockout and parameter upgrade on sign-in. Unknown,
  * locked, suspended and deactivated users all get the same answer and the same work as a wrong
@@ -64,31 +70,55 @@ export class PasswordVerifier implements Verifier {
       if (user) await this.recordRefusal(ctx, user, refusal(user, now, storedHash));
       return this.failed(ctx);
     }
-    // The attempt is counted before it is judged, so parallel guesses cannot outrun the lock.
-    const claim = lockout.enabled
-      ? await users.claimPasswordAttempt(
-          user.id,
-          now,
-          lockout.maxFailedAttempts,
-          now + lockout.durationSeconds * 1000,
-        )
-      : { attempt: 0, locked: false };
-    if (!claim) {
+    // The attempt is claimed before it is judged, so parallel guesses cannot outrun the lock.
+    const claimed = !lockout.enabled || (await this.claim(user));
+    if (!claimed) {
       await hasher.verifyDummy(answer);
       await this.recordRefusal(ctx, user, 'locked');
       return this.failed(ctx);
     }
-    if (!(await hasher.verify(storedHash, answer))) {
+    // A claim left unsettled (the hash threw) goes stale after CLAIM_STALE_MS.
+    const correct = await hasher.verify(storedHash, answer);
+    if (lockout.enabled) {
+      const settledAt = clock.now();
+      const lockUntil = settledAt + lockout.durationSeconds * 1000;
+      const maxAttempts = lockout.maxFailedAttempts;
+      const outcome = correct
+        ? { ok: true as const }
+        : { ok: false as const, now: settledAt, maxAttempts, lockUntil };
+      if (await users.settlePasswordAttempt(user.id, outcome)) await this.recordLock(ctx, user, lockUntil);
+    }
+    if (!correct) {
       await this.recordRefusal(ctx, user, 'wrong_password');
-      if (claim.locked) await this.recordLock(ctx, user, now + lockout.durationSeconds * 1000);
       return this.failed(ctx);
     }
-    if (claim.attempt > 0 || user.failedAttempts > 0 || user.lockedUntil !== null)
+    if (!lockout.enabled && (user.failedAttempts > 0 || user.lockedUntil !== null))
       await users.resetFailedAttempts(user.id, now);
     if (hasher.needsRehash(storedHash)) {
       await users.setPasswordHash(user.id, await hasher.hash(answer), now, true);
     }
     return { ok: true };
+  }
+
+  /**
+   * A slot to judge one password; false while the user is locked. When the slots are taken by
+   * attempts still being judged, waits for one to settle (a few hashes' time at most), since those
+   * may be the right password.
+   */
+  private async claim(user: User): Promise<boolean> {
+    const { users, lockout, clock } = this.deps;
+    const deadline = clock.now() + CLAIM_WAIT_MS;
+    for (;;) {
+      const claim = await users.claimPasswordAttempt(
+        user.id,
+        clock.now(),
+        lockout.maxFailedAttempts,
+        CLAIM_STALE_MS,
+      );
+      if (claim !== 'busy') return claim === 'claimed';
+      if (clock.now() >= deadline) return false;
+      await new Promise((resolve) => setTimeout(resolve, CLAIM_RETRY_MS));
+    }
   }
 
   /** Too many failures from this address, or for this identifier: refused before any work. */

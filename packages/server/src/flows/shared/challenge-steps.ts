@@ -37,12 +37,12 @@ export class ChallengeSteps {
     if (state.transaction.step === Step.challenge && state.transaction.authenticatorKey === key)
       throw new EngineError('STEP_NOT_ALLOWED', { detail: 'This authenticator is already challenged.' });
     const result = await authenticator.verifier.challenge(this.context(state, purpose, request));
-    if (!result.ok && !result.started) return rejected(state, result.error);
+    if (!result.ok) return rejected(state, result.error);
     const moved = await this.deps.writer.update(state, {
       step: Step.challenge,
       authenticatorKey: authenticator.key,
     });
-    return result.ok ? next(moved) : rejected(moved, result.error);
+    return next(moved);
   }
 
   /**

@@ -16,12 +16,15 @@ function apiMessage(m: OutboxMessage) {
     text: m.text,
     html: m.html,
     sentAt: new Date(m.createdAt).toISOString(),
+    /** `sent` (kept here, or handed to the SMTP relay: then its content is removed), `pending`, `dead`, … */
+    status: m.status,
   };
 }
 
 /**
- * The dev mailbox (development mode only): every email kept in the outbox, newest first, as a page
- * and as JSON. Email HTML is shown in a sandboxed frame so it cannot run script on this origin.
+ * The dev mailbox (development mode only): every email in the outbox but the suppressed stand-ins,
+ * newest first, as a page and as JSON. Email HTML is shown in a sandboxed frame so it cannot run
+ * script on this origin.
  */
 export async function devMailboxRoutes(app: FastifyInstance, services: Services): Promise<void> {
   const config = { protocol: 'plain' as const };
@@ -37,7 +40,7 @@ export async function devMailboxRoutes(app: FastifyInstance, services: Services)
     '/dev/mailbox/api/messages',
     { config, schema: { querystring: querySchema } },
     async (request, reply) => {
-      const messages = await services.storage.outbox.list({
+      const messages = await services.storage.outbox.listMailbox({
         to: request.query.to,
         limit: Number(request.query.limit ?? 100),
       });
@@ -54,7 +57,7 @@ export async function devMailboxRoutes(app: FastifyInstance, services: Services)
     '/dev/mailbox',
     { config, schema: { querystring: querySchema } },
     async (request, reply) => {
-      const messages = await services.storage.outbox.list({
+      const messages = await services.storage.outbox.listMailbox({
         to: request.query.to,
         limit: Number(request.query.limit ?? 50),
       });
@@ -62,7 +65,7 @@ export async function devMailboxRoutes(app: FastifyInstance, services: Services)
         .map(
           (m) => `<article>
   <h2>${escapeHtml(m.subject)}</h2>
-  <p class="meta">To <strong>${escapeHtml(m.to)}</strong> · ${escapeHtml(new Date(m.createdAt).toISOString())} · template ${escapeHtml(m.templateId)}</p>
+  <p class="meta">To <strong>${escapeHtml(m.to)}</strong> · ${escapeHtml(new Date(m.createdAt).toISOString())} · template ${escapeHtml(m.templateId)} · ${escapeHtml(m.status)}${m.lastError ? ` (${escapeHtml(m.lastError)})` : ''}</p>
   <iframe title="HTML body of ${escapeHtml(m.subject)}" sandbox="allow-popups allow-popups-to-escape-sandbox" srcdoc="${escapeHtml(`<base target="_blank">${m.html}`)}"></iframe>
   <details><summary>Text part</summary><pre>${escapeHtml(m.text)}</pre></details>
 </article>`,
@@ -70,7 +73,7 @@ export async function devMailboxRoutes(app: FastifyInstance, services: Services)
         .join('\n');
       const body = `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1"><title>Gatehouse dev mailbox</title>
 <style>body{font-family:system-ui,sans-serif;max-width:60rem;margin:2rem auto;padding:0 1rem;color:#1d1d21}article{border:1px solid #ccc;border-radius:.4rem;padding:1rem;margin:1rem 0}h2{font-size:1.1rem;margin:0 0 .3rem}.meta{color:#555;margin:0 0 .6rem}iframe{width:100%;height:22rem;border:1px solid #ddd}pre{white-space:pre-wrap}</style></head>
-<body><main><h1>Dev mailbox</h1><p>Emails Gatehouse kept instead of sending (development mode). JSON: <a href="/dev/mailbox/api/messages">/dev/mailbox/api/messages</a>.</p>
+<body><main><h1>Dev mailbox</h1><p>Every email in Gatehouse's outbox (development mode). Without an SMTP relay they are kept here instead of being sent; with one, a delivered email keeps only its envelope. JSON: <a href="/dev/mailbox/api/messages">/dev/mailbox/api/messages</a>.</p>
 ${items || '<p>No messages yet.</p>'}</main></body></html>`;
       return reply
         .type('text/html; charset=utf-8')

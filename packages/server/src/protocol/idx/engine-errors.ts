@@ -14,7 +14,6 @@ export const IDX_ERRORS: Readonly<Record<EngineErrorCode, IdxErrorId>> = Object.
   PASSWORD_POLICY_VIOLATION: 'passwordRequirementsNotMet',
   RECOVERY_NOT_ALLOWED: 'resetNotAllowed',
   RATE_LIMITED: 'tooManyRequests',
-  DELIVERY_FAILED: 'emailNotSent',
   SERVICE_UNAVAILABLE: 'serviceUnavailable',
 });
 

@@ -15,7 +15,6 @@ export const OAUTH_ERRORS: Readonly<Record<EngineErrorCode, OAuthErrorCode>> = O
   PASSWORD_POLICY_VIOLATION: 'invalid_request',
   RECOVERY_NOT_ALLOWED: 'access_denied',
   RATE_LIMITED: 'too_many_requests',
-  DELIVERY_FAILED: 'temporarily_unavailable',
   SERVICE_UNAVAILABLE: 'temporarily_unavailable',
 });
 
