@@ -54,6 +54,27 @@ describe('password recovery', () => {
     return (await outcome(page)) as { status: string; tokens: { idToken: { claims: { sub: string } } } };
   }
 
+  /** `flow: 'resetPassword'` → username → Email → the emailed code → the new-password form. */
+  async function toNewPasswordForm(page: Page, login: string, email: string) {
+    await page.goto(env.loginUrl({ flow: 'resetPassword' }));
+    await viewIs(page, 'identify-recovery');
+    await page.getByLabel('Username').fill(login);
+    await page.getByRole('button', { name: 'Next' }).click();
+    await page.getByRole('button', { name: /Email/ }).click();
+    const { otp } = await waitForEmail(env.server, email);
+    await page.getByRole('button', { name: 'Enter a code instead' }).click();
+    await page.getByLabel('Verification code').fill(otp);
+    await page.keyboard.press('Enter');
+    await viewIs(page, 'reset-authenticator');
+  }
+
+  /** Types a new password twice and submits it. */
+  async function submitNewPassword(page: Page, password: string) {
+    await page.getByLabel('New password').fill(password);
+    await page.getByLabel('Re-enter password').fill(password);
+    await page.getByRole('button', { name: 'Reset password' }).click();
+  }
+
   it('from "Forgot password?" on the sign-in form to a new password and success', () =>
     withSession(env, async (session) => {
       const { user } = await env.server.createUser();
@@ -76,26 +97,13 @@ describe('password recovery', () => {
     withSession(env, async (session) => {
       const { user, password } = await env.server.createUser({ password: 'Original-Password-For-Reuse-99' });
       const page = await session.newPage();
-      await page.goto(env.loginUrl({ flow: 'resetPassword' }));
-      await viewIs(page, 'identify-recovery');
-      await page.getByLabel('Username').fill(user.login);
-      await page.getByRole('button', { name: 'Next' }).click();
-      await page.getByRole('button', { name: /Email/ }).click();
-      const { otp } = await waitForEmail(env.server, user.email);
-      await page.getByRole('button', { name: 'Enter a code instead' }).click();
-      await page.getByLabel('Verification code').fill(otp);
-      await page.keyboard.press('Enter');
-      await viewIs(page, 'reset-authenticator');
+      await toNewPasswordForm(page, user.login, user.email);
       // Every rule the browser can check passes; the server still refuses the current password.
-      await page.getByLabel('New password').fill(password);
-      await page.getByLabel('Re-enter password').fill(password);
-      await page.getByRole('button', { name: 'Reset password' }).click();
+      await submitNewPassword(page, password);
       const error = page.locator('.gh-field-error:visible');
       await error.waitFor();
       expect(await error.textContent()).toMatch(/^Password requirements were not met\. /);
-      await page.getByLabel('New password').fill('Entirely-Different-Phrase-2024');
-      await page.getByLabel('Re-enter password').fill('Entirely-Different-Phrase-2024');
-      await page.getByRole('button', { name: 'Reset password' }).click();
+      await submitNewPassword(page, 'Entirely-Different-Phrase-2024');
       expect((await outcome(page)).status).toBe('SUCCESS');
     }));
 
@@ -103,30 +111,17 @@ describe('password recovery', () => {
     withSession(env, async (session) => {
       const { user } = await env.server.createUser();
       const page = await session.newPage();
-      await page.goto(env.loginUrl({ flow: 'resetPassword' }));
-      await viewIs(page, 'identify-recovery');
-      await page.getByLabel('Username').fill(user.login);
-      await page.getByRole('button', { name: 'Next' }).click();
-      await page.getByRole('button', { name: /Email/ }).click();
-      const { otp } = await waitForEmail(env.server, user.email);
-      await page.getByRole('button', { name: 'Enter a code instead' }).click();
-      await page.getByLabel('Verification code').fill(otp);
-      await page.keyboard.press('Enter');
-      await viewIs(page, 'reset-authenticator');
+      await toNewPasswordForm(page, user.login, user.email);
       const rules = await page.locator('.gh-rule').allTextContents();
       expect(rules).toContain('Hard to guess: no common words, names or patterns like aaaa, 1234, qwerty');
       // 16 characters, not the username: every rule the browser checks passes.
-      await page.getByLabel('New password').fill('qwertyuiopasdfgh');
-      await page.getByLabel('Re-enter password').fill('qwertyuiopasdfgh');
-      await page.getByRole('button', { name: 'Reset password' }).click();
+      await submitNewPassword(page, 'qwertyuiopasdfgh');
       const error = page.locator('.gh-field-error:visible');
       await error.waitFor();
       expect(await error.textContent()).toBe(
         'Password requirements were not met. Is hard to guess: This is similar to a commonly used password. Add more words that are less common.',
       );
-      await page.getByLabel('New password').fill('Amber-Orchard-Telescope-58');
-      await page.getByLabel('Re-enter password').fill('Amber-Orchard-Telescope-58');
-      await page.getByRole('button', { name: 'Reset password' }).click();
+      await submitNewPassword(page, 'Amber-Orchard-Telescope-58');
       expect((await outcome(page)).status).toBe('SUCCESS');
     }));
 
