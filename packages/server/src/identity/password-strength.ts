@@ -18,12 +18,12 @@ export interface StrengthEstimate {
 }
 
 /**
- * Only the first 64 characters are estimated, and at most 20 letter substitutions ('@' for 'a', …)
+ * Only the first 64 characters are estimated, and at most 10 letter substitutions ('@' for 'a', …)
  * are tried: zxcvbn's cost grows with both, and the check runs on the server's event loop. A
  * password whose first 64 characters are hard to guess is at least as hard to guess whole.
  */
 const MAX_LENGTH = 64;
-const MAX_SUBSTITUTIONS = 20;
+const MAX_SUBSTITUTIONS = 10;
 
 let estimator: ZxcvbnFactory | null = null;
 
