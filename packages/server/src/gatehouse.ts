@@ -9,8 +9,8 @@ import { PasswordHasher } from './identity/password-hasher.js';
 import { UserService } from './identity/users.js';
 import { SigningKeys } from './keys/signing-keys.js';
 import { Mailer } from './messaging/mailer.js';
-import { EmailTemplates } from './messaging/templates/email-templates.js';
 import { OutboxSender } from './messaging/outbox-sender.js';
+import { EmailTemplates } from './messaging/templates/email-templates.js';
 import { authorizationServer, type ServerId } from './protocol/oauth/authorization-servers.js';
 import { TokenIssuer } from './protocol/oauth/token-issuer.js';
 import { DatabaseRateLimiter, type RateLimiter, RedisRateLimiter } from './rate-limits/rate-limiter.js';
@@ -154,7 +154,9 @@ async function createOutboxSender(
   return new OutboxSender({
     outbox: storage.outbox,
     events: storage.events,
-    transport: new SmtpTransport(config.email.smtpUrl, { rejectUnauthorized: config.email.smtpRejectUnauthorized }),
+    transport: new SmtpTransport(config.email.smtpUrl, {
+      rejectUnauthorized: config.email.smtpRejectUnauthorized,
+    }),
     clock,
     settings: {
       maxAttempts: config.email.deliveryAttempts,

@@ -50,14 +50,27 @@ async function pgAdmin(sql) {
 /**
  * Starts the server of checkout `root` (default: this repository) on `database` ('sqlite' or
  * 'postgres'), in one process or `workers` processes; resolves with its URL, the app's client id, the
- * user's login and password, and stop().
+ * user's login and password, and stop(). `env` adds environment variables (e.g. SMTP_URL);
+ * `policy` (and `identifierFirst`) shape the public app; `confidentialApp` also makes an app with a
+ * secret (returned as `confidential: { clientId, clientSecret }`); `users` makes that many more users
+ * (returned as `logins`, all with the same password).
  */
-export async function startProbeServer({ root, database = 'sqlite', workers } = {}) {
+export async function startProbeServer({
+  root,
+  database = 'sqlite',
+  workers,
+  env: extraEnv = {},
+  policy,
+  identifierFirst = false,
+  confidentialApp = false,
+  users = 0,
+} = {}) {
   const repo = resolve(root ?? join(fileURLToPath(import.meta.url), '../../../..'));
   const cli = join(repo, 'packages/server/dist/cli/main.js');
   const dataDir = mkdtempSync(join(tmpdir(), 'gatehouse-probe-'));
   const env = { ...process.env, NODE_ENV: 'development', GATEHOUSE_DATA_DIR: dataDir };
   delete env.GATEHOUSE_CONFIG;
+  Object.assign(env, extraEnv);
   let dbName = null;
   if (database === 'postgres') {
     dbName = `gatehouse_probe_${randomBytes(6).toString('hex')}`;
@@ -72,10 +85,21 @@ export async function startProbeServer({ root, database = 'sqlite', workers } = 
     if (out.status !== 0) throw new Error(`gatehouse ${args.join(' ')} failed: ${out.stderr}`);
     return JSON.parse(out.stdout);
   };
-  const app = run('apps', 'create', '--name', 'Probe', '--public', '--redirect-uri', REDIRECT_URI);
+  const appArgs = ['apps', 'create', '--name', 'Probe', '--public', '--redirect-uri', REDIRECT_URI];
+  if (policy) appArgs.push('--policy', policy);
+  if (identifierFirst) appArgs.push('--identifier-first');
+  const app = run(...appArgs);
+  const confidential = confidentialApp
+    ? run('apps', 'create', '--name', 'Probe backend', '--redirect-uri', REDIRECT_URI)
+    : null;
   const login = `probe-${randomBytes(4).toString('hex')}@example.com`;
   const password = `Probe-${randomBytes(12).toString('base64url')}-pass`;
-  run('users', 'create', '--login', login, '--email', login, '--password', password);
+  const logins = [login];
+  for (let i = 0; i <= users; i++) {
+    const next = i === 0 ? login : `probe-${i}-${randomBytes(4).toString('hex')}@example.com`;
+    if (i > 0) logins.push(next);
+    run('users', 'create', '--login', next, '--email', next, '--password', password);
+  }
 
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
@@ -99,8 +123,12 @@ export async function startProbeServer({ root, database = 'sqlite', workers } = 
     issuer: `${url}/oauth2/default`,
     clientId: app.clientId ?? app.client_id,
     login,
+    logins,
     password,
     database,
+    confidential: confidential
+      ? { clientId: confidential.clientId ?? confidential.client_id, clientSecret: confidential.clientSecret }
+      : null,
     async stop() {
       child.kill('SIGTERM');
       await new Promise((r) => (child.exitCode !== null ? r() : child.once('exit', r)));

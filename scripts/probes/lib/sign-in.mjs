@@ -15,13 +15,16 @@ async function post(url, body, type) {
   try {
     json = JSON.parse(text);
   } catch {}
-  return { status: res.status, body: json ?? text };
+  return { status: res.status, body: json ?? text, retryAfter: res.headers.get('retry-after') };
 }
 
 export const postForm = (url, params) => post(url, params, 'application/x-www-form-urlencoded');
 
-/** Signs `server`'s user in; resolves with the interaction code and its PKCE verifier. */
-export async function signIn(server, scope = 'openid profile email offline_access') {
+/**
+ * Opens a transaction for `server`'s public app (interact, introspect): resolves with its PKCE
+ * verifier and the introspect response (the identify form).
+ */
+export async function openTransaction(server, scope = 'openid profile email offline_access') {
   const verifier = randomBytes(32).toString('base64url');
   const challenge = createHash('sha256').update(verifier).digest('base64url');
   const interact = await postForm(`${server.issuer}/v1/interact`, {
@@ -40,16 +43,23 @@ export async function signIn(server, scope = 'openid profile email offline_acces
     { interactionHandle: interact.body.interaction_handle },
     ION,
   );
-  const identify = intro.body.remediation.value.find((f) => f.name === 'identify');
-  const done = await post(
-    identify.href,
-    {
-      identifier: server.login,
-      credentials: { passcode: server.password },
-      stateHandle: intro.body.stateHandle,
-    },
-    ION,
-  );
+  return { verifier, introspect: intro.body };
+}
+
+/** Posts a remediation form of `response` (by name) with `values` and the response's state handle. */
+export function submit(response, name, values) {
+  const form = response.remediation?.value.find((f) => f.name === name);
+  if (!form) throw new Error(`no ${name} form in ${JSON.stringify(response)}`);
+  return post(form.href, { ...values, stateHandle: response.stateHandle }, ION);
+}
+
+/** Signs `server`'s user in; resolves with the interaction code and its PKCE verifier. */
+export async function signIn(server, scope = 'openid profile email offline_access') {
+  const { verifier, introspect } = await openTransaction(server, scope);
+  const done = await submit(introspect, 'identify', {
+    identifier: server.login,
+    credentials: { passcode: server.password },
+  });
   const code = done.body?.successWithInteractionCode?.value?.find(
     (f) => f.name === 'interaction_code',
   )?.value;

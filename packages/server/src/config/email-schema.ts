@@ -62,26 +62,14 @@ export const emailSchema = z
       .max(20)
       .default(5)
       .meta({ description: 'Emails one transaction may send.' }),
-    deliveryAttempts: z
-      .number()
-      .int()
-      .min(1)
-      .max(50)
-      .default(8)
-      .meta({
-        description:
-          'Attempts to hand an email to the SMTP relay before it is given up (dead; `gatehouse outbox retry` requeues it).',
-      }),
-    deliveryRetrySeconds: z
-      .number()
-      .int()
-      .min(1)
-      .max(3600)
-      .default(10)
-      .meta({
-        description:
-          'Wait before the second delivery attempt; each later attempt waits twice as long (with jitter), at most an hour.',
-      }),
+    deliveryAttempts: z.number().int().min(1).max(50).default(8).meta({
+      description:
+        'Attempts to hand an email to the SMTP relay before it is given up (dead; `gatehouse outbox retry` requeues it).',
+    }),
+    deliveryRetrySeconds: z.number().int().min(1).max(3600).default(10).meta({
+      description:
+        'Wait before the second delivery attempt; each later attempt waits twice as long (with jitter), at most an hour.',
+    }),
   })
   .prefault({});
 

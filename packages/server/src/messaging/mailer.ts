@@ -44,13 +44,21 @@ export class Mailer {
   }
 
   /** To an address no account uses, after a recovery request for it (template "unknown-recipient"). */
-  async unknownRecipient(email: { serverId: string; to: string; request: RequestContext }): Promise<OutgoingEmail> {
+  async unknownRecipient(email: {
+    serverId: string;
+    to: string;
+    request: RequestContext;
+  }): Promise<OutgoingEmail> {
     const template = await this.templates.resolve(email.serverId, 'unknown-recipient', email.request.locale);
     const rendered = this.templates.render(template, this.requestValues(email.request));
     return { to: email.to, from: this.settings.from, templateId: 'unknown-recipient', ...rendered };
   }
 
-  private async compose(templateId: TemplateId, email: ChallengeEmail, extra: TemplateValues): Promise<OutgoingEmail> {
+  private async compose(
+    templateId: TemplateId,
+    email: ChallengeEmail,
+    extra: TemplateValues,
+  ): Promise<OutgoingEmail> {
     const template = await this.templates.resolve(email.serverId, templateId, email.request.locale);
     const rendered = this.templates.render(template, {
       ...this.requestValues(email.request),
@@ -83,7 +91,6 @@ export class Mailer {
       'request.time': `${at.toISOString().slice(11, 16)} UTC`,
     };
   }
-
 }
 
 /** A coarse, human description of a User-Agent ("Chrome on Linux"). */

@@ -60,7 +60,9 @@ export class OutboxSender {
       return;
     }
     this.running = this.drain()
-      .catch((err: unknown) => this.log.warn({ err }, 'delivering the outbox failed; retrying on the next tick'))
+      .catch((err: unknown) =>
+        this.log.warn({ err }, 'delivering the outbox failed; retrying on the next tick'),
+      )
       .finally(() => {
         this.running = null;
         if (this.wokenWhileRunning) {
@@ -103,13 +105,19 @@ export class OutboxSender {
       await transport.send(message);
     } catch (err) {
       const reason = (err as Error).message ?? String(err);
-      const retryAt = message.attempts >= settings.maxAttempts ? null : clock.now() + this.backoffMs(message.attempts);
+      const retryAt =
+        message.attempts >= settings.maxAttempts ? null : clock.now() + this.backoffMs(message.attempts);
       await outbox.markFailed(message.id, reason, retryAt);
       if (retryAt === null) {
         await events.record(
           {
             type: 'system.email.delivery.failed',
-            data: { outbox: message.id, template: message.templateId, attempts: message.attempts, reason: reason.slice(0, 200) },
+            data: {
+              outbox: message.id,
+              template: message.templateId,
+              attempts: message.attempts,
+              reason: reason.slice(0, 200),
+            },
           },
           clock.now(),
         );
