@@ -83,7 +83,6 @@ export const de: Record<string, string> = {
   tooManyRequests: 'Sie haben die maximale Anzahl an Anfragen überschritten. Versuchen Sie es später erneut.',
   'gatehouse.challenge.too_many_attempts':
     'Zu viele falsche Codes. Beginnen Sie von vorn, um einen neuen Code zu erhalten.',
-  'gatehouse.email.not_sent': 'Die E-Mail konnte nicht gesendet werden. Versuchen Sie es gleich noch einmal.',
   'gatehouse.service.unavailable':
     'Der Dienst ist vorübergehend nicht verfügbar. Versuchen Sie es gleich noch einmal.',
   'password.passwordRequirementsNotMet': 'Das Passwort erfüllt die Anforderungen nicht. {0}',

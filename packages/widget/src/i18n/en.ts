@@ -91,7 +91,6 @@ export const en: Record<string, string> = {
   'api.authn.error.PASSCODE_INVALID': 'Invalid code. Try again.',
   tooManyRequests: 'You exceeded the maximum number of requests. Try again in a while.',
   'gatehouse.challenge.too_many_attempts': 'Too many wrong codes. Start again to get a new code.',
-  'gatehouse.email.not_sent': 'We could not send the email. Try again in a moment.',
   'gatehouse.service.unavailable': 'The service is temporarily unavailable. Try again in a moment.',
   'password.passwordRequirementsNotMet': 'Password requirements were not met. {0}',
   'oie.selfservice.reset.password.not.allowed':

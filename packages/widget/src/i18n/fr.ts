@@ -81,7 +81,6 @@ export const fr: Record<string, string> = {
   'api.authn.error.PASSCODE_INVALID': 'Code non valide. Réessayez.',
   tooManyRequests: 'Vous avez dépassé le nombre maximal de requêtes. Réessayez plus tard.',
   'gatehouse.challenge.too_many_attempts': 'Trop de codes erronés. Recommencez pour obtenir un nouveau code.',
-  'gatehouse.email.not_sent': "Nous n'avons pas pu envoyer l'e-mail. Réessayez dans un instant.",
   'gatehouse.service.unavailable': 'Le service est momentanément indisponible. Réessayez dans un instant.',
   'password.passwordRequirementsNotMet': 'Le mot de passe ne respecte pas les exigences. {0}',
   'oie.selfservice.reset.password.not.allowed':
