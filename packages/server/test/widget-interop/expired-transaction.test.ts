@@ -5,6 +5,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
+  fillForm,
   HTTP_401,
   startWidgetEnv,
   submitForm,
@@ -55,8 +56,7 @@ describe(`sign-in widget ${WIDGET_VERSION}: expired transaction`, () => {
         expect(interacts()).toHaveLength(1);
 
         await page.getByText('Back to sign in').click();
-        await page.locator('input[name="identifier"]').fill(user.login);
-        await page.locator('input[name="credentials.passcode"]').fill(password);
+        await fillForm(page, { identifier: user.login, 'credentials.passcode': password });
         await submitForm(page);
         const outcome = await widgetOutcome(page);
         expect(outcome.status).toBe('SUCCESS');

@@ -5,6 +5,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
+  fillForm,
   HTTP_401,
   startWidgetEnv,
   submitForm,
@@ -32,8 +33,7 @@ describe(`sign-in widget ${WIDGET_VERSION}: password sign-in`, () => {
       const session = await open('browser');
       const page = await session.newPage();
       await page.goto(env.loginUrl());
-      await page.locator('input[name="identifier"]').fill(user.login);
-      await page.locator('input[name="credentials.passcode"]').fill(password);
+      await fillForm(page, { identifier: user.login, 'credentials.passcode': password });
       await submitForm(page);
       const outcome = await widgetOutcome(page);
       expect(outcome.error).toBeUndefined();
@@ -67,8 +67,7 @@ describe(`sign-in widget ${WIDGET_VERSION}: password sign-in`, () => {
         const session = await open('browser');
         const page = await session.newPage();
         await page.goto(env.loginUrl());
-        await page.locator('input[name="identifier"]').fill(user.login);
-        await page.locator('input[name="credentials.passcode"]').fill(`${password}-wrong`);
+        await fillForm(page, { identifier: user.login, 'credentials.passcode': `${password}-wrong` });
         await submitForm(page);
         await expect
           .poll(() => visibleText(page, '.o-form-error-container'), { timeout: 10_000 })
@@ -91,8 +90,7 @@ describe(`sign-in widget ${WIDGET_VERSION}: password sign-in`, () => {
       const session = await open('browser');
       const page = await session.newPage();
       await page.goto(env.loginUrl({ redirect: true, state }));
-      await page.locator('input[name="identifier"]').fill(user.login);
-      await page.locator('input[name="credentials.passcode"]').fill(password);
+      await fillForm(page, { identifier: user.login, 'credentials.passcode': password });
       await submitForm(page);
       await page.waitForURL((url) => url.pathname === '/login/callback', { timeout: 15_000 });
       const landed = new URL(page.url());

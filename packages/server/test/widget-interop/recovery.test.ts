@@ -12,6 +12,7 @@ import type { User } from '../../src/storage/users-store.js';
 import { IdxConversation } from '../support/idx-client.js';
 import {
   type BrowserSession,
+  fillForm,
   latestEmail,
   parseEmailChallenge,
   startWidgetEnv,
@@ -50,7 +51,10 @@ async function identifyForRecovery(page: Page, user: User) {
   // identify-recovery asks for the username only.
   expect(await page.locator('input[name="credentials.passcode"]').count()).toBe(0);
   await identifier.fill(user.login);
+  // Returns once the answer is in, so what follows sees the request among the tab's posts.
+  const answered = page.waitForResponse((res) => new URL(res.url()).pathname === '/idp/idx/identify');
   await submitForm(page);
+  await answered;
 }
 
 /** The recovery select ("Reset your password", Email only) → Email → the email challenge page. */
@@ -81,8 +85,7 @@ async function expectResetForm(page: Page) {
 }
 
 async function setNewPassword(page: Page, password: string) {
-  await page.locator('input[name="credentials.passcode"]').fill(password);
-  await page.locator('input[name="confirmPassword"]').fill(password);
+  await fillForm(page, { 'credentials.passcode': password, confirmPassword: password });
   await submitForm(page);
 }
 

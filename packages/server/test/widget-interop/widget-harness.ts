@@ -288,6 +288,29 @@ export async function submitForm(page: Page): Promise<void> {
   lastSubmit.set(page, Date.now());
 }
 
+/**
+ * Fills fields of the form the widget shows, without depending on keyboard focus. The widget focuses
+ * a field of each form it renders (`features.autoFocus`, on by default) a moment after the form
+ * appears; typing into another field meanwhile sends the rest of the text to the focused one (seen:
+ * a new password entered twice into the first field, the second field left empty). So each value is
+ * set on its input and announced with the `input` and `change` events the widget listens to, then
+ * checked.
+ */
+export async function fillForm(page: Page, values: Record<string, string>): Promise<void> {
+  for (const [name, value] of Object.entries(values)) {
+    const input = page.locator(`input[name="${name}"]`);
+    await input.waitFor();
+    await input.evaluate((element, text) => {
+      const field = element as HTMLInputElement;
+      field.value = text;
+      field.dispatchEvent(new Event('input', { bubbles: true }));
+      field.dispatchEvent(new Event('change', { bubbles: true }));
+    }, value);
+  }
+  for (const [name, value] of Object.entries(values))
+    expect(await page.locator(`input[name="${name}"]`).inputValue(), `the ${name} field`).toBe(value);
+}
+
 /** Waits for `showSignIn()` to settle and returns what it produced. */
 export async function widgetOutcome(page: Page, timeout = 15_000): Promise<WidgetOutcome> {
   await page.waitForFunction(() => (globalThis as { widgetOutcome?: unknown }).widgetOutcome, null, {
