@@ -53,6 +53,7 @@ function toMessage(row: Selectable<OutboxTable>): OutboxMessage {
 export interface OutboxQuery {
   to?: string | undefined;
   status?: OutboxStatus | undefined;
+  withoutSuppressed?: boolean | undefined;
   limit?: number | undefined;
 }
 
@@ -185,6 +186,7 @@ export class OutboxStore {
     if (options.to)
       query = query.where((eb) => eb(eb.fn('lower', ['to_address']), '=', options.to!.toLowerCase()));
     if (options.status) query = query.where('status', '=', options.status);
+    if (options.withoutSuppressed) query = query.where('status', '!=', 'suppressed');
     const rows = await query
       .orderBy('created_at', 'desc')
       .orderBy('id', 'desc')
@@ -194,16 +196,8 @@ export class OutboxStore {
   }
 
   /** What the dev mailbox shows: every message but the suppressed ones, newest first. */
-  async listMailbox(options: { to?: string | undefined; limit?: number } = {}): Promise<OutboxMessage[]> {
-    let query = this.db.selectFrom('outbox').selectAll().where('status', '!=', 'suppressed');
-    if (options.to)
-      query = query.where((eb) => eb(eb.fn('lower', ['to_address']), '=', options.to!.toLowerCase()));
-    const rows = await query
-      .orderBy('created_at', 'desc')
-      .orderBy('id', 'desc')
-      .limit(options.limit ?? 100)
-      .execute();
-    return rows.map(toMessage);
+  listMailbox(options: { to?: string | undefined; limit?: number } = {}): Promise<OutboxMessage[]> {
+    return this.list({ ...options, withoutSuppressed: true });
   }
 
   async find(id: string): Promise<OutboxMessage | null> {
