@@ -33,6 +33,7 @@ export function installAuthenticators(parts: AuthenticatorParts): AuthenticatorR
   return new AuthenticatorRegistry([
     new PasswordAuthenticator({
       users: storage.users,
+      credentials: storage.credentials,
       events: storage.events,
       hasher: parts.hasher,
       policy: parts.passwordPolicy,

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Clock } from '../clock.js';
 import { ConflictError, NotFoundError, ValidationError } from '../errors.js';
+import type { CredentialsStore } from '../storage/credentials-store.js';
 import type { TransactionsStore } from '../storage/transactions-store.js';
 import type { User, UserStatus, UsersStore } from '../storage/users-store.js';
 import type { PasswordHasher } from './password-hasher.js';
@@ -27,6 +28,7 @@ export function loginKey(login: string): string {
 export class UserService {
   constructor(
     private readonly store: UsersStore,
+    private readonly credentials: CredentialsStore,
     private readonly hasher: PasswordHasher,
     private readonly policy: PasswordPolicy,
     private readonly clock: Clock,
@@ -102,7 +104,7 @@ export class UserService {
       lastName: user.profile.lastName,
     });
     const now = this.clock.now();
-    await this.store.setPasswordHash(user.id, await this.hasher.hash(password), now);
+    await this.credentials.setPasswordHash(user.id, await this.hasher.hash(password), now);
     // A password set by any path ends recoveries in progress: their codes stop working (docs/security.md H2).
     await this.transactions.cancelOpenForUser(user.id, null, now, 'recovery');
   }

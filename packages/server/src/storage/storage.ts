@@ -1,4 +1,5 @@
 import { AppsStore } from './apps-store.js';
+import { CredentialsStore } from './credentials-store.js';
 import { type DatabaseHandle, migrateToLatest, openDatabase, type StorageOptions } from './database.js';
 import { EmailChallengesStore } from './email-challenges-store.js';
 import { EmailTemplatesStore } from './email-templates-store.js';
@@ -26,6 +27,7 @@ export interface TransactionStores {
 export interface Storage {
   handle: DatabaseHandle;
   users: UsersStore;
+  credentials: CredentialsStore;
   apps: AppsStore;
   transactions: TransactionsStore;
   interactionCodes: InteractionCodesStore;
@@ -54,6 +56,7 @@ export async function openStorage(options: StorageOptions, migrate = true): Prom
   return {
     handle,
     users: new UsersStore(db),
+    credentials: new CredentialsStore(db),
     apps: new AppsStore(db),
     transactions: new TransactionsStore(db),
     interactionCodes: new InteractionCodesStore(db),

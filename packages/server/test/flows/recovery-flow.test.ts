@@ -1,8 +1,8 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { type EngineKit, engineKit } from '../support/engine-kit.js';
-import { PinAuthenticator } from '../support/pin-authenticator.js';
 import type { FlowResult } from '../../src/flows/shared/flow-outcome.js';
 import type { FlowState } from '../../src/flows/shared/flow-state.js';
+import { type EngineKit, engineKit } from '../support/engine-kit.js';
+import { PinAuthenticator } from '../support/pin-authenticator.js';
 
 /** Password recovery through the engine, with real stores and authenticators and no HTTP. */
 describe('recovery flow', () => {

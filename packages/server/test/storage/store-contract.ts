@@ -446,7 +446,7 @@ export function describeStores(kind: StoreKind): void {
             reopened.handle.db,
           );
           expect(rows[0]?.journal_mode).toBe('wal');
-          expect(await reopened.users.findPasswordHash(user.id)).toBe('hash-1');
+          expect(await reopened.credentials.findPasswordHash(user.id)).toBe('hash-1');
           expect(await migrateToLatest(reopened.handle.db)).toEqual([]);
         } finally {
           await reopened.close();
@@ -473,12 +473,14 @@ export function describeStores(kind: StoreKind): void {
         });
         expect(typeof created.createdAt).toBe('number');
         expect(await store.users.findByLoginKey(input.loginKey)).toEqual(created);
-        expect(await store.users.findPasswordHash(input.id)).toBe('$argon2id$v=19$m=19456,t=2,p=1$salt$hash');
+        expect(await store.credentials.findPasswordHash(input.id)).toBe(
+          '$argon2id$v=19$m=19456,t=2,p=1$salt$hash',
+        );
 
         const unverified = await store.users.createUser(newUser({ emailVerified: false }), null);
         expect(unverified.emailVerified).toBe(false);
         expect(unverified.passwordChangedAt).toBeNull();
-        expect(await store.users.findPasswordHash(unverified.id)).toBeNull();
+        expect(await store.credentials.findPasswordHash(unverified.id)).toBeNull();
         expect(await store.users.findById('nobody')).toBeNull();
         expect(await store.users.findByLoginKey('nobody@example.com')).toBeNull();
       });
@@ -491,7 +493,7 @@ export function describeStores(kind: StoreKind): void {
         await expect(store.users.createUser(clash, 'hash-clash')).rejects.toThrow();
         expect(await store.users.count()).toBe(before);
         expect(await store.users.findById(clash.id)).toBeNull();
-        expect(await store.users.findPasswordHash(clash.id)).toBeNull();
+        expect(await store.credentials.findPasswordHash(clash.id)).toBeNull();
         expect((await store.users.findByLoginKey(first.loginKey))?.id).toBe(first.id);
       });
 
@@ -515,19 +517,19 @@ export function describeStores(kind: StoreKind): void {
 
       it('setPasswordHash inserts a missing credential, replaces it, and keeps the change time on rehash', async () => {
         const user = await store.users.createUser(newUser(), null);
-        await store.users.setPasswordHash(user.id, 'hash-a', T0 + 1000);
-        expect(await store.users.findPasswordHash(user.id)).toBe('hash-a');
+        await store.credentials.setPasswordHash(user.id, 'hash-a', T0 + 1000);
+        expect(await store.credentials.findPasswordHash(user.id)).toBe('hash-a');
         expect((await store.users.findById(user.id))?.passwordChangedAt).toBe(T0 + 1000);
 
-        await store.users.setPasswordHash(user.id, 'hash-b', T0 + 2000);
-        expect(await store.users.findPasswordHash(user.id)).toBe('hash-b');
+        await store.credentials.setPasswordHash(user.id, 'hash-b', T0 + 2000);
+        expect(await store.credentials.findPasswordHash(user.id)).toBe('hash-b');
         expect(await store.users.findById(user.id)).toMatchObject({
           passwordChangedAt: T0 + 2000,
           updatedAt: T0 + 2000,
         });
 
-        await store.users.setPasswordHash(user.id, 'hash-c', T0 + 3000, true);
-        expect(await store.users.findPasswordHash(user.id)).toBe('hash-c');
+        await store.credentials.setPasswordHash(user.id, 'hash-c', T0 + 3000, true);
+        expect(await store.credentials.findPasswordHash(user.id)).toBe('hash-c');
         expect((await store.users.findById(user.id))?.passwordChangedAt).toBe(T0 + 2000);
         const { count } = await store.handle.db
           .selectFrom('credentials')

@@ -92,7 +92,14 @@ export async function engineKit(options: EngineKitOptions = {}): Promise<EngineK
     transactionTtlSeconds: config.transactions.ttlSeconds,
   });
   const apps = new AppService(storage.apps, clock, registry);
-  const users = new UserService(storage.users, hasher, passwordPolicy, clock, storage.transactions);
+  const users = new UserService(
+    storage.users,
+    storage.credentials,
+    hasher,
+    passwordPolicy,
+    clock,
+    storage.transactions,
+  );
   let counter = 0;
   return {
     config,

@@ -18,6 +18,7 @@ describe('password authenticator', () => {
     const { storage, parts, clock } = kit;
     password = new PasswordAuthenticator({
       users: storage.users,
+      credentials: storage.credentials,
       events: storage.events,
       hasher: parts.hasher,
       policy: parts.passwordPolicy,

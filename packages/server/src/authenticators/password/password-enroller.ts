@@ -7,11 +7,13 @@ import {
   type PasswordViolation,
 } from '../../identity/password-policy.js';
 import type { App } from '../../storage/apps-store.js';
+import type { CredentialsStore } from '../../storage/credentials-store.js';
 import type { User, UsersStore } from '../../storage/users-store.js';
 import type { Enroller, EnrollResult, SecretRules } from '../authenticator.js';
 
 export interface PasswordEnrollerDeps {
   users: UsersStore;
+  credentials: CredentialsStore;
   hasher: PasswordHasher;
   clock: Clock;
   policy: PasswordPolicy;
@@ -50,9 +52,9 @@ export class PasswordEnroller implements Enroller {
         }),
       };
     }
-    const { users, hasher, clock } = this.deps;
+    const { users, credentials, hasher, clock } = this.deps;
     const now = clock.now();
-    await users.setPasswordHash(user.id, await hasher.hash(answer), now);
+    await credentials.setPasswordHash(user.id, await hasher.hash(answer), now);
     await users.resetFailedAttempts(user.id, now);
     return { ok: true };
   }
@@ -83,10 +85,10 @@ export class PasswordEnroller implements Enroller {
   }
 
   private async reusesRecentPassword(user: User, password: string): Promise<boolean> {
-    const { users, hasher, policy } = this.deps;
+    const { credentials, hasher, policy } = this.deps;
     if (policy.historyCount <= 0) return false;
-    const current = await users.findPasswordHash(user.id);
-    const earlier = await users.passwordHistory(user.id, policy.historyCount - 1);
+    const current = await credentials.findPasswordHash(user.id);
+    const earlier = await credentials.passwordHistory(user.id, policy.historyCount - 1);
     for (const hash of [current, ...earlier]) {
       if (hash && (await hasher.verify(hash, password))) return true;
     }

@@ -3,6 +3,7 @@ import { EngineError } from '../../errors.js';
 import type { PasswordHasher } from '../../identity/password-hasher.js';
 import { loginKey } from '../../identity/users.js';
 import { type Limit, limitReached, type RateLimiter } from '../../rate-limits/rate-limiter.js';
+import type { CredentialsStore } from '../../storage/credentials-store.js';
 import type { EventsStore } from '../../storage/events-store.js';
 import type { User, UsersStore } from '../../storage/users-store.js';
 import type { AuthenticatorContext, ChallengeResult, Verifier, VerifyResult } from '../authenticator.js';
@@ -21,6 +22,7 @@ export interface FailedSignInLimits {
 
 export interface PasswordVerifierDeps {
   users: UsersStore;
+  credentials: CredentialsStore;
   hasher: PasswordHasher;
   events: EventsStore;
   clock: Clock;
@@ -61,10 +63,10 @@ export class PasswordVerifier implements Verifier {
   async verify(ctx: AuthenticatorContext, answer: string): Promise<VerifyResult> {
     const throttled = await this.throttled(ctx);
     if (throttled) return { ok: false, error: throttled };
-    const { users, hasher, clock, lockout } = this.deps;
+    const { users, credentials, hasher, clock, lockout } = this.deps;
     const { user } = ctx;
     const now = clock.now();
-    const storedHash = user ? await users.findPasswordHash(user.id) : null;
+    const storedHash = user ? await credentials.findPasswordHash(user.id) : null;
     if (!user || !storedHash || !canSignIn(user, now)) {
       await hasher.verifyDummy(answer);
       if (user) await this.recordRefusal(ctx, user, refusal(user, now, storedHash));
@@ -95,7 +97,7 @@ export class PasswordVerifier implements Verifier {
     if (!lockout.enabled && (user.failedAttempts > 0 || user.lockedUntil !== null))
       await users.resetFailedAttempts(user.id, now);
     if (hasher.needsRehash(storedHash)) {
-      await users.setPasswordHash(user.id, await hasher.hash(answer), now, true);
+      await credentials.setPasswordHash(user.id, await hasher.hash(answer), now, true);
     }
     return { ok: true };
   }
