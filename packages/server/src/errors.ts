@@ -22,14 +22,29 @@ export const EngineErrorCodes = Object.freeze({
     'A new password breaks the password policy or reuses a recent password; `params` lists the reasons.',
   RECOVERY_NOT_ALLOWED:
     "Self-service recovery is turned off in the app's policy, or nothing in it can be recovered.",
+  PROFILE_VALUE_INVALID:
+    'A sign-up value does not have the form its profile attribute requires (too long, not an email address, not matching its pattern); `field` names it.',
+  ACCOUNT_EXISTS: 'A sign-up names an email address that already has an account (only for apps that reveal it).',
+  REGISTRATION_NOT_ALLOWED: 'Self-service registration is off for this app.',
+  UNLOCK_NOT_ALLOWED: 'Self-service account unlock is off for this app.',
   RATE_LIMITED: 'A rate limit was reached; `retryAfterSeconds` says when to try again.',
   SERVICE_UNAVAILABLE: 'A dependency (the rate-limit store) is unreachable; requests fail closed.',
 } as const);
 
 export type EngineErrorCode = keyof typeof EngineErrorCodes;
 
-/** The name of an input a step reads, in the engine's words (the edge maps it to a wire field). */
-export type InputName = 'identifier' | 'answer';
+/**
+ * The name of an input a step reads, in the engine's words (the edge maps it to a wire field):
+ * the identifier, the answer to a challenge, or a profile attribute at sign-up.
+ */
+export type InputName = 'identifier' | 'answer' | `profile.${string}`;
+
+/** What the engine tells a user beside a step, when nothing went wrong. A closed set. */
+export const FlowNotices = Object.freeze({
+  ACCOUNT_UNLOCKED: 'The account was locked and is unlocked now; signing in goes on.',
+} as const);
+
+export type FlowNotice = keyof typeof FlowNotices;
 
 export interface EngineErrorOptions {
   /** The input the error is about; absent: the step as a whole. */

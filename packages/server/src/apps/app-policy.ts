@@ -6,6 +6,9 @@ export const DEFAULT_POLICY: AppPolicy = {
   requirements: [{ anyOf: ['password'] }],
   identifierFirst: false,
   selfServiceRecovery: true,
+  selfServiceUnlock: false,
+  signInAfterUnlock: false,
+  registration: null,
 };
 
 const KEY = /^[a-z][a-z0-9_]*$/;

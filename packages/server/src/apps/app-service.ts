@@ -1,10 +1,12 @@
 import { randomBytes } from 'node:crypto';
 import type { AuthenticatorRegistry } from '../authenticators/registry.js';
 import type { Clock } from '../clock.js';
-import { ConflictError, ValidationError } from '../errors.js';
+import { ConflictError, NotFoundError, ValidationError } from '../errors.js';
 import { hashSecret, randomToken } from '../secrets.js';
 import type { App, AppPolicy, AppsStore, PolicyRequirement } from '../storage/apps-store.js';
 import { assertValidPolicy, DEFAULT_POLICY, parsePolicyExpression } from './app-policy.js';
+import { assertOrigin, assertRedirectUri } from './app-urls.js';
+import { type RegistrationInput, registrationPolicy } from './registration-profile.js';
 
 /** A policy as an operator writes it: requirements as data, or as an expression (`password,email`). */
 export interface AppPolicyInput {
@@ -13,20 +15,33 @@ export interface AppPolicyInput {
   requirements?: PolicyRequirement[] | undefined;
   identifierFirst?: boolean | undefined;
   selfServiceRecovery?: boolean | undefined;
+  selfServiceUnlock?: boolean | undefined;
+  signInAfterUnlock?: boolean | undefined;
+  /** Self-service registration: true or settings to turn it on, false to turn it off. */
+  registration?: RegistrationInput | boolean | undefined;
 }
 
-export interface NewAppInput {
+/** What an operator may set on an app, at creation or later. */
+export interface AppSettingsInput {
+  name?: string | undefined;
+  redirectUris?: string[] | undefined;
+  postLogoutRedirectUris?: string[] | undefined;
+  /** A URL, or null to remove it. */
+  emailVerifyUri?: string | null | undefined;
+  /** The app's sign-in page (OIDC `initiate_login_uri`), linked from emails; null to remove it. */
+  loginUri?: string | null | undefined;
+  trustedOrigins?: string[] | undefined;
+  policy?: AppPolicyInput | undefined;
+  refreshTokens?: boolean | undefined;
+}
+
+export interface NewAppInput extends AppSettingsInput {
   name: string;
   clientId?: string | undefined;
   /** true: a public client (PKCE alone). Otherwise confidential, with `secret` or a generated one. */
   public?: boolean | undefined;
   secret?: string | undefined;
   redirectUris: string[];
-  postLogoutRedirectUris?: string[] | undefined;
-  emailVerifyUri?: string | undefined;
-  trustedOrigins?: string[] | undefined;
-  policy?: AppPolicyInput | undefined;
-  refreshTokens?: boolean | undefined;
 }
 
 export interface CreatedApp {
@@ -38,7 +53,7 @@ export interface CreatedApp {
 const CLIENT_ID = /^[A-Za-z0-9._-]{3,100}$/;
 const MIN_SECRET_LENGTH = 32;
 
-/** OIDC clients ("apps"): validation of what an operator registers, secrets generated and hashed. */
+/** OIDC clients ("apps"): validation of what an operator registers or changes, secrets generated and hashed. */
 export class AppService {
   constructor(
     private readonly store: AppsStore,
@@ -47,103 +62,110 @@ export class AppService {
   ) {}
 
   async createApp(input: NewAppInput): Promise<CreatedApp> {
-    const name = input.name?.trim();
-    if (!name || name.length > 100) throw new ValidationError('name', 'name must be 1–100 characters');
     const clientId = input.clientId ?? `0oa${randomBytes(9).toString('hex')}`;
     if (!CLIENT_ID.test(clientId))
       throw new ValidationError('clientId', 'client id must be 3–100 characters of A-Z a-z 0-9 . _ -');
     if (input.public && input.secret) throw new ValidationError('secret', 'a public app has no secret');
     if (input.secret !== undefined && input.secret.length < MIN_SECRET_LENGTH)
       throw new ValidationError('secret', `a client secret must be at least ${MIN_SECRET_LENGTH} characters`);
-    if (!input.redirectUris?.length)
-      throw new ValidationError('redirectUris', 'at least one redirect URI is required');
-    const redirectUris = input.redirectUris.map((uri) => assertRedirectUri(uri, 'redirectUris'));
-    const postLogoutRedirectUris = (input.postLogoutRedirectUris ?? []).map((uri) =>
-      assertRedirectUri(uri, 'postLogoutRedirectUris'),
-    );
-    const emailVerifyUri = input.emailVerifyUri
-      ? assertRedirectUri(input.emailVerifyUri, 'emailVerifyUri')
-      : null;
-    const trustedOrigins = (input.trustedOrigins ?? []).map(assertOrigin);
-    const policy = this.policyFrom(input.policy);
-    if (await this.store.findByClientId(clientId))
-      throw new ConflictError(`An app with client id ${clientId} already exists`);
-
-    const clientSecret = input.public ? null : (input.secret ?? randomToken(32));
-    const app: App = {
+    const blank: App = {
       id: `app_${randomToken(12)}`,
       clientId,
-      name,
-      secretHash: clientSecret === null ? null : hashSecret(clientSecret),
-      redirectUris,
-      postLogoutRedirectUris,
-      emailVerifyUri,
-      trustedOrigins,
-      grantTypes:
-        input.refreshTokens === false ? ['interaction_code'] : ['interaction_code', 'refresh_token'],
-      policy,
+      name: '',
+      secretHash: null,
+      redirectUris: [],
+      postLogoutRedirectUris: [],
+      emailVerifyUri: null,
+      loginUri: null,
+      trustedOrigins: [],
+      grantTypes: [],
+      policy: this.policy(DEFAULT_POLICY, {}),
       createdAt: this.clock.now(),
     };
-    await this.store.createApp(app);
-    return { app, clientSecret };
+    const app = this.apply(blank, { ...input, refreshTokens: input.refreshTokens ?? true });
+    if (await this.store.findByClientId(clientId))
+      throw new ConflictError(`An app with client id ${clientId} already exists`);
+    const clientSecret = input.public ? null : (input.secret ?? randomToken(32));
+    const created = { ...app, secretHash: clientSecret === null ? null : hashSecret(clientSecret) };
+    await this.store.createApp(created);
+    return { app: created, clientSecret };
+  }
+
+  /** Changes a live app; what is not given stays as it is. Serving processes see it within seconds. */
+  async updateApp(clientId: string, changes: AppSettingsInput): Promise<App> {
+    const app = await this.getByClientId(clientId);
+    return this.store.updateApp(this.apply(structuredClone(app), changes));
+  }
+
+  async getByClientId(clientId: string): Promise<App> {
+    const app = await this.store.findByClientId(clientId);
+    if (!app) throw new NotFoundError(`No app with client id ${clientId}`);
+    return app;
   }
 
   list(): Promise<App[]> {
     return this.store.list();
   }
 
-  private policyFrom(input: AppPolicyInput = {}): AppPolicy {
+  /** `app` with the given settings applied, each checked. */
+  private apply(app: App, input: AppSettingsInput): App {
+    const next = { ...app };
+    if (input.name !== undefined || !next.name) {
+      const name = input.name?.trim();
+      if (!name || name.length > 100) throw new ValidationError('name', 'name must be 1–100 characters');
+      next.name = name;
+    }
+    if (input.redirectUris !== undefined || next.redirectUris.length === 0) {
+      if (!input.redirectUris?.length)
+        throw new ValidationError('redirectUris', 'at least one redirect URI is required');
+      next.redirectUris = input.redirectUris.map((uri) => assertRedirectUri(uri, 'redirectUris'));
+    }
+    if (input.postLogoutRedirectUris !== undefined)
+      next.postLogoutRedirectUris = input.postLogoutRedirectUris.map((uri) =>
+        assertRedirectUri(uri, 'postLogoutRedirectUris'),
+      );
+    if (input.emailVerifyUri !== undefined)
+      next.emailVerifyUri = input.emailVerifyUri
+        ? assertRedirectUri(input.emailVerifyUri, 'emailVerifyUri')
+        : null;
+    if (input.loginUri !== undefined)
+      next.loginUri = input.loginUri ? assertRedirectUri(input.loginUri, 'loginUri') : null;
+    if (input.trustedOrigins !== undefined) next.trustedOrigins = input.trustedOrigins.map(assertOrigin);
+    if (input.refreshTokens !== undefined)
+      next.grantTypes = input.refreshTokens ? ['interaction_code', 'refresh_token'] : ['interaction_code'];
+    if (input.policy !== undefined) next.policy = this.policy(next.policy, input.policy);
+    return next;
+  }
+
+  /** `base` with the given policy settings applied, checked against the installed authenticators. */
+  private policy(base: AppPolicy, input: AppPolicyInput): AppPolicy {
     if (input.factors !== undefined && input.requirements !== undefined)
       throw new ValidationError('policy', 'give the policy as factors or as requirements, not both');
     const requirements =
       input.requirements ??
-      (input.factors !== undefined ? parsePolicyExpression(input.factors) : DEFAULT_POLICY.requirements);
+      (input.factors !== undefined ? parsePolicyExpression(input.factors) : base.requirements);
     const policy: AppPolicy = {
       requirements: requirements.map((r) => ({ anyOf: [...r.anyOf] })),
-      identifierFirst: input.identifierFirst ?? DEFAULT_POLICY.identifierFirst,
-      selfServiceRecovery: input.selfServiceRecovery ?? DEFAULT_POLICY.selfServiceRecovery,
+      identifierFirst: input.identifierFirst ?? base.identifierFirst,
+      selfServiceRecovery: input.selfServiceRecovery ?? base.selfServiceRecovery,
+      selfServiceUnlock: input.selfServiceUnlock ?? base.selfServiceUnlock,
+      signInAfterUnlock: input.signInAfterUnlock ?? base.signInAfterUnlock,
+      registration: registrationOf(base.registration, input.registration),
     };
     assertValidPolicy(policy, this.authenticators);
     return policy;
   }
 }
 
-function isLoopback(host: string): boolean {
-  const h = host.replace(/^\[|\]$/g, '');
-  return h === 'localhost' || h === '::1' || /^127\.\d+\.\d+\.\d+$/.test(h);
-}
-
-/** An absolute https URL (http only on loopback) without a fragment, kept byte for byte. */
-function assertRedirectUri(uri: string, field: string): string {
-  let url: URL;
-  try {
-    url = new URL(uri);
-  } catch {
-    throw new ValidationError(field, `${uri} is not an absolute URL`);
-  }
-  if (url.hash || uri.includes('#')) throw new ValidationError(field, `${uri} must not have a fragment`);
-  if (url.protocol !== 'https:' && !(url.protocol === 'http:' && isLoopback(url.hostname)))
-    throw new ValidationError(
-      field,
-      `${uri} must use https (http is allowed only for localhost and 127.0.0.1)`,
-    );
-  return uri;
-}
-
-/** `scheme://host[:port]` exactly, as browsers send it in `Origin`. */
-function assertOrigin(origin: string): string {
-  let url: URL;
-  try {
-    url = new URL(origin);
-  } catch {
-    throw new ValidationError('trustedOrigins', `${origin} is not an origin`);
-  }
-  if (url.origin !== origin)
-    throw new ValidationError('trustedOrigins', `${origin} is not an origin (expected ${url.origin})`);
-  if (url.protocol !== 'https:' && !(url.protocol === 'http:' && isLoopback(url.hostname)))
-    throw new ValidationError(
-      'trustedOrigins',
-      `${origin} must use https (http is allowed only for localhost and 127.0.0.1)`,
-    );
-  return origin;
+function registrationOf(
+  base: AppPolicy['registration'],
+  input: AppPolicyInput['registration'],
+): AppPolicy['registration'] {
+  if (input === undefined) return base;
+  if (input === false) return null;
+  if (input === true) return base ?? registrationPolicy();
+  return registrationPolicy({
+    attributes: input.attributes ?? base?.profile,
+    existingEmail: input.existingEmail ?? base?.existingEmail,
+  });
 }

@@ -28,8 +28,12 @@ export interface Authenticator {
   enrollment(user: User | null, identifier: string): Enrollment;
 }
 
-/** What a challenge is for; an authenticator may word or time it differently (templates, lifetimes). */
-export type ChallengePurpose = 'sign-in' | 'recovery';
+/**
+ * What a challenge is for; an authenticator may word or time it differently (templates, lifetimes).
+ * In a `registration` the user is the account being made (`STAGED`), or null when the address
+ * belongs to an existing account: its owner is then told so, and no code goes out.
+ */
+export type ChallengePurpose = 'sign-in' | 'recovery' | 'registration' | 'unlock';
 
 /** What an authenticator is told about the step it serves. */
 export interface AuthenticatorContext {
@@ -40,6 +44,11 @@ export interface AuthenticatorContext {
   identifier: string;
   purpose: ChallengePurpose;
   request: RequestInfo;
+  /**
+   * Answer as usual but send nothing to anyone, not even a notice to an unknown address: the flow
+   * knows the account exists but may not be reached here (an unlock for an account that is not locked).
+   */
+  quiet?: boolean | undefined;
 }
 
 /** A user's enrolment of an authenticator, as shown to the client. */
@@ -96,9 +105,12 @@ export interface SecretRules {
 
 export type EnrollResult = { ok: true } | { ok: false; error: EngineError };
 
+/** Sets up a user's credential of one kind (at sign-up, or to replace a forgotten one). */
 export interface Enroller {
   /** For secret authenticators: the rules shown where the user chooses one. */
   readonly rules: SecretRules | null;
-  /** Sets the user's credential from their answer (replacing any earlier one), for a sign-in to `app`. */
-  enroll(user: User, answer: string, app: App): Promise<EnrollResult>;
+  /** Starts an enrollment: sends a code to prove an address, …; nothing to start for a chosen secret. */
+  begin(ctx: AuthenticatorContext): Promise<ChallengeResult>;
+  /** Sets the credential up from the user's answer (replacing any earlier one) for `ctx.user`, signing in to `ctx.app`. */
+  enroll(ctx: AuthenticatorContext, answer: string): Promise<EnrollResult>;
 }

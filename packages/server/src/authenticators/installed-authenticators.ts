@@ -45,6 +45,7 @@ export function installAuthenticators(parts: AuthenticatorParts): AuthenticatorR
     new EmailAuthenticator({
       challenges: storage.emailChallenges,
       events: storage.events,
+      users: storage.users,
       transaction: (work) => storage.transaction(work),
       queued: parts.mailQueued,
       mailer: parts.mailer,

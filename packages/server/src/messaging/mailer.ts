@@ -43,6 +43,42 @@ export class Mailer {
     return this.compose('forgot-password', email, { resetPasswordLink: email.link });
   }
 
+  /** The code and link that prove a new account's address at sign-up (template "registration-verification"). */
+  registrationVerification(email: ChallengeEmail): Promise<OutgoingEmail> {
+    return this.compose('registration-verification', email, {
+      verificationLink: email.link,
+      registrationEmailVerificationLink: email.link,
+    });
+  }
+
+  /** The code and link of a self-service unlock (template "unlock-account"). */
+  unlockAccount(email: ChallengeEmail): Promise<OutgoingEmail> {
+    return this.compose('unlock-account', email, { unlockAccountLink: email.link, recoveryToken: email.otp });
+  }
+
+  /**
+   * To the owner of an address someone tried to sign up with (template "account-exists"): no code,
+   * links to sign in and to reset the password instead.
+   */
+  async accountExists(email: {
+    serverId: string;
+    to: string;
+    appName: string;
+    signInLink: string;
+    resetPasswordLink: string;
+    request: RequestContext;
+  }): Promise<OutgoingEmail> {
+    const template = await this.templates.resolve(email.serverId, 'account-exists', email.request.locale);
+    const rendered = this.templates.render(template, {
+      ...this.requestValues(email.request),
+      'app.name': email.appName,
+      'user.profile.email': email.to,
+      signInLink: email.signInLink,
+      resetPasswordLink: email.resetPasswordLink,
+    });
+    return { to: email.to, from: this.settings.from, templateId: 'account-exists', ...rendered };
+  }
+
   /** To an address no account uses, after a recovery request for it (template "unknown-recipient"). */
   async unknownRecipient(email: {
     serverId: string;

@@ -6,6 +6,30 @@ export interface PolicyRequirement {
   anyOf: string[];
 }
 
+/** One attribute of the profile a newcomer fills in at sign-up. */
+export interface ProfileAttribute {
+  /** Profile key (`firstName`, `email`, `favoriteColor`). */
+  name: string;
+  label: string;
+  type: 'string' | 'boolean';
+  required: boolean;
+  maxLength?: number | undefined;
+  /** A regular expression the whole value must match (strings only). */
+  pattern?: string | undefined;
+}
+
+/** Self-service registration: what a newcomer fills in, and what an address that has an account gets. */
+export interface RegistrationPolicy {
+  /** The profile form; `email` (the new account's sign-in name) is always one of its attributes. */
+  profile: ProfileAttribute[];
+  /**
+   * `notify-owner` (default): the sign-up carries on exactly as for a new address and the owner is
+   * emailed that they already have an account: nothing tells the registrant the address is taken.
+   * `reveal`: Okta's answer, a field error on the email ("A user with this Email already exists").
+   */
+  existingEmail: 'notify-owner' | 'reveal';
+}
+
 /**
  * An app's sign-in policy, as data: every requirement must be met, each by one of its
  * authenticators, and the user may meet them in any order (they are offered in this order).
@@ -16,7 +40,16 @@ export interface AppPolicy {
   /** true: identify, then choose an authenticator; false: a first requirement that can be answered with the identifier is asked on the identify form. */
   identifierFirst: boolean;
   selfServiceRecovery: boolean;
+  /** A locked-out user may unlock their account by proving who they are (email). */
+  selfServiceUnlock: boolean;
+  /** After an unlock, go on signing in (the proof counts) instead of ending on "unlocked". */
+  signInAfterUnlock: boolean;
+  /** Self-service registration; null: off. */
+  registration: RegistrationPolicy | null;
 }
+
+/** Policy members added after the first release, with the values older stored policies mean. */
+const POLICY_DEFAULTS = { selfServiceUnlock: false, signInAfterUnlock: false, registration: null } as const;
 
 export interface App {
   id: string;
@@ -27,6 +60,8 @@ export interface App {
   redirectUris: string[];
   postLogoutRedirectUris: string[];
   emailVerifyUri: string | null;
+  /** The app's own sign-in page (OIDC `initiate_login_uri`), linked from emails; null: unknown. */
+  loginUri: string | null;
   trustedOrigins: string[];
   grantTypes: string[];
   policy: AppPolicy;
@@ -42,76 +77,106 @@ function toApp(row: Selectable<AppsTable>): App {
     redirectUris: JSON.parse(row.redirect_uris) as string[],
     postLogoutRedirectUris: JSON.parse(row.post_logout_redirect_uris) as string[],
     emailVerifyUri: row.email_verify_uri,
+    loginUri: row.login_uri,
     trustedOrigins: JSON.parse(row.trusted_origins) as string[],
     grantTypes: JSON.parse(row.grant_types) as string[],
-    policy: JSON.parse(row.policy) as AppPolicy,
+    policy: { ...POLICY_DEFAULTS, ...(JSON.parse(row.policy) as Partial<AppPolicy>) } as AppPolicy,
     createdAt: row.created_at,
   };
 }
 
-/**
- * Apps are immutable once created (there is no update or delete), so every app found is kept in
- * memory for the life of the process: the sign-in steps look the app up on every request. Only
- * hits are kept, so an app another process (the CLI) creates is found on its first use. Cached
- * objects are frozen: callers share them.
- */
-function freezeApp(app: App): App {
-  Object.freeze(app.redirectUris);
-  Object.freeze(app.postLogoutRedirectUris);
-  Object.freeze(app.trustedOrigins);
-  Object.freeze(app.grantTypes);
-  for (const requirement of app.policy.requirements) Object.freeze(requirement.anyOf);
-  Object.freeze(app.policy.requirements);
-  Object.freeze(app.policy);
-  return Object.freeze(app);
+/** How long a found app (or trusted origin) is served from memory before it is read again. */
+export const APP_CACHE_MS = 5_000;
+
+function deepFreeze<T>(value: T): T {
+  if (value && typeof value === 'object') {
+    for (const child of Object.values(value)) deepFreeze(child);
+    Object.freeze(value);
+  }
+  return value;
 }
 
+function toRow(app: App) {
+  return {
+    client_id: app.clientId,
+    name: app.name,
+    secret_hash: app.secretHash,
+    redirect_uris: JSON.stringify(app.redirectUris),
+    post_logout_redirect_uris: JSON.stringify(app.postLogoutRedirectUris),
+    email_verify_uri: app.emailVerifyUri,
+    login_uri: app.loginUri,
+    trusted_origins: JSON.stringify(app.trustedOrigins),
+    grant_types: JSON.stringify(app.grantTypes),
+    policy: JSON.stringify(app.policy),
+  };
+}
+
+/**
+ * Apps, read on every sign-in step, so each one found is kept in memory for {@link APP_CACHE_MS}:
+ * a change made by another process (the CLI's `apps update`) takes effect within that time. Only
+ * hits are kept, so an app created elsewhere is found on its first use. Cached apps are frozen:
+ * callers share them.
+ */
 export class AppsStore {
-  private readonly byId = new Map<string, App>();
-  private readonly byClientId = new Map<string, App>();
-  private readonly trustedOrigins = new Set<string>();
+  private readonly byId = new Map<string, { app: App; until: number }>();
+  private readonly byClientId = new Map<string, { app: App; until: number }>();
+  private readonly trustedOrigins = new Map<string, number>();
 
   constructor(private readonly db: Kysely<Database>) {}
 
   private remember(app: App): App {
-    const frozen = freezeApp(app);
-    this.byId.set(frozen.id, frozen);
-    this.byClientId.set(frozen.clientId, frozen);
+    const frozen = deepFreeze(app);
+    const entry = { app: frozen, until: Date.now() + APP_CACHE_MS };
+    this.byId.set(frozen.id, entry);
+    this.byClientId.set(frozen.clientId, entry);
     return frozen;
+  }
+
+  private forget(app: App): void {
+    this.byId.delete(app.id);
+    this.byClientId.delete(app.clientId);
+    this.trustedOrigins.clear();
   }
 
   async createApp(app: App): Promise<App> {
     await this.db.transaction().execute(async (trx) => {
       await trx
         .insertInto('apps')
-        .values({
-          id: app.id,
-          client_id: app.clientId,
-          name: app.name,
-          secret_hash: app.secretHash,
-          redirect_uris: JSON.stringify(app.redirectUris),
-          post_logout_redirect_uris: JSON.stringify(app.postLogoutRedirectUris),
-          email_verify_uri: app.emailVerifyUri,
-          trusted_origins: JSON.stringify(app.trustedOrigins),
-          grant_types: JSON.stringify(app.grantTypes),
-          policy: JSON.stringify(app.policy),
-          created_at: app.createdAt,
-        })
+        .values({ id: app.id, ...toRow(app), created_at: app.createdAt })
         .execute();
-      const origins = [...new Set(app.trustedOrigins)];
-      if (origins.length) {
-        await trx
-          .insertInto('app_origins')
-          .values(origins.map((origin) => ({ origin, app_id: app.id })))
-          .execute();
-      }
+      await this.writeOrigins(trx, app);
     });
     return app;
   }
 
+  /** Replaces what can change of an app (not its id, client id or creation time). */
+  async updateApp(app: App): Promise<App> {
+    await this.db.transaction().execute(async (trx) => {
+      const result = await trx
+        .updateTable('apps')
+        .set(toRow(app))
+        .where('id', '=', app.id)
+        .executeTakeFirst();
+      if (Number(result.numUpdatedRows) !== 1) throw new Error(`No app ${app.id} to update`);
+      await trx.deleteFrom('app_origins').where('app_id', '=', app.id).execute();
+      await this.writeOrigins(trx, app);
+    });
+    this.forget(app);
+    return app;
+  }
+
+  private async writeOrigins(trx: Kysely<Database>, app: App): Promise<void> {
+    const origins = [...new Set(app.trustedOrigins)];
+    if (origins.length)
+      await trx
+        .insertInto('app_origins')
+        .values(origins.map((origin) => ({ origin, app_id: app.id })))
+        .execute();
+  }
+
   async findByClientId(clientId: string): Promise<App | null> {
     const cached = this.byClientId.get(clientId);
-    if (cached) return cached;
+    if (cached && cached.until > Date.now()) return cached.app;
     const row = await this.db
       .selectFrom('apps')
       .selectAll()
@@ -122,7 +187,7 @@ export class AppsStore {
 
   async findById(id: string): Promise<App | null> {
     const cached = this.byId.get(id);
-    if (cached) return cached;
+    if (cached && cached.until > Date.now()) return cached.app;
     const row = await this.db.selectFrom('apps').selectAll().where('id', '=', id).executeTakeFirst();
     return row ? this.remember(toApp(row)) : null;
   }
@@ -142,7 +207,7 @@ export class AppsStore {
 
   /** Whether any app lists this exact origin as trusted (for CORS). */
   async isTrustedOrigin(origin: string): Promise<boolean> {
-    if (this.trustedOrigins.has(origin)) return true;
+    if ((this.trustedOrigins.get(origin) ?? 0) > Date.now()) return true;
     const row = await this.db
       .selectFrom('app_origins')
       .select('app_id')
@@ -150,7 +215,7 @@ export class AppsStore {
       .limit(1)
       .executeTakeFirst();
     if (row === undefined) return false;
-    this.trustedOrigins.add(origin);
+    this.trustedOrigins.set(origin, Date.now() + APP_CACHE_MS);
     return true;
   }
 }

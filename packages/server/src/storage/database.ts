@@ -25,6 +25,8 @@ import * as policyRequirements from './migrations/0005-policy-requirements.js';
 import * as interactionCodeReplay from './migrations/0006-interaction-code-replay.js';
 import * as deliveryOutbox from './migrations/0007-delivery-outbox.js';
 import * as passwordAttemptsInFlight from './migrations/0008-password-attempts-in-flight.js';
+import * as usersEmailLookup from './migrations/0009-users-email-lookup.js';
+import * as appLoginUri from './migrations/0010-app-login-uri.js';
 import type { Database } from './schema.js';
 
 export type DialectName = 'sqlite' | 'postgres';
@@ -189,6 +191,8 @@ export async function migrateToLatest(db: Kysely<Database>): Promise<string[]> {
         '0006-interaction-code-replay': interactionCodeReplay,
         '0007-delivery-outbox': deliveryOutbox,
         '0008-password-attempts-in-flight': passwordAttemptsInFlight,
+        '0009-users-email-lookup': usersEmailLookup,
+        '0010-app-login-uri': appLoginUri,
       }),
     },
     migrationTableName: 'gatehouse_migrations',

@@ -1,7 +1,7 @@
 import type { Kysely, Selectable } from 'kysely';
 import type { Database, EmailChallengesTable } from './schema.js';
 
-export type ChallengePurpose = 'sign-in' | 'recovery';
+export type ChallengePurpose = 'sign-in' | 'recovery' | 'registration' | 'unlock';
 
 /** An email one-time-code challenge of a transaction. The code itself is never stored. */
 export interface EmailChallenge {

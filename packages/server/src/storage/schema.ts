@@ -31,6 +31,7 @@ export interface AppsTable {
   redirect_uris: string;
   post_logout_redirect_uris: string;
   email_verify_uri: string | null;
+  login_uri: string | null;
   trusted_origins: string;
   grant_types: string;
   policy: string;

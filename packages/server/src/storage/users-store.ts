@@ -1,7 +1,8 @@
 import { type Kysely, type Selectable, sql } from 'kysely';
 import type { Database, UsersTable } from './schema.js';
 
-export type UserStatus = 'ACTIVE' | 'LOCKED_OUT' | 'SUSPENDED' | 'DEPROVISIONED';
+/** `STAGED`: registered, not yet through the enrollment its app requires (cannot sign in). */
+export type UserStatus = 'STAGED' | 'ACTIVE' | 'LOCKED_OUT' | 'SUSPENDED' | 'DEPROVISIONED';
 
 export interface UserProfile {
   login: string;
@@ -33,6 +34,8 @@ export interface NewUser {
   emailVerified: boolean;
   profile: UserProfile;
   createdAt: number;
+  /** Default `ACTIVE`; a self-service registration starts `STAGED`. */
+  status?: 'ACTIVE' | 'STAGED';
 }
 
 function toUser(row: Selectable<UsersTable>): User {
@@ -65,7 +68,7 @@ export class UsersStore {
           login_key: user.loginKey,
           email: user.email,
           email_verified: user.emailVerified ? 1 : 0,
-          status: 'ACTIVE',
+          status: user.status ?? 'ACTIVE',
           profile: JSON.stringify(user.profile),
           failed_attempts: 0,
           locked_until: null,
@@ -103,6 +106,47 @@ export class UsersStore {
       .where('login_key', '=', loginKey)
       .executeTakeFirst();
     return row ? toUser(row) : null;
+  }
+
+  /** The user whose email address this is (case-insensitive); the oldest when several share it. */
+  async findByEmail(email: string): Promise<User | null> {
+    const row = await this.db
+      .selectFrom('users')
+      .selectAll()
+      .where((eb) => eb(eb.fn('lower', ['email']), '=', email.toLowerCase()))
+      .orderBy('created_at')
+      .limit(1)
+      .executeTakeFirst();
+    return row ? toUser(row) : null;
+  }
+
+  /** A registered user's enrollment is complete: `STAGED` becomes `ACTIVE` (once; false otherwise). */
+  async activate(userId: string, now: number): Promise<boolean> {
+    const result = await this.db
+      .updateTable('users')
+      .set({ status: 'ACTIVE', updated_at: now })
+      .where('id', '=', userId)
+      .where('status', '=', 'STAGED')
+      .executeTakeFirst();
+    return Number(result.numUpdatedRows) === 1;
+  }
+
+  async markEmailVerified(userId: string, now: number): Promise<void> {
+    await this.db
+      .updateTable('users')
+      .set({ email_verified: 1, updated_at: now })
+      .where('id', '=', userId)
+      .execute();
+  }
+
+  /** Deletes registrations abandoned before `before` (still `STAGED`), with their credentials. */
+  async deleteStagedBefore(before: number): Promise<number> {
+    const result = await this.db
+      .deleteFrom('users')
+      .where('status', '=', 'STAGED')
+      .where('created_at', '<', before)
+      .executeTakeFirst();
+    return Number(result.numDeletedRows);
   }
 
   async list(limit: number, offset = 0): Promise<User[]> {

@@ -188,9 +188,17 @@ describe('authenticateClient (over a real in-memory store)', () => {
     redirectUris: ['http://localhost:8080/login/callback'],
     postLogoutRedirectUris: [],
     emailVerifyUri: null,
+    loginUri: null,
     trustedOrigins: [],
     grantTypes: ['interaction_code'],
-    policy: { requirements: [{ anyOf: ['password'] }], identifierFirst: true, selfServiceRecovery: false },
+    policy: {
+      requirements: [{ anyOf: ['password'] }],
+      identifierFirst: true,
+      selfServiceRecovery: false,
+      selfServiceUnlock: false,
+      signInAfterUnlock: false,
+      registration: null,
+    },
     createdAt: 1,
   };
 

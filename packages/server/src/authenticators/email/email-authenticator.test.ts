@@ -30,6 +30,7 @@ describe('email authenticator', () => {
     email = new EmailAuthenticator({
       challenges: storage.emailChallenges,
       events: storage.events,
+      users: storage.users,
       mailer: parts.mailer,
       transaction: (work) => storage.transaction(work),
       queued: () => undefined,
@@ -61,10 +62,10 @@ describe('email authenticator', () => {
     return (await kit.users.getByLogin(login))!;
   }
 
-  it('declares what it can do: a code that is resent and polled, and proof in a recovery', () => {
+  it('declares what it can do: a code that is resent and polled, proof in a recovery, an address to enroll', () => {
     expect(email).toMatchObject({ key: 'email', amr: 'email', servesRecovery: true, recoverable: false });
     expect(email.verifier).toMatchObject({ answer: 'code', answeredWithIdentifier: false, resendable: true });
-    expect((email as Authenticator).enroller).toBeUndefined();
+    expect(email.enroller.rules).toBeNull();
   });
 
   it('sends a code and a magic link carrying it with the transaction state; the code works once', async () => {

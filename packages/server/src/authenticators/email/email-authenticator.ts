@@ -1,8 +1,9 @@
 import type { EmailChallengesStore } from '../../storage/email-challenges-store.js';
 import type { EventsStore } from '../../storage/events-store.js';
-import type { User } from '../../storage/users-store.js';
+import type { User, UsersStore } from '../../storage/users-store.js';
 import type { Authenticator, Enrollment } from '../authenticator.js';
 import { enrollmentId } from '../enrollment-id.js';
+import { EmailEnroller } from './email-enroller.js';
 import { EmailSender, type EmailSenderDeps, type EmailSendSettings } from './email-sender.js';
 import { EmailVerifier, type EmailVerifySettings } from './email-verifier.js';
 import { maskEmail } from './mask-email.js';
@@ -12,10 +13,14 @@ export type EmailSettings = EmailSendSettings & EmailVerifySettings;
 export interface EmailAuthenticatorDeps extends Omit<EmailSenderDeps, 'settings'> {
   challenges: EmailChallengesStore;
   events: EventsStore;
+  users: UsersStore;
   settings: EmailSettings;
 }
 
-/** Email: a one-time code and magic link sent to the user's address; also proves who they are in a recovery. */
+/**
+ * Email: a one-time code and magic link sent to the user's address. It also proves who they are in
+ * a recovery or an unlock, and enrolling it (at sign-up) proves the address.
+ */
 export class EmailAuthenticator implements Authenticator {
   readonly key = 'email';
   readonly displayName = 'Email';
@@ -23,10 +28,12 @@ export class EmailAuthenticator implements Authenticator {
   readonly servesRecovery = true;
   readonly recoverable = false;
   readonly verifier: EmailVerifier;
+  readonly enroller: EmailEnroller;
 
   constructor(deps: EmailAuthenticatorDeps) {
     const sender = new EmailSender(deps);
     this.verifier = new EmailVerifier({ ...deps, sender });
+    this.enroller = new EmailEnroller({ users: deps.users, clock: deps.clock, verifier: this.verifier });
   }
 
   enrollment(user: User | null, identifier: string): Enrollment {

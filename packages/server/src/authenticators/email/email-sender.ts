@@ -1,14 +1,14 @@
 import { randomUUID } from 'node:crypto';
 import type { Clock } from '../../clock.js';
 import { EngineError } from '../../errors.js';
-import type { Mailer } from '../../messaging/mailer.js';
+import type { ChallengeEmail, Mailer, RequestContext } from '../../messaging/mailer.js';
 import type { OutgoingEmail } from '../../messaging/transports/mail-transport.js';
 import { type Limit, limitReached, type RateLimiter } from '../../rate-limits/rate-limiter.js';
 import type { EmailChallenge } from '../../storage/email-challenges-store.js';
 import type { AuditEvent } from '../../storage/events-store.js';
 import type { NewOutboxMessage } from '../../storage/outbox-store.js';
 import type { TransactionStores } from '../../storage/storage.js';
-import type { AuthenticatorContext, ChallengeResult } from '../authenticator.js';
+import type { AuthenticatorContext, ChallengePurpose, ChallengeResult } from '../authenticator.js';
 import { deriveCode } from './one-time-code.js';
 
 export interface EmailSendSettings {
@@ -33,6 +33,15 @@ export interface EmailSenderDeps {
 }
 
 const SENT: ChallengeResult = { ok: true };
+
+/** The email that carries the code, by what it is for. */
+const TEMPLATES: Record<ChallengePurpose, (mailer: Mailer, email: ChallengeEmail) => Promise<OutgoingEmail>> =
+  {
+    'sign-in': (mailer, email) => mailer.emailChallenge(email),
+    recovery: (mailer, email) => mailer.passwordReset(email),
+    registration: (mailer, email) => mailer.registrationVerification(email),
+    unlock: (mailer, email) => mailer.unlockAccount(email),
+  };
 
 /** What a send writes: the message (or its stand-in) and, for a real recipient, the audit event. */
 interface Outgoing {
@@ -103,13 +112,10 @@ export class EmailSender {
     const request = { ...ctx.request, at: now };
     const { user } = ctx;
     const known = challenge.recipient !== null && user !== null;
-    if (!known && this.notifiesUnknownRecipient(ctx)) {
-      const notice = await mailer.unknownRecipient({
-        serverId: ctx.transaction.serverId,
-        to: ctx.identifier.trim(),
-        request,
-      });
-      return { message: this.row(notice, settings.relay ? 'pending' : 'sent', now), event: null };
+    const delivered = settings.relay ? 'pending' : 'sent';
+    if (!known && !ctx.quiet) {
+      const notice = await this.notice(ctx, request);
+      if (notice) return { message: this.row(notice, delivered, now), event: null };
     }
     const code = deriveCode(secret, challenge.id, challenge.seed);
     const email = {
@@ -128,8 +134,7 @@ export class EmailSender {
       appName: ctx.app.name,
       request,
     };
-    const composed =
-      ctx.purpose === 'recovery' ? await mailer.passwordReset(email) : await mailer.emailChallenge(email);
+    const composed = await TEMPLATES[ctx.purpose](mailer, email);
     if (!known) {
       // The same rendering as for an account, kept without its content and never sent.
       return {
@@ -138,23 +143,42 @@ export class EmailSender {
       };
     }
     return {
-      message: this.row(composed, settings.relay ? 'pending' : 'sent', now),
+      message: this.row(composed, delivered, now),
       event: { type: 'system.email.challenge.sent', userId: user.id, appId: ctx.app.id, ip: ctx.request.ip },
     };
   }
 
-  private row(email: OutgoingEmail, status: NewOutboxMessage['status'], now: number): NewOutboxMessage {
-    return { id: randomUUID(), ...email, createdAt: now, status };
-  }
-
-  /** A recovery for an address no account uses tells that address so, when the operator turned notices on. */
-  private notifiesUnknownRecipient(ctx: AuthenticatorContext): boolean {
-    return (
-      ctx.purpose === 'recovery' &&
+  /**
+   * What an address gets instead of a code when no account can receive one: at sign-up, its owner
+   * is told they already have an account; a recovery or unlock for an address no account uses
+   * tells it so when the operator turned notices on. Null: nothing (a decoy is written instead).
+   */
+  private async notice(ctx: AuthenticatorContext, request: RequestContext): Promise<OutgoingEmail | null> {
+    const to = ctx.identifier.trim();
+    const { serverId } = ctx.transaction;
+    if (ctx.purpose === 'registration') {
+      const signInLink = ctx.app.loginUri ?? ctx.app.trustedOrigins[0] ?? this.deps.settings.publicUrl;
+      const reset = new URL(signInLink);
+      reset.searchParams.set('flow', 'resetPassword');
+      return this.deps.mailer.accountExists({
+        serverId,
+        to,
+        appName: ctx.app.name,
+        signInLink,
+        resetPasswordLink: reset.toString(),
+        request,
+      });
+    }
+    const offersNotice =
+      (ctx.purpose === 'recovery' || ctx.purpose === 'unlock') &&
       this.deps.settings.notifyUnknownRecipients &&
       !ctx.user &&
-      /^[^\s@<>"]+@[^\s@<>"]+\.[^\s@<>"]+$/.test(ctx.identifier.trim())
-    );
+      /^[^\s@<>"]+@[^\s@<>"]+\.[^\s@<>"]+$/.test(to);
+    return offersNotice ? this.deps.mailer.unknownRecipient({ serverId, to, request }) : null;
+  }
+
+  private row(email: OutgoingEmail, status: NewOutboxMessage['status'], now: number): NewOutboxMessage {
+    return { id: randomUUID(), ...email, createdAt: now, status };
   }
 
   /** `<app email-verify callback>?otp=…&state=…`, or Gatehouse's own page when the app has none. */

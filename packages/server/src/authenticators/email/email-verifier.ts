@@ -46,7 +46,7 @@ export class EmailVerifier implements Verifier {
     const { challenges, clock, settings } = this.deps;
     const now = clock.now();
     const previous = await challenges.findByTransaction(ctx.transaction.id);
-    const deliverable = ctx.user && ctx.user.status === 'ACTIVE' ? ctx.user : null;
+    const deliverable = ctx.user && !ctx.quiet && reachable(ctx) ? ctx.user : null;
     const challenge: EmailChallenge = {
       id: randomUUID(),
       transactionId: ctx.transaction.id,
@@ -134,4 +134,9 @@ export class EmailVerifier implements Verifier {
       ? this.deps.settings.recoveryOtpTtlSeconds
       : this.deps.settings.otpTtlSeconds;
   }
+}
+
+/** Whether a code may go to the user: an active account, or one being registered (`STAGED`). */
+function reachable(ctx: AuthenticatorContext): boolean {
+  return ctx.user?.status === (ctx.purpose === 'registration' ? 'STAGED' : 'ACTIVE');
 }

@@ -75,12 +75,14 @@ describe('password authenticator', () => {
   it('enrolls a new password: policy and history first, then the change clears the lock', async () => {
     const { login, password: secret } = await kit.createUser();
     const user = (await kit.users.getByLogin(login))!;
-    const short = await password.enroller.enroll(user, 'short', app);
+    const short = await password.enroller.enroll(await context(user), 'short');
     expect(short).toMatchObject({ ok: false, error: { code: 'PASSWORD_POLICY_VIOLATION', field: 'answer' } });
-    const reused = await password.enroller.enroll(user, secret, app);
+    const reused = await password.enroller.enroll(await context(user), secret);
     expect(reused.ok === false && reused.error.options.params?.[0]).toMatch(/last \d+ passwords/);
     await password.verifier.verify(await context(user), 'wrong');
-    expect(await password.enroller.enroll(user, 'violet harbour lantern morning', app)).toEqual({ ok: true });
+    expect(await password.enroller.enroll(await context(user), 'violet harbour lantern morning')).toEqual({
+      ok: true,
+    });
     const after = (await kit.users.getByLogin(login))!;
     expect(after.failedAttempts).toBe(0);
     expect(await password.verifier.verify(await context(after), 'violet harbour lantern morning')).toEqual({

@@ -9,7 +9,13 @@ import {
 import type { App } from '../../storage/apps-store.js';
 import type { CredentialsStore } from '../../storage/credentials-store.js';
 import type { User, UsersStore } from '../../storage/users-store.js';
-import type { Enroller, EnrollResult, SecretRules } from '../authenticator.js';
+import type {
+  AuthenticatorContext,
+  ChallengeResult,
+  Enroller,
+  EnrollResult,
+  SecretRules,
+} from '../authenticator.js';
 
 export interface PasswordEnrollerDeps {
   users: UsersStore;
@@ -41,8 +47,14 @@ export class PasswordEnroller implements Enroller {
     };
   }
 
-  async enroll(user: User, answer: string, app: App): Promise<EnrollResult> {
-    const violations = await this.violations(user, answer, app);
+  async begin(): Promise<ChallengeResult> {
+    return { ok: true };
+  }
+
+  async enroll(ctx: AuthenticatorContext, answer: string): Promise<EnrollResult> {
+    const { user } = ctx;
+    if (!user) return { ok: false, error: new EngineError('STEP_NOT_ALLOWED') };
+    const violations = await this.violations(user, answer, ctx.app);
     if (violations.length) {
       return {
         ok: false,

@@ -154,7 +154,7 @@ export class RecoveryFlow implements Flow {
     const claimed = await writer.update(state, {
       verified: transaction.verified.filter((key) => !proof.includes(key)),
     });
-    const result = await recovering.enroller.enroll(user, answer, state.app);
+    const result = await recovering.enroller.enroll(this.deps.steps.context(claimed, 'recovery', request), answer);
     if (!result.ok)
       return rejected(await writer.update(claimed, { verified: transaction.verified }), result.error);
     await sessions.endAfterReset(user, {

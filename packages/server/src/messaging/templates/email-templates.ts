@@ -6,7 +6,14 @@ import type { EmailTemplatesStore } from '../../storage/email-templates-store.js
 import type { TemplateValues } from './template-variables.js';
 import { VelocityTemplate } from './velocity-template.js';
 
-export const TEMPLATE_IDS = ['email-challenge', 'forgot-password', 'unknown-recipient'] as const;
+export const TEMPLATE_IDS = [
+  'email-challenge',
+  'forgot-password',
+  'unknown-recipient',
+  'registration-verification',
+  'account-exists',
+  'unlock-account',
+] as const;
 export type TemplateId = (typeof TEMPLATE_IDS)[number];
 export const DEFAULT_LOCALE = 'en';
 const LOCALE = /^[a-z]{2,3}(-[a-z0-9]{2,8})?$/;

@@ -13,15 +13,20 @@ export const IDX_ERRORS: Readonly<Record<EngineErrorCode, IdxErrorId>> = Object.
   ATTEMPTS_EXHAUSTED: 'challengeLocked',
   PASSWORD_POLICY_VIOLATION: 'passwordRequirementsNotMet',
   RECOVERY_NOT_ALLOWED: 'resetNotAllowed',
+  PROFILE_VALUE_INVALID: 'profileValueInvalid',
+  ACCOUNT_EXISTS: 'accountExists',
+  REGISTRATION_NOT_ALLOWED: 'registrationNotAllowed',
+  UNLOCK_NOT_ALLOWED: 'unlockNotAllowed',
   RATE_LIMITED: 'tooManyRequests',
   SERVICE_UNAVAILABLE: 'serviceUnavailable',
 });
 
 /** The form field each engine input is, as the IDX forms name it. */
-const WIRE_FIELDS: Readonly<Record<InputName, string>> = {
-  identifier: 'identifier',
-  answer: 'credentials.passcode',
-};
+function wireField(input: InputName): string {
+  if (input === 'identifier') return 'identifier';
+  if (input === 'answer') return 'credentials.passcode';
+  return `userProfile.${input.slice('profile.'.length)}`;
+}
 
 /** A message to show, by catalog id; on a form field when `field` is set. */
 export interface IdxMessageRef {
@@ -33,11 +38,17 @@ export interface IdxMessageRef {
 
 /**
  * An engine error as an IDX message. A missing input is named in the message (`Api validation
- * failed: credentials.passcode`); a wrong one is shown on its field.
+ * failed: credentials.passcode`), except a sign-up attribute, which is marked on its field (Okta's
+ * form); a wrong one is shown on its field. An invalid sign-up email has its own key.
  */
 export function idxMessageOf(error: EngineError): IdxMessageRef {
-  const id = IDX_ERRORS[error.code];
-  const field = error.field ? WIRE_FIELDS[error.field] : undefined;
-  if (error.code === 'INPUT_REQUIRED') return { id, params: [field ?? 'body'] };
-  return { id, params: error.options.params, field };
+  const field = error.field ? wireField(error.field) : undefined;
+  const params = error.options.params;
+  if (error.code === 'INPUT_REQUIRED') {
+    if (error.field?.startsWith('profile.')) return { id: 'profileValueRequired', field };
+    return { id: IDX_ERRORS.INPUT_REQUIRED, params: [field ?? 'body'] };
+  }
+  if (error.code === 'PROFILE_VALUE_INVALID' && error.field === 'profile.email')
+    return { id: 'loginEmailInvalid', params, field };
+  return { id: IDX_ERRORS[error.code], params, field };
 }

@@ -14,6 +14,10 @@ export const OAUTH_ERRORS: Readonly<Record<EngineErrorCode, OAuthErrorCode>> = O
   ATTEMPTS_EXHAUSTED: 'access_denied',
   PASSWORD_POLICY_VIOLATION: 'invalid_request',
   RECOVERY_NOT_ALLOWED: 'access_denied',
+  PROFILE_VALUE_INVALID: 'invalid_request',
+  ACCOUNT_EXISTS: 'invalid_request',
+  REGISTRATION_NOT_ALLOWED: 'access_denied',
+  UNLOCK_NOT_ALLOWED: 'access_denied',
   RATE_LIMITED: 'too_many_requests',
   SERVICE_UNAVAILABLE: 'temporarily_unavailable',
 });
