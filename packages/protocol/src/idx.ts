@@ -19,6 +19,14 @@ export const Remediation = {
   selectAuthenticatorAuthenticate: 'select-authenticator-authenticate',
   challengeAuthenticator: 'challenge-authenticator',
   resetAuthenticator: 'reset-authenticator',
+  selectEnrollProfile: 'select-enroll-profile',
+  enrollProfile: 'enroll-profile',
+  selectIdentify: 'select-identify',
+  selectAuthenticatorEnroll: 'select-authenticator-enroll',
+  enrollAuthenticator: 'enroll-authenticator',
+  skip: 'skip',
+  unlockAccount: 'unlock-account',
+  selectAuthenticatorUnlockAccount: 'select-authenticator-unlock-account',
 } as const;
 export type RemediationName = (typeof Remediation)[keyof typeof Remediation];
 
@@ -67,6 +75,8 @@ export interface IdxField {
   messages?: IdxArray<IdxMessage>;
   minLength?: number;
   maxLength?: number;
+  /** Show `label` as is (Okta's widget otherwise translates the labels of base profile attributes). */
+  customLabel?: boolean;
 }
 
 /** A remediation or an action: something the client can POST to. */
@@ -141,6 +151,8 @@ export interface IdxResponse {
   app?: IdxObject<IdxApp>;
   cancel?: IdxForm;
   successWithInteractionCode?: IdxForm;
+  /** While an authenticator is set up: the same object as `currentAuthenticator` (Okta's widget reads password settings here). */
+  enrollmentAuthenticator?: IdxObject<IdxAuthenticator>;
 }
 
 /** Request bodies the clients send (unknown keys are ignored by the server). */

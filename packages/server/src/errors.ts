@@ -24,7 +24,8 @@ export const EngineErrorCodes = Object.freeze({
     "Self-service recovery is turned off in the app's policy, or nothing in it can be recovered.",
   PROFILE_VALUE_INVALID:
     'A sign-up value does not have the form its profile attribute requires (too long, not an email address, not matching its pattern); `field` names it.',
-  ACCOUNT_EXISTS: 'A sign-up names an email address that already has an account (only for apps that reveal it).',
+  ACCOUNT_EXISTS:
+    'A sign-up names an email address that already has an account (only for apps that reveal it).',
   REGISTRATION_NOT_ALLOWED: 'Self-service registration is off for this app.',
   UNLOCK_NOT_ALLOWED: 'Self-service account unlock is off for this app.',
   RATE_LIMITED: 'A rate limit was reached; `retryAfterSeconds` says when to try again.',

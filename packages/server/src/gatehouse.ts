@@ -102,6 +102,8 @@ export async function createServices(
       storage,
       authenticators,
       clock,
+      limiter,
+      limits: config.rateLimits,
       transactionTtlSeconds: config.transactions.ttlSeconds,
     }),
     server: (id) => servers.get(id)!,
@@ -193,21 +195,34 @@ async function createRateLimiter(
   return new RedisRateLimiter(redis);
 }
 
-/** Deletes expired transactions, codes, challenges, counters and old delivered emails; one run at a time. */
+/** How long an unfinished sign-up's account is kept: its transaction's lifetime and an hour. */
+const STAGED_USER_GRACE_MS = 3_600_000;
+
+/**
+ * One sweep: expired transactions, codes, challenges and counters (kept a day past expiry, so late
+ * polls still read as "expired", not "unknown"), accounts of sign-ups abandoned before finishing,
+ * delivered emails older than a week (the dev mailbox reads them; dead ones wait for an operator).
+ */
+export async function sweep(services: Pick<Services, 'storage' | 'clock' | 'config'>): Promise<void> {
+  const { storage, clock, config } = services;
+  const now = clock.now();
+  const before = now - 86_400_000;
+  await storage.transactions.deleteExpired(before);
+  await storage.interactionCodes.deleteExpired(before);
+  await storage.emailChallenges.deleteExpired(before);
+  await storage.rateLimits.deleteOlderThan(before);
+  await storage.users.deleteStagedBefore(now - config.transactions.ttlSeconds * 1000 - STAGED_USER_GRACE_MS);
+  await storage.outbox.deleteDeliveredBefore(now - 7 * 86_400_000);
+}
+
+/** Runs `sweep` every minute, one run at a time. */
 function startSweeper(services: Services, log: FastifyBaseLogger): NodeJS.Timeout {
   let running = false;
   const timer = setInterval(async () => {
     if (running) return;
     running = true;
     try {
-      // Kept a day past expiry so late polls still read as "expired", not "unknown".
-      const before = services.clock.now() - 86_400_000;
-      await services.storage.transactions.deleteExpired(before);
-      await services.storage.interactionCodes.deleteExpired(before);
-      await services.storage.emailChallenges.deleteExpired(before);
-      await services.storage.rateLimits.deleteOlderThan(before);
-      // Delivered emails are kept a week (the dev mailbox reads them); dead ones wait for an operator.
-      await services.storage.outbox.deleteDeliveredBefore(services.clock.now() - 7 * 86_400_000);
+      await sweep(services);
     } catch (err) {
       log.warn({ err }, 'sweeping expired transactions failed; retrying on the next tick');
     } finally {

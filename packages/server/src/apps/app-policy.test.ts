@@ -2,7 +2,12 @@ import { describe, expect, it } from 'vitest';
 import type { Authenticator } from '../authenticators/authenticator.js';
 import { AuthenticatorRegistry } from '../authenticators/registry.js';
 import { ValidationError } from '../errors.js';
-import { assertValidPolicy, DEFAULT_POLICY, describeRequirements, parsePolicyExpression } from './app-policy.js';
+import {
+  assertValidPolicy,
+  DEFAULT_POLICY,
+  describeRequirements,
+  parsePolicyExpression,
+} from './app-policy.js';
 
 const installed = (...keys: string[]) =>
   new AuthenticatorRegistry(keys.map((key) => ({ key }) as unknown as Authenticator));
@@ -28,14 +33,17 @@ describe('app policy', () => {
 
   it('accepts only installed authenticators, each once, in at least one requirement', () => {
     const registry = installed('password', 'email');
-    const policy = (expression: string) => ({ ...DEFAULT_POLICY, requirements: parsePolicyExpression(expression) });
+    const policy = (expression: string) => ({
+      ...DEFAULT_POLICY,
+      requirements: parsePolicyExpression(expression),
+    });
     expect(() => assertValidPolicy(policy('password,email'), registry)).not.toThrow();
     expect(() => assertValidPolicy(policy('password,sms'), registry)).toThrow(
       /not an installed authenticator/,
     );
     expect(() => assertValidPolicy(policy('password,password|email'), registry)).toThrow(/twice/);
-    expect(() =>
-      assertValidPolicy({ ...DEFAULT_POLICY, requirements: [] }, registry),
-    ).toThrow(/at least one/);
+    expect(() => assertValidPolicy({ ...DEFAULT_POLICY, requirements: [] }, registry)).toThrow(
+      /at least one/,
+    );
   });
 });

@@ -41,7 +41,8 @@ export function describeRequirements(requirements: readonly PolicyRequirement[])
 
 /**
  * Checks a policy against the installed authenticators: at least one requirement, every key
- * installed and able to verify a sign-in, no key twice.
+ * installed and able to verify a sign-in, no key twice; with registration on, a newcomer can set
+ * everything up.
  */
 export function assertValidPolicy(policy: AppPolicy, registry: AuthenticatorRegistry): void {
   if (policy.requirements.length === 0)
@@ -59,5 +60,27 @@ export function assertValidPolicy(policy: AppPolicy, registry: AuthenticatorRegi
       if (seen.has(key)) throw new ValidationError('policy', `policy names '${key}' twice`);
       seen.add(key);
     }
+  }
+  assertRegistrable(policy, registry);
+}
+
+/**
+ * With self-service registration on, a newcomer must be able to set up everything the policy
+ * requires: an authenticator that proves their email address, and for every requirement one that
+ * can be enrolled.
+ */
+function assertRegistrable(policy: AppPolicy, registry: AuthenticatorRegistry): void {
+  if (!policy.registration) return;
+  if (!registry.list().some((a) => a.provesEmailAddress && a.enroller))
+    throw new ValidationError(
+      'registration',
+      'registration needs an installed authenticator that proves an email address (email)',
+    );
+  for (const { anyOf } of policy.requirements) {
+    if (!anyOf.some((key) => registry.get(key).enroller))
+      throw new ValidationError(
+        'registration',
+        `registration cannot set up any of '${anyOf.join('|')}': a new user could never sign in`,
+      );
   }
 }

@@ -24,6 +24,11 @@ export interface Authenticator {
   readonly enroller?: Enroller | undefined;
   /** The user may reset it after a recovery proved who they are (something they can forget). */
   readonly recoverable: boolean;
+  /**
+   * Enrolling it proves the user owns the email address of their account: a sign-up sets it up
+   * before anything else, so nobody can finish registering an address they cannot read.
+   */
+  readonly provesEmailAddress?: boolean | undefined;
   /** The user's enrolment as shown to the client; for an unknown user, a plausible one. */
   enrollment(user: User | null, identifier: string): Enrollment;
 }
@@ -103,7 +108,14 @@ export interface SecretRules {
   minScore: number;
 }
 
-export type EnrollResult = { ok: true } | { ok: false; error: EngineError };
+export type EnrollResult =
+  | { ok: true }
+  | {
+      ok: false;
+      error: EngineError;
+      /** Proving the enrollment is over (no attempt left): the transaction ends. */
+      final?: boolean;
+    };
 
 /** Sets up a user's credential of one kind (at sign-up, or to replace a forgotten one). */
 export interface Enroller {

@@ -55,6 +55,18 @@ export const rateLimitsSchema = z
       'Failed password sign-ins for one identifier, across IPs (counted the same for identifiers no account uses); once reached, further attempts get 429 until the window ends. The account lockout (`lockout`) acts first.',
       'GATEHOUSE_RATE_LIMIT_FAILED_SIGN_IN_PER_ACCOUNT',
     ),
+    registrationPerIp: limit(
+      20,
+      3600,
+      'Sign-up profile submissions from one client IP.',
+      'GATEHOUSE_RATE_LIMIT_REGISTRATION_PER_IP',
+    ),
+    registrationPerEmail: limit(
+      5,
+      3600,
+      'Sign-up profile submissions for one email address (new or existing), across IPs.',
+      'GATEHOUSE_RATE_LIMIT_REGISTRATION_PER_EMAIL',
+    ),
     clientAuthFailuresPerClient: limit(
       10,
       300,

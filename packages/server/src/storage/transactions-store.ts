@@ -3,7 +3,7 @@ import { type AuditEvent, insertEvent } from './events-store.js';
 import { type InteractionCode, toCodeRow } from './interaction-codes-store.js';
 import type { Database, TransactionsTable } from './schema.js';
 
-export type FlowName = 'sign-in' | 'recovery';
+export type FlowName = 'sign-in' | 'recovery' | 'registration' | 'unlock';
 export type TransactionStatus = 'active' | 'completed' | 'canceled' | 'failed';
 
 /** A sign-in or recovery transaction: what the user is doing, which step it is at. */

@@ -131,6 +131,17 @@ export class UsersStore {
     return Number(result.numUpdatedRows) === 1;
   }
 
+  /** A later sign-up for the address of a `STAGED` user gives it that sign-up's profile (false: not staged any more). */
+  async updateStagedProfile(userId: string, profile: UserProfile, now: number): Promise<boolean> {
+    const result = await this.db
+      .updateTable('users')
+      .set({ profile: JSON.stringify(profile), updated_at: now })
+      .where('id', '=', userId)
+      .where('status', '=', 'STAGED')
+      .executeTakeFirst();
+    return Number(result.numUpdatedRows) === 1;
+  }
+
   async markEmailVerified(userId: string, now: number): Promise<void> {
     await this.db
       .updateTable('users')

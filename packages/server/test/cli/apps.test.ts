@@ -184,4 +184,99 @@ describe('gatehouse apps (built binary)', () => {
     const text = await runCli(['apps', 'list', ...store()]);
     for (const secret of secrets) expect(text.stdout).not.toContain(secret);
   });
+
+  it('apps create/update/show: sign-up with custom attributes, unlock, the sign-in page; bad settings exit 1 naming them', async () => {
+    const created = await runCliJson<
+      AppRecord & { policy: Record<string, unknown>; loginUri: string | null }
+    >([
+      'apps',
+      'create',
+      ...store(),
+      '--name',
+      'Shop',
+      '--public',
+      '--redirect-uri',
+      'http://127.0.0.1:3000/callback',
+      '--profile-attribute',
+      'favoriteColor;label=Favorite color;required;maxLength=20;pattern=[a-z]+',
+      '--existing-email',
+      'reveal',
+      '--unlock',
+      '--login-uri',
+      'http://127.0.0.1:3000/login',
+    ]);
+    expect(created.loginUri).toBe('http://127.0.0.1:3000/login');
+    expect(created.policy).toMatchObject({
+      selfServiceUnlock: true,
+      signInAfterUnlock: false,
+      registration: {
+        existingEmail: 'reveal',
+        profile: [
+          { name: 'firstName' },
+          { name: 'lastName' },
+          { name: 'email' },
+          {
+            name: 'favoriteColor',
+            label: 'Favorite color',
+            required: true,
+            maxLength: 20,
+            pattern: '[a-z]+',
+          },
+        ],
+      },
+    });
+
+    const updated = await runCliJson<{
+      policy: Record<string, unknown>;
+      loginUri: string | null;
+      name: string;
+    }>([
+      'apps',
+      'update',
+      ...store(),
+      '--client-id',
+      created.clientId,
+      '--no-registration',
+      '--sign-in-after-unlock',
+      '--login-uri',
+      '',
+    ]);
+    expect(updated).toMatchObject({
+      name: 'Shop',
+      loginUri: null,
+      policy: { registration: null, selfServiceUnlock: true, signInAfterUnlock: true },
+    });
+
+    const shown = await runCli(['apps', 'show', ...store(), '--client-id', created.clientId]);
+    expect(shown.code, shown.stderr).toBe(0);
+    expect(shown.stdout).toContain('sign-up:        off');
+    expect(shown.stdout).toContain('unlock:         on, then sign-in');
+
+    const on = await runCli([
+      'apps',
+      'update',
+      ...store(),
+      '--client-id',
+      created.clientId,
+      '--registration',
+    ]);
+    expect(on.code, on.stderr).toBe(0);
+    expect(on.stdout).toMatch(
+      /sign-up: +on \(firstName\*, lastName\*, email\*; existing email: notify-owner\)/,
+    );
+
+    for (const [args, why] of [
+      [['--profile-attribute', 'login;label=Login'], /'login' is not a profile attribute name/],
+      [['--profile-attribute', 'age;type=number'], /type must be string or boolean/],
+      [['--existing-email', 'tell'], /notify-owner or reveal/],
+      [['--policy', 'password,nothing'], /'nothing', which is not an installed authenticator/],
+    ] as const) {
+      const bad = await runCli(['apps', 'update', ...store(), '--client-id', created.clientId, ...args]);
+      expect(bad.code).toBe(1);
+      expect(bad.stderr).toMatch(why);
+    }
+    const missing = await runCli(['apps', 'show', ...store(), '--client-id', 'no-such-app']);
+    expect(missing.code).toBe(1);
+    expect(missing.stderr).toContain('no-such-app');
+  });
 });

@@ -245,5 +245,17 @@ describe('gatehouse users (built binary)', () => {
       expect(after.status).toBe(200);
       expect(after.body.successWithInteractionCode).toBeDefined();
     });
+
+    it('users list --json reads LOCKED_OUT for an account locked by wrong passwords, ACTIVE once unlocked', async () => {
+      for (let i = 0; i < 10; i++)
+        await signIn(server.url, 'users-test', 'carol', `wrong-${i}-copper-meadow`);
+      const list = await runCliJson<UserRecord[]>(['users', 'list', ...store()]);
+      const carol = list.find((u) => u.login === 'carol')!;
+      expect(carol.status).toBe('LOCKED_OUT');
+      expect(carol.lockedUntil).not.toBeNull();
+      await runCliJson(['users', 'unlock', ...store(), '--login', 'carol']);
+      const after = await runCliJson<UserRecord[]>(['users', 'list', ...store()]);
+      expect(after.find((u) => u.login === 'carol')).toMatchObject({ status: 'ACTIVE', lockedUntil: null });
+    });
   });
 });

@@ -30,7 +30,7 @@ describe('recovery flow', () => {
       name: 'select',
       options: [{ key: 'email' }],
     });
-    const challenged = await kit.engine.select(stateOf(identified), 'email', kit.request);
+    const challenged = await kit.engine.select(stateOf(identified), { key: 'email' }, kit.request);
     const code = await kit.lastCode(login);
     const proven = await kit.engine.answer(stateOf(challenged), code!, kit.request);
     expect(proven.kind === 'next' && proven.view.step).toMatchObject({
@@ -49,7 +49,7 @@ describe('recovery flow', () => {
       await kit.engine.identify(state, { identifier: 'a@example.com' }, kit.request),
     );
     expect(kit.engine.view(identified).recoverable).toBeNull();
-    const challenged = stateOf(await kit.engine.select(identified, 'password', kit.request));
+    const challenged = stateOf(await kit.engine.select(identified, { key: 'password' }, kit.request));
     expect(kit.engine.view(challenged).recoverable).toMatchObject({ key: 'password' });
     // From the challenge the user is known: straight on to how they prove it.
     const entered = await kit.engine.switchTo(challenged, 'recovery');
@@ -108,7 +108,7 @@ describe('recovery flow', () => {
       flow: 'sign-in',
       step: { name: 'select', options: [{ key: 'test_pin' }] },
     });
-    const challenged = await kit.engine.select(stateOf(moved), 'test_pin', kit.request);
+    const challenged = await kit.engine.select(stateOf(moved), { key: 'test_pin' }, kit.request);
     const done = await kit.engine.answer(stateOf(challenged), '1357', kit.request);
     expect(done.kind === 'completed' && done.authentication.factors).toEqual([
       'email',

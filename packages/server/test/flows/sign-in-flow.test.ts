@@ -71,7 +71,7 @@ describe('sign-in flow', () => {
       name: 'select',
       options: [{ key: 'password' }, { key: 'email', resendable: true, pollIntervalMs: 4000 }],
     });
-    const emailChallenge = await kit.engine.select(stateOf(identified), 'email', kit.request);
+    const emailChallenge = await kit.engine.select(stateOf(identified), { key: 'email' }, kit.request);
     expect(emailChallenge.kind === 'next' && emailChallenge.view.step).toMatchObject({
       name: 'challenge',
       authenticator: { key: 'email', enrollment: { profile: { email: expect.stringContaining('***') } } },
@@ -84,7 +84,7 @@ describe('sign-in flow', () => {
       name: 'select',
       options: [{ key: 'password' }],
     });
-    const passwordChallenge = await kit.engine.select(stateOf(afterEmail), 'password', kit.request);
+    const passwordChallenge = await kit.engine.select(stateOf(afterEmail), { key: 'password' }, kit.request);
     const done = await kit.engine.answer(stateOf(passwordChallenge), password, kit.request);
     expect(done.kind === 'completed' && done.authentication).toMatchObject({
       factors: ['email', 'password'],
@@ -105,7 +105,7 @@ describe('sign-in flow', () => {
       name: 'select',
       options: [{ key: 'test_pin', answer: 'code', resendable: false }],
     });
-    const challenge = await kit.engine.select(stateOf(afterPassword), 'test_pin', kit.request);
+    const challenge = await kit.engine.select(stateOf(afterPassword), { key: 'test_pin' }, kit.request);
     const wrong = await kit.engine.answer(stateOf(challenge), '0000', kit.request);
     expect(wrong.kind === 'rejected' && wrong.error.code).toBe('PASSCODE_INVALID');
     const done = await kit.engine.answer(stateOf(challenge), '2468', kit.request);
@@ -123,7 +123,7 @@ describe('sign-in flow', () => {
       id: expect.stringMatching(/^00u[0-9a-f]{17}$/),
       identifier: 'nobody@example.com',
     });
-    const challenge = await kit.engine.select(stateOf(identified), 'password', kit.request);
+    const challenge = await kit.engine.select(stateOf(identified), { key: 'password' }, kit.request);
     const answered = await kit.engine.answer(stateOf(challenge), 'any password at all', kit.request);
     expect(answered.kind === 'rejected' && answered.error.code).toBe('PASSWORD_INVALID');
   });
@@ -132,19 +132,23 @@ describe('sign-in flow', () => {
     const app = await kit.createApp({ factors: 'password', identifierFirst: true });
     const state = await kit.start(app);
     expect(await refusal(kit.engine.answer(state, 'x', kit.request))).toBe('STEP_NOT_ALLOWED');
-    expect(await refusal(kit.engine.select(state, 'password', kit.request))).toBe('STEP_NOT_ALLOWED');
+    expect(await refusal(kit.engine.select(state, { key: 'password' }, kit.request))).toBe(
+      'STEP_NOT_ALLOWED',
+    );
     const identified = stateOf(
       await kit.engine.identify(state, { identifier: 'a@example.com' }, kit.request),
     );
-    expect(await refusal(kit.engine.select(identified, 'email', kit.request))).toBe(
+    expect(await refusal(kit.engine.select(identified, { key: 'email' }, kit.request))).toBe(
       'AUTHENTICATOR_NOT_AVAILABLE',
     );
-    expect(await refusal(kit.engine.select(identified, null, kit.request))).toBe(
+    expect(await refusal(kit.engine.select(identified, { key: null }, kit.request))).toBe(
       'AUTHENTICATOR_NOT_AVAILABLE',
     );
-    const challenged = stateOf(await kit.engine.select(identified, 'password', kit.request));
+    const challenged = stateOf(await kit.engine.select(identified, { key: 'password' }, kit.request));
     // The current challenge is not started again by choosing it once more.
-    expect(await refusal(kit.engine.select(challenged, 'password', kit.request))).toBe('STEP_NOT_ALLOWED');
+    expect(await refusal(kit.engine.select(challenged, { key: 'password' }, kit.request))).toBe(
+      'STEP_NOT_ALLOWED',
+    );
     expect(await refusal(kit.engine.resend(challenged, kit.request))).toBe('STEP_NOT_ALLOWED');
   });
 

@@ -22,6 +22,7 @@ export type StoreKind = 'sqlite' | 'postgres';
 /** Times past 2^31 so that a bigint column read back as a string (or truncated) shows. */
 const T0 = 1_700_000_000_123;
 const MINUTE = 60_000;
+const HOUR = 60 * MINUTE;
 
 /** The tables (and their columns) the one migration set must produce on either database. */
 const EXPECTED_SCHEMA: Record<string, string[]> = {
@@ -625,6 +626,42 @@ export function describeStores(kind: StoreKind): void {
           lockedUntil: null,
         });
         expect(await store.users.setStatus('nobody', 'ACTIVE', T0)).toBe(false);
+      });
+
+      it('a sign-up: STAGED, found by email in any case, profile rewritten while staged, activated once, swept when abandoned', async () => {
+        const staged = await store.users.createUser(
+          newUser({ status: 'STAGED', email: 'Mixed.Case@Example.com', createdAt: T0 - 2 * HOUR }),
+          null,
+        );
+        expect(staged).toMatchObject({ status: 'STAGED', emailVerified: false });
+        expect((await store.users.findByEmail('mixed.case@example.COM'))?.id).toBe(staged.id);
+        const profile = { ...staged.profile, firstName: 'Grace' };
+        expect(await store.users.updateStagedProfile(staged.id, profile, T0)).toBe(true);
+        expect((await store.users.findById(staged.id))?.profile.firstName).toBe('Grace');
+
+        await store.credentials.setPasswordHash(staged.id, 'hash-staged', T0);
+        const abandoned = await store.users.createUser(
+          newUser({ status: 'STAGED', createdAt: T0 - 2 * HOUR }),
+          null,
+        );
+        await store.credentials.setPasswordHash(abandoned.id, 'hash-abandoned', T0);
+        const fresh = await store.users.createUser(newUser({ status: 'STAGED', createdAt: T0 }), null);
+        const active = await store.users.createUser(newUser({ createdAt: T0 - 2 * HOUR }), 'hash-active');
+
+        expect(await store.users.activate(staged.id, T0 + 1)).toBe(true);
+        expect(await store.users.activate(staged.id, T0 + 2)).toBe(false);
+        await store.users.markEmailVerified(staged.id, T0 + 3);
+        expect(await store.users.findById(staged.id)).toMatchObject({
+          status: 'ACTIVE',
+          emailVerified: true,
+        });
+        expect(await store.users.updateStagedProfile(staged.id, staged.profile, T0 + 4)).toBe(false);
+
+        expect(await store.users.deleteStagedBefore(T0 - HOUR)).toBeGreaterThanOrEqual(1);
+        expect(await store.users.findById(abandoned.id)).toBeNull();
+        expect(await store.credentials.findPasswordHash(abandoned.id)).toBeNull();
+        for (const kept of [staged, fresh, active])
+          expect(await store.users.findById(kept.id)).not.toBeNull();
       });
     });
 

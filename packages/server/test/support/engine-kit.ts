@@ -89,6 +89,8 @@ export async function engineKit(options: EngineKitOptions = {}): Promise<EngineK
     storage,
     authenticators: registry,
     clock,
+    limiter: parts.limiter,
+    limits: config.rateLimits,
     transactionTtlSeconds: config.transactions.ttlSeconds,
   });
   const apps = new AppService(storage.apps, clock, registry);

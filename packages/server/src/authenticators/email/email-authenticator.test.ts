@@ -2,7 +2,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { type EngineKit, engineKit } from '../../../test/support/engine-kit.js';
 import type { App } from '../../storage/apps-store.js';
 import type { User } from '../../storage/users-store.js';
-import type { Authenticator, AuthenticatorContext, ChallengePurpose } from '../authenticator.js';
+import type { AuthenticatorContext, ChallengePurpose } from '../authenticator.js';
 import { EmailAuthenticator } from './email-authenticator.js';
 
 /** The email authenticator built from its own parts: challenges, the mailer (outbox), the limiter, events. */

@@ -27,6 +27,7 @@ export class EmailAuthenticator implements Authenticator {
   readonly amr = 'email';
   readonly servesRecovery = true;
   readonly recoverable = false;
+  readonly provesEmailAddress = true;
   readonly verifier: EmailVerifier;
   readonly enroller: EmailEnroller;
 

@@ -1,5 +1,6 @@
 import type { Clock } from '../../clock.js';
 import { EngineError } from '../../errors.js';
+import { isAutoLocked } from '../../identity/lockout.js';
 import type { PasswordHasher } from '../../identity/password-hasher.js';
 import { loginKey } from '../../identity/users.js';
 import { type Limit, limitReached, type RateLimiter } from '../../rate-limits/rate-limiter.js';
@@ -170,11 +171,11 @@ export class PasswordVerifier implements Verifier {
 }
 
 function canSignIn(user: User, now: number): boolean {
-  return user.status === 'ACTIVE' && !(user.lockedUntil !== null && user.lockedUntil > now);
+  return user.status === 'ACTIVE' && !isAutoLocked(user, now);
 }
 
 function refusal(user: User, now: number, storedHash: string | null): string {
   if (!storedHash) return 'no_password';
   if (user.status !== 'ACTIVE') return `status_${user.status.toLowerCase()}`;
-  return user.lockedUntil !== null && user.lockedUntil > now ? 'locked' : 'refused';
+  return isAutoLocked(user, now) ? 'locked' : 'refused';
 }

@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { isAutoLocked } from '../../identity/lockout.js';
 import type { User } from '../../storage/users-store.js';
 import { type CommonOptions, print, withServices, withStoreOptions } from '../common-options.js';
 
@@ -10,14 +11,18 @@ interface CreateOptions extends CommonOptions {
   lastName?: string;
 }
 
-/** A user as printed by `--json` (never a password hash). */
-export function userRecord(user: User) {
+/**
+ * A user as printed by `--json` (never a password hash). `status` is what the user meets now: an
+ * account locked by wrong passwords reads `LOCKED_OUT` until the lock runs out (`lockedUntil`), as
+ * one an administrator locked does.
+ */
+export function userRecord(user: User, now = Date.now()) {
   return {
     id: user.id,
     login: user.login,
     email: user.email,
     emailVerified: user.emailVerified,
-    status: user.status,
+    status: isAutoLocked(user, now) ? 'LOCKED_OUT' : user.status,
     profile: user.profile,
     lockedUntil: user.lockedUntil === null ? null : new Date(user.lockedUntil).toISOString(),
     createdAt: new Date(user.createdAt).toISOString(),
@@ -51,12 +56,13 @@ export function usersCommand(program: Command): void {
   withStoreOptions(users.command('list').description('list users').option('--json', 'print JSON')).action(
     (options: CommonOptions) =>
       withServices(options, async (services) => {
-        const list = await services.storage.users.list(10_000);
+        const now = services.clock.now();
+        const records = (await services.storage.users.list(10_000)).map((u) => userRecord(u, now));
         print(
           options,
-          list.map(userRecord),
-          list.length
-            ? list.map((u) => `${u.id}  ${u.status.padEnd(10)}  ${u.login}  <${u.email}>`).join('\n')
+          records,
+          records.length
+            ? records.map((u) => `${u.id}  ${u.status.padEnd(10)}  ${u.login}  <${u.email}>`).join('\n')
             : 'No users.',
         );
       }),

@@ -6,7 +6,7 @@ import type { RequestInfo } from '../../request-info.js';
 import type { UsersStore } from '../../storage/users-store.js';
 import type { ChallengeSteps } from '../shared/challenge-steps.js';
 import { choiceOf, shownUser } from '../shared/choices.js';
-import { type Flow, type FlowAction, type IdentifyInput, Step } from '../shared/flow.js';
+import { type Flow, type FlowAction, type IdentifyInput, type SelectInput, Step } from '../shared/flow.js';
 import { type FlowOutcome, next, rejected } from '../shared/flow-outcome.js';
 import type { FlowState } from '../shared/flow-state.js';
 import { type FlowView, type StepView, terminalStep } from '../shared/flow-view.js';
@@ -44,7 +44,7 @@ export class RecoveryFlow implements Flow {
     return ACTIONS[step]?.includes(action) ?? false;
   }
 
-  view(state: FlowState): FlowView {
+  view(state: FlowState): Omit<FlowView, 'offers'> {
     const recovering = this.deps.requirements.recoverable(state.app.policy);
     return {
       flow: this.name,
@@ -62,14 +62,8 @@ export class RecoveryFlow implements Flow {
         return { name: 'identify', withIdentifier: null };
       case Step.select:
         return { name: 'select', options: proving.map((a) => choiceOf(a, state)) };
-      case Step.challenge: {
-        const current = this.deps.steps.current(state);
-        return {
-          name: 'challenge',
-          authenticator: choiceOf(current, state),
-          others: proving.filter((a) => a.key !== current.key).map((a) => choiceOf(a, state)),
-        };
-      }
+      case Step.challenge:
+        return this.deps.steps.view(state, proving);
       case Step.reset:
         if (recovering?.enroller)
           return {
@@ -113,9 +107,9 @@ export class RecoveryFlow implements Flow {
     return next({ ...identified, user });
   }
 
-  async select(state: FlowState, key: string | null, request: RequestInfo): Promise<FlowOutcome> {
+  async select(state: FlowState, input: SelectInput, request: RequestInfo): Promise<FlowOutcome> {
     const proving = this.deps.requirements.provingRecovery();
-    const outcome = await this.deps.steps.select(state, key, proving, 'recovery', request);
+    const outcome = await this.deps.steps.select(state, input.key, proving, 'recovery', request);
     if (outcome.kind === 'next' && state.user)
       await this.deps.sessions.endOtherRecoveries(state.user, state.transaction.id);
     return outcome;
@@ -154,7 +148,10 @@ export class RecoveryFlow implements Flow {
     const claimed = await writer.update(state, {
       verified: transaction.verified.filter((key) => !proof.includes(key)),
     });
-    const result = await recovering.enroller.enroll(this.deps.steps.context(claimed, 'recovery', request), answer);
+    const result = await recovering.enroller.enroll(
+      this.deps.steps.context(claimed, 'recovery', request),
+      answer,
+    );
     if (!result.ok)
       return rejected(await writer.update(claimed, { verified: transaction.verified }), result.error);
     await sessions.endAfterReset(user, {

@@ -6,9 +6,12 @@ import type {
 import type { AuthenticatorRegistry } from '../../authenticators/registry.js';
 import { EngineError } from '../../errors.js';
 import type { RequestInfo } from '../../request-info.js';
+import type { TransactionPatch } from '../../storage/transactions-store.js';
+import { choiceOf } from './choices.js';
 import { Step } from './flow.js';
 import { type FlowOutcome, next, rejected } from './flow-outcome.js';
 import type { FlowState } from './flow-state.js';
+import type { StepView } from './flow-view.js';
 import type { TransactionWriter } from './transaction-writer.js';
 
 export interface ChallengeStepsDeps {
@@ -23,22 +26,29 @@ export interface ChallengeStepsDeps {
 export class ChallengeSteps {
   constructor(private readonly deps: ChallengeStepsDeps) {}
 
-  /** Starts a challenge of the chosen authenticator, which must be one of `offered`. */
+  /**
+   * Starts a challenge of the chosen authenticator, which must be one of `offered`. `patch` is
+   * written with the move (who the user is, when the same form names them); `quiet`: nothing is
+   * sent (the flow knows the user may not be reached here).
+   */
   async select(
     state: FlowState,
     key: string | null,
     offered: Authenticator[],
     purpose: ChallengePurpose,
     request: RequestInfo,
+    options: { patch?: TransactionPatch; quiet?: boolean } = {},
   ): Promise<FlowOutcome> {
     const authenticator = offered.find((a) => a.key === key);
     if (!authenticator) throw new EngineError('AUTHENTICATOR_NOT_AVAILABLE');
     // The current challenge is sent again with resend (throttled), not by choosing it once more.
     if (state.transaction.step === Step.challenge && state.transaction.authenticatorKey === key)
       throw new EngineError('STEP_NOT_ALLOWED', { detail: 'This authenticator is already challenged.' });
-    const result = await authenticator.verifier.challenge(this.context(state, purpose, request));
+    const context = { ...this.context(state, purpose, request), quiet: options.quiet };
+    const result = await authenticator.verifier.challenge(context);
     if (!result.ok) return rejected(state, result.error);
     const moved = await this.deps.writer.update(state, {
+      ...options.patch,
       step: Step.challenge,
       authenticatorKey: authenticator.key,
     });
@@ -64,11 +74,27 @@ export class ChallengeSteps {
   }
 
   /** Sends the current challenge again, within the authenticator's throttle. */
-  async resend(state: FlowState, purpose: ChallengePurpose, request: RequestInfo): Promise<FlowOutcome> {
+  async resend(
+    state: FlowState,
+    purpose: ChallengePurpose,
+    request: RequestInfo,
+    options: { quiet?: boolean } = {},
+  ): Promise<FlowOutcome> {
     const authenticator = this.current(state);
     if (!authenticator.verifier.resendable) throw new EngineError('STEP_NOT_ALLOWED');
-    const result = await authenticator.verifier.resend(this.context(state, purpose, request));
+    const context = { ...this.context(state, purpose, request), quiet: options.quiet };
+    const result = await authenticator.verifier.resend(context);
     return result.ok ? next(state) : rejected(state, result.error);
+  }
+
+  /** The challenge as shown: the authenticator challenged, and the other `offered` ones to switch to. */
+  view(state: FlowState, offered: Authenticator[]): StepView {
+    const current = this.current(state);
+    return {
+      name: 'challenge',
+      authenticator: choiceOf(current, state),
+      others: offered.filter((a) => a.key !== current.key).map((a) => choiceOf(a, state)),
+    };
   }
 
   /** The authenticator the transaction is challenging. */

@@ -9,7 +9,14 @@ import type {
   TransactionOpening,
   TransactionsStore,
 } from '../../storage/transactions-store.js';
-import { type Flow, type FlowAction, type IdentifyInput, Step } from './flow.js';
+import {
+  type Flow,
+  type FlowAction,
+  type IdentifyInput,
+  type ProfileInput,
+  type SelectInput,
+  Step,
+} from './flow.js';
 import type { FlowOutcome, FlowResult } from './flow-outcome.js';
 import { type FlowState, type FlowStateDeps, type LoadOptions, loadFlowState } from './flow-state.js';
 import type { FlowView } from './flow-view.js';
@@ -70,16 +77,32 @@ export class FlowEngine {
     return loadFlowState(this.deps, transaction, options);
   }
 
+  /** What the transaction shows now, with the flows the user may turn to from here. */
   view(state: FlowState): FlowView {
-    return this.flowOf(state).view(state);
+    const offers = [...this.flows.values()]
+      .filter((flow) => flow.offeredFrom?.(state))
+      .map((flow) => flow.name);
+    return { ...this.flowOf(state).view(state), offers };
   }
 
   async identify(state: FlowState, input: IdentifyInput, request: RequestInfo): Promise<FlowResult> {
     return this.result(await this.accepting(state, 'identify').identify(state, input, request));
   }
 
-  async select(state: FlowState, key: string | null, request: RequestInfo): Promise<FlowResult> {
-    return this.result(await this.accepting(state, 'select').select(state, key, request));
+  async select(state: FlowState, input: SelectInput, request: RequestInfo): Promise<FlowResult> {
+    return this.result(await this.accepting(state, 'select').select(state, input, request));
+  }
+
+  async profile(state: FlowState, values: ProfileInput, request: RequestInfo): Promise<FlowResult> {
+    const flow = this.accepting(state, 'profile');
+    if (!flow.profile) throw new EngineError('STEP_NOT_ALLOWED');
+    return this.result(await flow.profile(state, values, request));
+  }
+
+  async skip(state: FlowState): Promise<FlowResult> {
+    const flow = this.accepting(state, 'skip');
+    if (!flow.skip) throw new EngineError('STEP_NOT_ALLOWED');
+    return this.result(await flow.skip(state));
   }
 
   async answer(state: FlowState, answer: string, request: RequestInfo): Promise<FlowResult> {
@@ -131,6 +154,9 @@ export class FlowEngine {
 
   private result(outcome: FlowOutcome): FlowResult {
     if (outcome.kind === 'completed') return outcome;
-    return { ...outcome, view: this.view(outcome.state) };
+    const view = this.view(outcome.state);
+    if (outcome.kind === 'next')
+      return { kind: 'next', state: outcome.state, view: { ...view, notice: outcome.notice } };
+    return { ...outcome, view };
   }
 }

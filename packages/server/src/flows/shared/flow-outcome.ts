@@ -1,4 +1,4 @@
-import type { EngineError } from '../../errors.js';
+import type { EngineError, FlowNotice } from '../../errors.js';
 import type { User } from '../../storage/users-store.js';
 import type { FlowState } from './flow-state.js';
 import type { FlowView } from './flow-view.js';
@@ -21,7 +21,7 @@ export interface Authentication {
  * what it hands out (an interaction code) in one commit.
  */
 export type FlowOutcome =
-  | { kind: 'next'; state: FlowState }
+  | { kind: 'next'; state: FlowState; notice?: FlowNotice | undefined }
   | { kind: 'rejected'; state: FlowState; error: EngineError }
   | { kind: 'completed'; state: FlowState; authentication: Authentication };
 
@@ -31,8 +31,8 @@ export type FlowResult =
   | { kind: 'rejected'; state: FlowState; view: FlowView; error: EngineError }
   | { kind: 'completed'; state: FlowState; authentication: Authentication };
 
-export function next(state: FlowState): FlowOutcome {
-  return { kind: 'next', state };
+export function next(state: FlowState, notice?: FlowNotice): FlowOutcome {
+  return notice ? { kind: 'next', state, notice } : { kind: 'next', state };
 }
 
 export function rejected(state: FlowState, error: EngineError): FlowOutcome {

@@ -1,4 +1,6 @@
 import type { AnswerKind, Enrollment, SecretRules } from '../../authenticators/authenticator.js';
+import type { FlowNotice } from '../../errors.js';
+import type { ProfileAttribute } from '../../storage/apps-store.js';
 import type { FlowName, Transaction } from '../../storage/transactions-store.js';
 
 /** An authenticator as the user may choose or answer it. */
@@ -22,6 +24,32 @@ export type StepView =
   | { name: 'select'; options: AuthenticatorChoice[] }
   | { name: 'challenge'; authenticator: AuthenticatorChoice; others: AuthenticatorChoice[] }
   | { name: 'reset'; authenticator: AuthenticatorChoice; rules: SecretRules | null }
+  /** Sign-up: the profile form. */
+  | { name: 'profile'; attributes: ProfileAttribute[] }
+  /**
+   * Sign-up: choose what to set up next (`options`), with what is set up already (`enrolled`);
+   * `optional`: everything left may be skipped.
+   */
+  | {
+      name: 'enroll-select';
+      options: AuthenticatorChoice[];
+      enrolled: AuthenticatorChoice[];
+      optional: boolean;
+    }
+  /** Sign-up: set one authenticator up (prove the address, choose the password). */
+  | {
+      name: 'enroll';
+      authenticator: AuthenticatorChoice;
+      rules: SecretRules | null;
+      /** The other choices, to go back to. */
+      others: AuthenticatorChoice[];
+      enrolled: AuthenticatorChoice[];
+      optional: boolean;
+    }
+  /** Unlock: who, and how they prove it. */
+  | { name: 'unlock'; options: AuthenticatorChoice[] }
+  /** Unlock: done, the account is unlocked. */
+  | { name: 'unlocked' }
   /** Another tab or client finished the transaction. */
   | { name: 'continued-elsewhere' }
   /** Nothing more can happen in this transaction (it failed). */
@@ -38,10 +66,14 @@ export interface FlowView {
   flow: FlowName;
   step: StepView;
   user: ShownUser | null;
-  /** What a "forgot?" action would recover from this step; null when it is not offered here. */
+  /** The flows the user may turn to from this step (a "forgot password?", a sign-up, an unlock, back to sign in). */
+  offers: FlowName[];
+  /** What a recovery would reset ("forgot your password?"), when the app has one. */
   recoverable: AuthenticatorChoice | null;
   /** During a recovery: the authenticator being recovered. */
   recovering: AuthenticatorChoice | null;
+  /** Something to tell the user beside the step. */
+  notice?: FlowNotice | undefined;
 }
 
 /** The step of a transaction that is over: finished elsewhere, or failed. null while it is active. */

@@ -2,6 +2,12 @@ import type { Authenticator } from '../../authenticators/authenticator.js';
 import type { AuthenticatorRegistry } from '../../authenticators/registry.js';
 import type { AppPolicy } from '../../storage/apps-store.js';
 
+/** What a sign-up offers to set up next; `optional`: all of it may be skipped. */
+export interface Enrollment {
+  options: Authenticator[];
+  optional: boolean;
+}
+
 /**
  * Reading an app's policy (validated against the registry when the app was made): what is still
  * to prove, and what the identify step and a recovery may offer.
@@ -38,6 +44,21 @@ export class Requirements {
       }
     }
     return null;
+  }
+
+  /**
+   * What a newcomer sets up next at sign-up, having set up `enrolled`: first what proves their email
+   * address; then what the policy still requires (one of each requirement); then, optionally, the
+   * policy's other authenticators. Nothing left: the sign-up is complete.
+   */
+  enrollment(policy: AppPolicy, enrolled: readonly string[]): Enrollment {
+    const settable = (a: Authenticator) => a.enroller !== undefined && !enrolled.includes(a.key);
+    const proving = this.registry.list().filter((a) => a.provesEmailAddress && a.enroller);
+    if (!proving.some((a) => enrolled.includes(a.key))) return { options: proving, optional: false };
+    const required = this.pending(policy, enrolled).filter(settable);
+    if (required.length > 0) return { options: required, optional: false };
+    const named = [...new Set(policy.requirements.flatMap((r) => r.anyOf))];
+    return { options: named.map((key) => this.registry.get(key)).filter(settable), optional: true };
   }
 
   /** The authenticators that may prove who the user is in a recovery. */

@@ -4,15 +4,18 @@ import type { RequestInfo } from '../../request-info.js';
 import type { UsersStore } from '../../storage/users-store.js';
 import type { ChallengeSteps } from '../shared/challenge-steps.js';
 import { choiceOf, shownUser } from '../shared/choices.js';
-import { type Flow, type FlowAction, type IdentifyInput, Step } from '../shared/flow.js';
+import { isAt, startOver } from '../shared/entry.js';
+import { type Flow, type FlowAction, type IdentifyInput, type SelectInput, Step } from '../shared/flow.js';
 import { type FlowOutcome, rejected } from '../shared/flow-outcome.js';
 import type { FlowState } from '../shared/flow-state.js';
 import { type FlowView, type StepView, terminalStep } from '../shared/flow-view.js';
 import type { Progress } from '../shared/progress.js';
 import type { Requirements } from '../shared/requirements.js';
+import type { TransactionWriter } from '../shared/transaction-writer.js';
 
 export interface SignInFlowDeps {
   users: UsersStore;
+  writer: TransactionWriter;
   requirements: Requirements;
   steps: ChallengeSteps;
   progress: Progress;
@@ -37,7 +40,7 @@ export class SignInFlow implements Flow {
     return ACTIONS[step]?.includes(action) ?? false;
   }
 
-  view(state: FlowState): FlowView {
+  view(state: FlowState): Omit<FlowView, 'offers'> {
     const recoverable = this.deps.requirements.recoverable(state.app.policy);
     const step = terminalStep(state.transaction) ?? this.step(state);
     // "Forgot?" is offered on the identify form and at the challenge of what can be recovered.
@@ -52,6 +55,16 @@ export class SignInFlow implements Flow {
     };
   }
 
+  /** Back to signing in from a sign-up's profile form ("Already have an account?"). */
+  offeredFrom(state: FlowState): boolean {
+    return isAt(state, 'registration', Step.profile);
+  }
+
+  enter(state: FlowState): Promise<FlowOutcome> {
+    if (!this.offeredFrom(state)) throw new EngineError('STEP_NOT_ALLOWED');
+    return startOver(this.deps.writer, state, this.name, Step.identify);
+  }
+
   private step(state: FlowState): StepView {
     switch (state.transaction.step) {
       case Step.identify: {
@@ -60,16 +73,8 @@ export class SignInFlow implements Flow {
       }
       case Step.select:
         return { name: 'select', options: this.offered(state).map((a) => choiceOf(a, state)) };
-      case Step.challenge: {
-        const current = this.deps.steps.current(state);
-        return {
-          name: 'challenge',
-          authenticator: choiceOf(current, state),
-          others: this.offered(state)
-            .filter((a) => a.key !== current.key)
-            .map((a) => choiceOf(a, state)),
-        };
-      }
+      case Step.challenge:
+        return this.deps.steps.view(state, this.offered(state));
       default:
         throw new EngineError('FLOW_EXPIRED', { detail: `A sign-in has no step ${state.transaction.step}.` });
     }
@@ -96,8 +101,8 @@ export class SignInFlow implements Flow {
     return this.deps.progress.advance(identified, [asked.key]);
   }
 
-  select(state: FlowState, key: string | null, request: RequestInfo): Promise<FlowOutcome> {
-    return this.deps.steps.select(state, key, this.offered(state), 'sign-in', request);
+  select(state: FlowState, input: SelectInput, request: RequestInfo): Promise<FlowOutcome> {
+    return this.deps.steps.select(state, input.key, this.offered(state), 'sign-in', request);
   }
 
   answer(state: FlowState, answer: string, request: RequestInfo): Promise<FlowOutcome> {

@@ -4,6 +4,7 @@ import type { IdxEndpoints, IdxReply } from '../../protocol/idx/idx-endpoints.js
 import {
   type AnswerBody,
   type ChallengeBody,
+  type EnrollProfileBody,
   type IdentifyBody,
   IdxBodySchemas,
   type IntrospectBody,
@@ -37,6 +38,20 @@ export async function idxRoutes(app: FastifyInstance, idx: IdxEndpoints): Promis
   route<StateHandleBody>('/challenge/resend', IdxBodySchemas.stateHandle, (body, r) => idx.resend(body, r));
   route<StateHandleBody>('/challenge/poll', IdxBodySchemas.stateHandle, (body, r) => idx.poll(body, r));
   route<StateHandleBody>('/recover', IdxBodySchemas.stateHandle, (body, r) => idx.recover(body, r));
+  route<StateHandleBody>('/enroll', IdxBodySchemas.stateHandle, (body, r) => idx.enroll(body, r));
+  route<EnrollProfileBody>('/enroll/new', IdxBodySchemas.enrollProfile, (body, r) =>
+    idx.enrollProfile(body, r),
+  );
+  route<StateHandleBody>('/identify/select', IdxBodySchemas.stateHandle, (body, r) =>
+    idx.identifySelect(body, r),
+  );
+  route<ChallengeBody>('/credential/enroll', IdxBodySchemas.challenge, (body, r) =>
+    idx.credentialEnroll(body, r),
+  );
+  route<StateHandleBody>('/skip', IdxBodySchemas.stateHandle, (body, r) => idx.skip(body, r));
+  route<StateHandleBody>('/unlock-account', IdxBodySchemas.stateHandle, (body, r) =>
+    idx.unlockAccount(body, r),
+  );
   route<StateHandleBody>('/cancel', IdxBodySchemas.stateHandle, (body, r) => idx.cancel(body, r));
 }
 

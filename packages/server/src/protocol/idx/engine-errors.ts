@@ -1,5 +1,5 @@
 import type { IdxErrorId } from '@gatehouse/protocol';
-import type { EngineError, EngineErrorCode, InputName } from '../../errors.js';
+import type { EngineError, EngineErrorCode, FlowNotice, InputName } from '../../errors.js';
 
 /** How each engine error reads on the IDX wire: the one place that decides it. */
 export const IDX_ERRORS: Readonly<Record<EngineErrorCode, IdxErrorId>> = Object.freeze({
@@ -19,6 +19,11 @@ export const IDX_ERRORS: Readonly<Record<EngineErrorCode, IdxErrorId>> = Object.
   UNLOCK_NOT_ALLOWED: 'unlockNotAllowed',
   RATE_LIMITED: 'tooManyRequests',
   SERVICE_UNAVAILABLE: 'serviceUnavailable',
+});
+
+/** How each flow notice reads on the IDX wire (an INFO message beside the step). */
+export const IDX_NOTICES: Readonly<Record<FlowNotice, IdxErrorId>> = Object.freeze({
+  ACCOUNT_UNLOCKED: 'accountUnlockedContinue',
 });
 
 /** The form field each engine input is, as the IDX forms name it. */

@@ -6,12 +6,13 @@ import type { FlowState } from '../../flows/shared/flow-state.js';
 import type { RequestInfo } from '../../request-info.js';
 import type { Transaction, TransactionsStore } from '../../storage/transactions-store.js';
 import { authenticatorKeyOf } from './authenticator-wire.js';
-import { type IdxMessageRef, idxMessageOf } from './engine-errors.js';
+import { IDX_NOTICES, type IdxMessageRef, idxMessageOf } from './engine-errors.js';
 import { IdxError } from './idx-error.js';
 import type { IdxUrls } from './idx-forms.js';
 import type {
   AnswerBody,
   ChallengeBody,
+  EnrollProfileBody,
   IdentifyBody,
   IntrospectBody,
   StateHandleBody,
@@ -75,9 +76,41 @@ export class IdxEndpoints {
     return this.run(body, (state) => this.deps.engine.identify(state, input, request), request);
   }
 
+  /** Chooses an authenticator to prove (with the identifier, on the unlock form). */
   challenge(body: ChallengeBody, request: RequestInfo): Promise<IdxReply> {
-    const key = authenticatorKeyOf(body.authenticator.id);
-    return this.run(body, (state) => this.deps.engine.select(state, key, request), request);
+    const input = { key: authenticatorKeyOf(body.authenticator.id), identifier: body.identifier };
+    return this.run(body, (state) => this.deps.engine.select(state, input, request), request);
+  }
+
+  /** Chooses an authenticator to set up (`select-authenticator-enroll`). */
+  credentialEnroll(body: ChallengeBody, request: RequestInfo): Promise<IdxReply> {
+    const input = { key: authenticatorKeyOf(body.authenticator.id) };
+    return this.run(body, (state) => this.deps.engine.select(state, input, request), request);
+  }
+
+  /** "Sign up" (`select-enroll-profile`). */
+  enroll(body: StateHandleBody, request: RequestInfo): Promise<IdxReply> {
+    return this.run(body, (state) => this.deps.engine.switchTo(state, 'registration'), request);
+  }
+
+  /** The sign-up profile (`enroll-profile`). */
+  enrollProfile(body: EnrollProfileBody, request: RequestInfo): Promise<IdxReply> {
+    const values = body.userProfile ?? {};
+    return this.run(body, (state) => this.deps.engine.profile(state, values, request), request);
+  }
+
+  /** "Already have an account?" (`select-identify`): back to signing in. */
+  identifySelect(body: StateHandleBody, request: RequestInfo): Promise<IdxReply> {
+    return this.run(body, (state) => this.deps.engine.switchTo(state, 'sign-in'), request);
+  }
+
+  skip(body: StateHandleBody, request: RequestInfo): Promise<IdxReply> {
+    return this.run(body, (state) => this.deps.engine.skip(state), request);
+  }
+
+  /** "Unlock account?" (`unlock-account`). */
+  unlockAccount(body: StateHandleBody, request: RequestInfo): Promise<IdxReply> {
+    return this.run(body, (state) => this.deps.engine.switchTo(state, 'unlock'), request);
   }
 
   answer(body: AnswerBody, request: RequestInfo): Promise<IdxReply> {
@@ -151,7 +184,10 @@ export class IdxEndpoints {
     } else if (result.view.step.name === 'continued-elsewhere') {
       // Another tab or client received the interaction code: this one is told so.
       messages.push({ id: 'transferredToNewTab' });
+    } else if (result.view.step.name === 'unlocked') {
+      messages.push({ id: 'accountUnlocked' });
     }
+    if (result.kind === 'next' && result.view.notice) messages.push({ id: IDX_NOTICES[result.view.notice] });
     return {
       status,
       body: serializeView(result.state, result.view, stateHandle, messages, urls),

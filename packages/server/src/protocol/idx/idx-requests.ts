@@ -20,6 +20,13 @@ export interface IdentifyBody extends StateHandleBody {
 
 export interface ChallengeBody extends StateHandleBody {
   authenticator: { id: string };
+  /** Who, on the unlock form (`select-authenticator-unlock-account`). */
+  identifier?: string;
+}
+
+export interface EnrollProfileBody extends StateHandleBody {
+  /** Sign-up values by profile attribute (`enroll-profile`); absent: nothing filled in. */
+  userProfile?: Record<string, string | boolean>;
 }
 
 export interface AnswerBody extends StateHandleBody {
@@ -27,6 +34,15 @@ export interface AnswerBody extends StateHandleBody {
 }
 
 const handle = { type: 'string', minLength: 1, maxLength: 512 } as const;
+const authenticator = {
+  type: 'object',
+  required: ['id'],
+  properties: {
+    id: { type: 'string', minLength: 1, maxLength: 128 },
+    methodType: { type: 'string' },
+    enrollmentId: { type: 'string' },
+  },
+} as const;
 const passcode = { type: 'string', minLength: 1, maxLength: 1024 } as const;
 
 export const IdxBodySchemas = {
@@ -53,14 +69,20 @@ export const IdxBodySchemas = {
     required: ['stateHandle', 'authenticator'],
     properties: {
       stateHandle: handle,
-      authenticator: {
+      authenticator,
+      identifier: { type: 'string', maxLength: 256 },
+    },
+  },
+  enrollProfile: {
+    type: 'object',
+    required: ['stateHandle'],
+    properties: {
+      stateHandle: handle,
+      userProfile: {
         type: 'object',
-        required: ['id'],
-        properties: {
-          id: { type: 'string', minLength: 1, maxLength: 128 },
-          methodType: { type: 'string' },
-          enrollmentId: { type: 'string' },
-        },
+        maxProperties: 100,
+        propertyNames: { maxLength: 100 },
+        additionalProperties: { anyOf: [{ type: 'string', maxLength: 2000 }, { type: 'boolean' }] },
       },
     },
   },
