@@ -72,7 +72,7 @@ export async function createServices(
     limiter,
     clock,
     secret,
-    mailQueued: () => outboxSender?.notify(),
+    mailQueued: () => outboxSender?.queued(),
   });
   const servers = new Map<ServerId, ReturnType<typeof authorizationServer>>(
     (['default', 'org'] as const).map((id) => [id, authorizationServer(config.publicUrl, id)]),

@@ -53,7 +53,8 @@ async function pgAdmin(sql) {
  * user's login and password, and stop(). `env` adds environment variables (e.g. SMTP_URL);
  * `policy` (and `identifierFirst`) shape the public app; `confidentialApp` also makes an app with a
  * secret (returned as `confidential: { clientId, clientSecret }`); `users` makes that many more users
- * (returned as `logins`, all with the same password).
+ * (returned as `logins`, all with the same password); `appOptions` adds `apps create` options
+ * (e.g. `['--registration', '--unlock']`).
  */
 export async function startProbeServer({
   root,
@@ -64,6 +65,7 @@ export async function startProbeServer({
   identifierFirst = false,
   confidentialApp = false,
   users = 0,
+  appOptions = [],
 } = {}) {
   const repo = resolve(root ?? join(fileURLToPath(import.meta.url), '../../../..'));
   const cli = join(repo, 'packages/server/dist/cli/main.js');
@@ -88,6 +90,7 @@ export async function startProbeServer({
   const appArgs = ['apps', 'create', '--name', 'Probe', '--public', '--redirect-uri', REDIRECT_URI];
   if (policy) appArgs.push('--policy', policy);
   if (identifierFirst) appArgs.push('--identifier-first');
+  appArgs.push(...appOptions);
   const app = run(...appArgs);
   const confidential = confidentialApp
     ? run('apps', 'create', '--name', 'Probe backend', '--redirect-uri', REDIRECT_URI)

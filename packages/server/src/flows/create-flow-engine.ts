@@ -43,7 +43,7 @@ export function createFlowEngine(parts: FlowEngineParts): FlowEngine {
       new SignInFlow({ users, writer, requirements, steps, progress }),
       new RecoveryFlow({ users, requirements, steps, progress, writer, sessions }),
       new RegistrationFlow({
-        signUps: new SignUps(users, clock),
+        signUps: new SignUps(users, events, clock),
         users,
         events,
         registry,

@@ -28,6 +28,10 @@ export interface SenderLog {
   warn(details: object, message: string): void;
 }
 
+/** How long after a request queued a message its delivery starts (plus up to the jitter). */
+const QUEUED_DELAY_MS = 250;
+const QUEUED_JITTER_MS = 250;
+
 /**
  * Delivers the transactional outbox after commit: claims due messages one at a time (a guarded
  * update, so of several processes one sends each message), hands each to the relay, and records
@@ -52,7 +56,19 @@ export class OutboxSender {
     this.notify();
   }
 
-  /** Something was queued: drain now (or right after the run in progress). */
+  /**
+   * A request committed a message: drain a moment later, never during the request. Delivery work
+   * (SMTP, the outbox updates) in the same process would otherwise lengthen the answer of the step
+   * that queued a real email and not of one that wrote a stand-in, telling accounts apart by timing
+   * (docs/security.md I1).
+   */
+  queued(): void {
+    if (this.stopped || !this.timer) return;
+    const delay = QUEUED_DELAY_MS + Math.floor(Math.random() * QUEUED_JITTER_MS);
+    setTimeout(() => this.notify(), delay).unref();
+  }
+
+  /** Something is due: drain now (or right after the run in progress). */
   notify(): void {
     if (this.stopped || !this.timer) return;
     if (this.running) {

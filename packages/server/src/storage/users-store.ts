@@ -1,4 +1,5 @@
 import { type Kysely, type Selectable, sql } from 'kysely';
+import { type AuditEvent, insertEvent } from './events-store.js';
 import type { Database, UsersTable } from './schema.js';
 
 /** `STAGED`: registered, not yet through the enrollment its app requires (cannot sign in). */
@@ -57,9 +58,10 @@ function toUser(row: Selectable<UsersTable>): User {
 export class UsersStore {
   constructor(private readonly db: Kysely<Database>) {}
 
-  /** Creates the user and, when given, its password credential in one transaction. */
-  async createUser(user: NewUser, passwordHash: string | null): Promise<User> {
+  /** Creates the user and, when given, its password credential and an audit event, in one transaction. */
+  async createUser(user: NewUser, passwordHash: string | null, event?: AuditEvent): Promise<User> {
     await this.db.transaction().execute(async (trx) => {
+      if (event) await insertEvent(trx, { ...event, userId: user.id }, user.createdAt);
       await trx
         .insertInto('users')
         .values({

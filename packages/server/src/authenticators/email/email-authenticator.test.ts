@@ -83,6 +83,19 @@ describe('email authenticator', () => {
     });
   });
 
+  it('a code answers only the purpose it was sent for (docs/security.md F9)', async () => {
+    const user = await knownUser();
+    const ctx = await context(user);
+    await email.verifier.challenge(ctx);
+    const code = await kit.lastCode(user.email);
+    for (const purpose of ['recovery', 'registration', 'unlock'] as const)
+      expect(await email.verifier.verify({ ...ctx, purpose }, code!)).toMatchObject({
+        ok: false,
+        error: { code: 'PASSCODE_INVALID' },
+      });
+    expect(await email.verifier.verify(ctx, code!)).toEqual({ ok: true });
+  });
+
   it('the last allowed wrong answer ends the challenge; the right code no longer works', async () => {
     const user = await knownUser();
     const ctx = await context(user);

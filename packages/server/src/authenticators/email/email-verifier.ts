@@ -97,7 +97,8 @@ export class EmailVerifier implements Verifier {
     const now = clock.now();
     const challenge = await challenges.findByTransaction(ctx.transaction.id);
     if (!challenge || challenge.consumedAt !== null) return invalid();
-    if (challenge.expiresAt <= now) return invalid();
+    // A code answers only the purpose it was sent for (a sign-in code never unlocks or registers).
+    if (challenge.expiresAt <= now || challenge.purpose !== ctx.purpose) return invalid();
     const attempt = await challenges.recordAttempt(challenge.id, now);
     if (attempt === null) return exhausted();
 

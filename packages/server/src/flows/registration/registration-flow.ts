@@ -122,7 +122,7 @@ export class RegistrationFlow implements Flow {
     // Refused with the form again, the message on the attribute's field.
     if (!read.ok) return rejected(state, read.error);
     const { values } = read;
-    const { limiter, limits, events, clock } = this.deps;
+    const { limiter, limits } = this.deps;
     const refused =
       (await overLimit(limiter, `registration:ip:${request.ip ?? 'unknown'}`, limits.registrationPerIp)) ??
       (await overLimit(
@@ -131,31 +131,10 @@ export class RegistrationFlow implements Flow {
         limits.registrationPerEmail,
       ));
     if (refused) return rejected(state, refused);
-    const staging = await this.deps.signUps.stage(values);
-    const appId = state.app.id;
-    if (staging.kind === 'exists') {
-      await events.record(
-        { type: 'user.registration.existing_email', userId: staging.user.id, appId, ip: request.ip },
-        clock.now(),
-      );
-      if (policy.existingEmail === 'reveal') {
-        const label = policy.profile.find((a) => a.name === 'email')?.label ?? 'Email';
-        return rejected(
-          state,
-          new EngineError('ACCOUNT_EXISTS', { field: 'profile.email', params: [label] }),
-        );
-      }
-    } else {
-      await events.record(
-        {
-          type: 'user.lifecycle.create',
-          userId: staging.user.id,
-          appId,
-          ip: request.ip,
-          data: { by: 'self-service' },
-        },
-        clock.now(),
-      );
+    const staging = await this.deps.signUps.stage(values, { appId: state.app.id, ip: request.ip });
+    if (staging.kind === 'exists' && policy.existingEmail === 'reveal') {
+      const label = policy.profile.find((a) => a.name === 'email')?.label ?? 'Email';
+      return rejected(state, new EngineError('ACCOUNT_EXISTS', { field: 'profile.email', params: [label] }));
     }
     // An existing account stays out of the transaction: the sign-up goes on with no one behind it.
     const user = staging.kind === 'staged' ? staging.user : null;
