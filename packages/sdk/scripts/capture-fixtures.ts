@@ -21,18 +21,18 @@ function save(name: string, status: number, body: IdxResponse, server: TestServe
   writeFileSync(new URL(`${name}.json`, out), `${text}\n`);
 }
 
-async function latestCode(server: TestServer, to: string): Promise<string> {
+async function latestCode(server: TestServer, to: string, subject = /reset|password/i): Promise<string> {
   for (let i = 0; i < 100; i++) {
     const res = await fetch(`${server.url}/dev/mailbox/api/messages?to=${encodeURIComponent(to)}`);
     const [latest] = (await res.json()) as Array<{ text: string; subject: string }>;
-    if (latest && /reset|password/i.test(latest.subject)) return /\b(\d{6})\b/.exec(latest.text)![1]!;
+    if (latest && subject.test(latest.subject)) return /\b(\d{6})\b/.exec(latest.text)![1]!;
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
   throw new Error(`no recovery email for ${to}`);
 }
 
-function optionId(body: IdxResponse, key: string): string {
-  const select = body.remediation!.value.find((r) => r.name === 'select-authenticator-authenticate')!;
+function optionId(body: IdxResponse, key: string, form = 'select-authenticator-authenticate'): string {
+  const select = body.remediation!.value.find((r) => r.name === form)!;
   const field = select.value.find((f) => f.name === 'authenticator')!;
   const refs = { ...body } as Record<string, { value: Array<{ key: string; id: string }> }>;
   for (const option of field.options!) {
@@ -119,6 +119,48 @@ it('captures IDX envelopes', async () => {
     save('reset-authenticator', r.status, r.body, server);
     r = await idx.submit('reset-authenticator', { credentials: { passcode: 'short' } });
     save('reset-authenticator-error', r.status, r.body, server);
+
+    // Self-service registration (reveal mode, a custom attribute, email then an optional password).
+    const signUp = await server.createApp({
+      policy: {
+        factors: 'email|password',
+        registration: {
+          existingEmail: 'reveal',
+          attributes: [{ name: 'favoriteColor', label: 'Favorite color', type: 'string', required: false }],
+        },
+        selfServiceUnlock: true,
+      },
+    });
+    idx = new IdxConversation(server.url, signUp.app.clientId);
+    interaction = await idx.interact();
+    r = await idx.introspect(interaction.interactionHandle);
+    save('identify-sign-up', r.status, r.body, server);
+    r = await idx.submit('select-enroll-profile', {});
+    save('enroll-profile', r.status, r.body, server);
+    r = await idx.submit('enroll-profile', {
+      userProfile: { firstName: 'Ada', lastName: 'Lovelace', email: user.email },
+    });
+    save('enroll-profile-error', r.status, r.body, server);
+    const newcomer = 'grace@example.com';
+    r = await idx.submit('enroll-profile', {
+      userProfile: { firstName: 'Grace', lastName: 'Hopper', email: newcomer },
+    });
+    save('select-enroll-email', r.status, r.body, server);
+    r = await idx.submit('select-authenticator-enroll', {
+      authenticator: { id: optionId(r.body, 'okta_email', 'select-authenticator-enroll') },
+    });
+    save('enroll-email', r.status, r.body, server);
+    r = await idx.submit('enroll-authenticator', {
+      credentials: { passcode: await latestCode(server, newcomer, /confirm/i) },
+    });
+    save('select-enroll-optional', r.status, r.body, server);
+
+    // Self-service unlock: the form (identifier + authenticator).
+    idx = new IdxConversation(server.url, signUp.app.clientId);
+    interaction = await idx.interact();
+    await idx.introspect(interaction.interactionHandle);
+    r = await idx.submit('unlock-account', {});
+    save('unlock-account', r.status, r.body, server);
 
     // Expired transaction.
     r = await postJson(`${server.url}/idp/idx/introspect`, { interactionHandle: 'nope' });

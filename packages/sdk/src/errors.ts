@@ -49,7 +49,11 @@ export type IdxErrorCode =
   /** The server answered something that is not an IDX response (an HTML error page, a proxy error). */
   | 'idx_invalid_response'
   /** `recoverPassword()` on a server/app that offers no password recovery. */
-  | 'idx_recovery_unavailable';
+  | 'idx_recovery_unavailable'
+  /** `register()` on a server/app that offers no self-service registration. */
+  | 'idx_registration_unavailable'
+  /** `unlockAccount()` on a server/app that offers no self-service unlock. */
+  | 'idx_unlock_unavailable';
 
 /** An IDX exchange that cannot go on; `messages` carries what the server said, if anything. */
 export class IdxError extends GatehouseError {

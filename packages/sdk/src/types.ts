@@ -5,7 +5,7 @@ import type { Message } from './idx/message.js';
 export type { Message };
 
 /** What a transaction was started for; it picks the auto-remediation rules. */
-export type Flow = 'default' | 'authenticate' | 'recoverPassword';
+export type Flow = 'default' | 'authenticate' | 'recoverPassword' | 'register' | 'unlockAccount';
 
 /**
  * Everything needed to continue an interaction, saved in storage under its `state` (the value
@@ -99,6 +99,8 @@ export interface NextStep {
   /** Short names of the actions available with this step: `resend`, `poll`, `recover`. */
   actions: string[];
   canResend: boolean;
+  /** The response offers `skip`: what is left to set up is optional (`proceed({ skip: true })`). */
+  canSkip: boolean;
 }
 
 export interface TransactionContext {
@@ -127,7 +129,10 @@ export interface IdxTransaction {
   interactionCode?: string;
   /** Full names of the actions the response offers (`cancel`, `currentAuthenticatorEnrollment-resend`…). */
   actions: string[];
-  /** `recover-password` when a password recovery can start from here. */
+  /**
+   * What can start from here: `recover-password` (password recovery), `enroll-profile`
+   * (self-service registration), `unlock-account` (self-service unlock).
+   */
   enabledFeatures: string[];
   context: TransactionContext;
   /** On FAILURE: why (e.g. the token exchange failed). */

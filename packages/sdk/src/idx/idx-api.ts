@@ -8,7 +8,7 @@ import { isEmailVerifyCallback, parseEmailVerifyCallback } from './email-verify.
 import type { IdxApi, IdxHost } from './idx-types.js';
 import { cancel, proceed } from './proceed.js';
 import { canProceed, clearTransaction, findTransaction } from './saved-transactions.js';
-import { authenticate, recoverPassword, start } from './start.js';
+import { authenticate, recoverPassword, register, start, unlockAccount } from './start.js';
 
 export function createIdxApi(host: IdxHost): IdxApi {
   return {
@@ -17,6 +17,8 @@ export function createIdxApi(host: IdxHost): IdxApi {
     cancel: (options) => cancel(host, options),
     authenticate: (values) => authenticate(host, values),
     recoverPassword: (values) => recoverPassword(host, values),
+    register: (values) => register(host, values),
+    unlockAccount: (values) => unlockAccount(host, values),
     isEmailVerifyCallback,
     parseEmailVerifyCallback,
     canProceed: (options) => canProceed(host, options),

@@ -33,12 +33,24 @@ export interface ProceedOptions {
   action?: string;
   /** Same as `action: 'resend'`. */
   resend?: boolean;
+  /** Same as `step: 'skip'`: leave what is optional unset (`nextStep.canSkip`). */
+  skip?: boolean;
   /** Continue the transaction saved under this `state` instead of the current one. */
   state?: string;
   /** false: on success return `interactionCode` and keep the transaction, without calling `/token`. */
   exchangeCodeForTokens?: boolean;
   /** Input values: `username`, `password`, `verificationCode`, `authenticator`, wire paths… */
   [value: string]: unknown;
+}
+
+/** A sign-up's values: profile attributes by name (`firstName`, `lastName`, `email`, custom ones). */
+export interface RegisterValues {
+  firstName?: string;
+  lastName?: string;
+  email?: string;
+  /** What to set up first (`okta_email`). */
+  authenticator?: string;
+  [attribute: string]: unknown;
 }
 
 export interface IdxApi {
@@ -51,6 +63,17 @@ export interface IdxApi {
     authenticator?: string;
   }): Promise<IdxTransaction>;
   recoverPassword(values?: { username?: string; authenticator?: string }): Promise<IdxTransaction>;
+  /**
+   * Self-service registration: throws `idx_registration_unavailable` when the server offers no
+   * sign-up here; with profile values (`firstName`, `lastName`, `email`, custom attributes) fills
+   * the profile, with `authenticator` (`okta_email`) picks what to set up first.
+   */
+  register(values?: RegisterValues): Promise<IdxTransaction>;
+  /**
+   * Self-service unlock: throws `idx_unlock_unavailable` when the server offers none here; with
+   * `username` and `authenticator` (`okta_email`) asks for the code.
+   */
+  unlockAccount(values?: { username?: string; authenticator?: string }): Promise<IdxTransaction>;
   isEmailVerifyCallback(search: string): boolean;
   parseEmailVerifyCallback(search: string): { otp: string; state: string };
   /** Whether this storage holds transaction meta for `state` (or a current one), with or without an interaction handle. No network. */

@@ -3,11 +3,13 @@ import type { Input, Option } from '../types.js';
 
 /**
  * Wire fields get app-friendly names: `identifier` → `username`, `credentials.passcode` →
- * `password` (identify, password challenge, reset) or `verificationCode` (email and other codes).
- * `proceed` accepts the friendly name, the wire path, and the aliases listed here.
+ * `password` (identify, password challenge and enrollment, reset) or `verificationCode` (email and
+ * other codes), a sign-up's `userProfile.email` → `email`. `proceed` accepts the friendly name,
+ * the wire path, and the aliases listed here.
  */
 export function friendlyName(path: string, step: string, authenticatorKey: string | undefined): string {
   if (path === 'identifier') return 'username';
+  if (path.startsWith('userProfile.')) return path.slice(12);
   if (path === 'credentials.passcode')
     return step === 'identify' || step === 'reset-authenticator' || authenticatorKey === 'okta_password'
       ? 'password'
@@ -50,12 +52,13 @@ export function optionsOf(field: EnvelopeField): Option[] {
 }
 
 /**
- * A nested input is required when its object is, unless it says otherwise; a checkbox never is
- * (an unchecked box is an answer).
+ * A nested input is required when it says so, else when its object is (`credentials.passcode`;
+ * a sign-up's `userProfile` is not, its attributes say); a checkbox never is (an unchecked box is
+ * an answer).
  */
 export const isRequired = (field: EnvelopeField): boolean =>
   field.parent
-    ? field.parent.required && field.required !== false && field.type !== 'boolean'
+    ? (field.required ?? field.parent.required) && field.type !== 'boolean'
     : field.required === true;
 
 /** The name `proceed` takes for an input: friendly for wire fields, the field's own for a choice. */

@@ -29,7 +29,7 @@ function toAuthenticator(read: EnvelopeAuthenticator | undefined): Authenticator
   return { key, type, id, displayName, ...(profile ? { profile } : {}) };
 }
 
-function toStep(remediation: EnvelopeRemediation): NextStep {
+function toStep(remediation: EnvelopeRemediation, canSkip: boolean): NextStep {
   const authenticator = toAuthenticator(remediation.authenticator);
   const choice = remediation.fields.find((f) => f.name === 'authenticator' && f.options);
   // The actions of the authenticator this step is about, by their short names.
@@ -41,6 +41,7 @@ function toStep(remediation: EnvelopeRemediation): NextStep {
     ...(authenticator ? { authenticator } : {}),
     actions,
     canResend: actions.includes('resend'),
+    canSkip,
   };
 }
 
@@ -82,14 +83,20 @@ export { resolveJsonPath } from '@gatehouse/protocol';
 
 export function parseIdxResponse(response: IdxResponse): ParsedResponse {
   const envelope = readEnvelope(response);
-  const steps = envelope.remediations.map(toStep);
+  const names = envelope.remediations.map((r) => r.name);
+  const steps = envelope.remediations.map((r) => toStep(r, names.includes('skip')));
   const actions = [...envelope.actions.keys()];
   const { interactionCode } = envelope;
   return {
     steps,
     messages: messagesOf(envelope, steps),
     actions,
-    enabledFeatures: actions.some((a) => a.endsWith('-recover')) ? ['recover-password'] : [],
+    // auth-js' names: a recovery, a sign-up (`select-enroll-profile`) or an unlock can start here.
+    enabledFeatures: [
+      ...(actions.some((a) => a.endsWith('-recover')) ? ['recover-password'] : []),
+      ...(names.includes('select-enroll-profile') ? ['enroll-profile'] : []),
+      ...(names.includes('unlock-account') ? ['unlock-account'] : []),
+    ],
     context: contextOf(envelope),
     ...(interactionCode !== undefined ? { interactionCode } : {}),
     terminal: envelope.terminal,

@@ -91,15 +91,16 @@ export async function runAction(
 
 export async function proceed(host: IdxHost, options: ProceedOptions = {}): Promise<IdxTransaction> {
   const tx = getTransaction(host, options.state);
-  const { step, action, resend, state: _state, exchangeCodeForTokens, ...values } = options;
+  const { step, action, resend, skip, state: _state, exchangeCodeForTokens, ...values } = options;
   const settleOptions = { exchangeCodeForTokens };
+  const named = skip ? 'skip' : step;
   const hasValues = Object.values(values).some((v) => v !== undefined);
-  if (!step && !action && !resend && !hasValues)
+  if (!named && !action && !resend && !hasValues)
     return settle(host, tx, await freshResponse(host, tx), settleOptions);
   const current = await currentResponse(host, tx);
   if (current.settled) return settle(host, tx, current.settled, settleOptions);
   if (action || resend) return runAction(host, tx, current.response, action ?? 'resend');
-  return submitStep(host, tx, current.response, values, step, settleOptions);
+  return submitStep(host, tx, current.response, values, named, settleOptions);
 }
 
 /** Cancels at the server when the current response offers `cancel`, and forgets the transaction. */

@@ -1,11 +1,12 @@
 /**
  * Starting a transaction (PKCE, `/v1/interact`, the first introspect) and the high-level flows
- * that answer whatever the caller's values can answer: `authenticate`, `recoverPassword`.
+ * that answer whatever the caller's values can answer: `authenticate`, `recoverPassword`,
+ * `register`, `unlockAccount`.
  */
-import { IdxError } from '../errors.js';
+import { IdxError, type IdxErrorCode } from '../errors.js';
 import { interact } from '../oauth/interact.js';
 import { createPkce, randomString } from '../pkce.js';
-import type { IdxTransaction, SavedTransaction } from '../types.js';
+import type { Flow, IdxTransaction, SavedTransaction } from '../types.js';
 import { type AutoValues, planNextStep } from './auto-remediate.js';
 import type { IdxHost, StartOptions } from './idx-types.js';
 import { freshResponse, runAction, submitStep } from './proceed.js';
@@ -82,3 +83,41 @@ export async function recoverPassword(host: IdxHost, values: AutoValues = {}): P
   }
   return runAuto(host, tx, current, values);
 }
+
+/**
+ * Starts a transaction and takes the field-less step that opens a flow (`select-enroll-profile`,
+ * `unlock-account`), or throws (and forgets the transaction) when the server does not offer it
+ * here; then answers what the values can answer.
+ */
+async function startFlow(
+  host: IdxHost,
+  flow: Flow,
+  step: string,
+  values: AutoValues,
+  code: IdxErrorCode,
+  what: string,
+): Promise<IdxTransaction> {
+  const { tx, result } = await startTransaction(host, { flow });
+  if (result.status !== 'PENDING') return result;
+  if (!result.availableSteps.some((s) => s.name === step)) {
+    host.storage.removeTransaction(tx.state);
+    throw new IdxError(code, `${what} is not supported based on your current org configuration.`);
+  }
+  const first = await submitStep(host, getTransaction(host, tx.state), result.rawIdxResponse!, {}, step, {});
+  return runAuto(host, tx, first, values);
+}
+
+/** Self-service registration: the profile form, then (with values) the profile and what to set up. */
+export const register = (host: IdxHost, values: AutoValues = {}): Promise<IdxTransaction> =>
+  startFlow(
+    host,
+    'register',
+    'select-enroll-profile',
+    values,
+    'idx_registration_unavailable',
+    'Registration',
+  );
+
+/** Self-service unlock: the unlock form, then (with `username` and `authenticator`) the challenge. */
+export const unlockAccount = (host: IdxHost, values: AutoValues = {}): Promise<IdxTransaction> =>
+  startFlow(host, 'unlockAccount', 'unlock-account', values, 'idx_unlock_unavailable', 'Self-service unlock');

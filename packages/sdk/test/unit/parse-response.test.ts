@@ -40,6 +40,7 @@ describe('parseIdxResponse on captured envelopes', () => {
       ],
       actions: [],
       canResend: false,
+      canSkip: false,
     });
     expect(parsed.actions.sort()).toEqual(['cancel', 'currentAuthenticator-recover']);
     expect(parsed.enabledFeatures).toEqual(['recover-password']);
@@ -264,5 +265,113 @@ describe('auto-remediation plan', () => {
     expect(planNextStep(fixture('reset-authenticator').body, { newPassword: 'n' })?.values).toEqual({
       password: 'n',
     });
+  });
+});
+
+describe('sign-up and unlock envelopes (captured from Gatehouse)', () => {
+  it('identify offers sign-up and unlock as enabled features', () => {
+    const parsed = parse('identify-sign-up');
+    expect(parsed.steps.map((s) => s.name)).toEqual(['identify', 'select-enroll-profile', 'unlock-account']);
+    expect(parsed.enabledFeatures.sort()).toEqual(['enroll-profile', 'recover-password', 'unlock-account']);
+    expect(parse('identify-one-step').enabledFeatures).toEqual(['recover-password']);
+  });
+
+  it('enroll-profile: flat attribute names, required as each attribute says (userProfile itself is not)', () => {
+    const [profile, back] = parse('enroll-profile').steps;
+    expect(profile?.inputs.map((i) => [i.name, i.path, i.label, i.required])).toEqual([
+      ['firstName', 'userProfile.firstName', 'First name', true],
+      ['lastName', 'userProfile.lastName', 'Last name', true],
+      ['email', 'userProfile.email', 'Email', true],
+      ['favoriteColor', 'userProfile.favoriteColor', 'Favorite color', false],
+    ]);
+    expect(back?.name).toBe('select-identify');
+  });
+
+  it('a taken email (reveal mode) is a message on the email input', () => {
+    expect(parse('enroll-profile-error').messages).toEqual([
+      {
+        message: 'A user with this Email already exists',
+        key: 'registration.error.notUniqueWithinOrg',
+        params: ['Email'],
+        class: 'ERROR',
+        field: 'email',
+      },
+    ]);
+  });
+
+  it('enrollment steps: the choice by key, the email code, and canSkip only when skip is offered', () => {
+    const select = parse('select-enroll-email').steps[0]!;
+    expect(select).toMatchObject({ name: 'select-authenticator-enroll', canSkip: false });
+    expect(select.options).toEqual([{ label: 'Email', value: 'okta_email' }]);
+    const email = parse('enroll-email').steps[0]!;
+    expect(email).toMatchObject({
+      name: 'enroll-authenticator',
+      authenticator: { key: 'okta_email' },
+      inputs: [{ name: 'verificationCode', path: 'credentials.passcode', required: true }],
+      canResend: true,
+    });
+    const optional = parse('select-enroll-optional');
+    expect(optional.steps.map((s) => [s.name, s.canSkip])).toEqual([
+      ['select-authenticator-enroll', true],
+      ['skip', true],
+    ]);
+    expect(optional.steps[0]?.options).toEqual([{ label: 'Password', value: 'okta_password' }]);
+  });
+
+  it('unlock form: username and the authenticator choice', () => {
+    const step = parse('unlock-account').steps[0]!;
+    expect(step.name).toBe('select-authenticator-unlock-account');
+    expect(step.inputs.map((i) => [i.name, i.required])).toEqual([
+      ['username', true],
+      ['authenticator', true],
+    ]);
+    expect(step.options).toEqual([{ label: 'Email', value: 'okta_email' }]);
+  });
+
+  it('request bodies: flat profile values nest under userProfile (empty optional ones left out); unlock by key', () => {
+    const profile = readEnvelope(fixture('enroll-profile').body).remediations[0]!;
+    expect(buildBody(profile, { firstName: 'Ada', lastName: 'L', email: 'ada@example.com' })).toEqual({
+      body: {
+        userProfile: { firstName: 'Ada', lastName: 'L', email: 'ada@example.com' },
+        stateHandle: '02stateHandle',
+      },
+      used: ['firstName', 'lastName', 'email'],
+      missing: [],
+    });
+    expect(buildBody(profile, { firstName: 'Ada' }).missing).toEqual(['lastName', 'email']);
+    const unlock = readEnvelope(fixture('unlock-account').body).remediations[0]!;
+    expect(buildBody(unlock, { username: 'ada@example.com', authenticator: 'okta_email' }).body).toEqual({
+      identifier: 'ada@example.com',
+      authenticator: { id: 'autEmail' },
+      stateHandle: '02stateHandle',
+    });
+  });
+
+  it('auto-remediation: the profile once complete, the named authenticator, the code, the unlock form', () => {
+    const values = { firstName: 'Ada', lastName: 'L', email: 'ada@example.com', authenticator: 'okta_email' };
+    expect(planNextStep(fixture('enroll-profile').body, values)).toEqual({
+      step: 'enroll-profile',
+      values,
+      uses: ['firstName', 'lastName', 'email'],
+    });
+    expect(
+      planNextStep(fixture('enroll-profile').body, { firstName: 'Ada', authenticator: 'okta_email' }),
+    ).toBeNull();
+    expect(planNextStep(fixture('select-enroll-email').body, { authenticator: 'okta_email' })).toMatchObject({
+      step: 'select-authenticator-enroll',
+      uses: ['authenticator'],
+    });
+    expect(planNextStep(fixture('enroll-email').body, { verificationCode: '123456' })).toMatchObject({
+      step: 'enroll-authenticator',
+      values: { verificationCode: '123456' },
+    });
+    expect(planNextStep(fixture('enroll-email').body, { password: 'pw' })).toBeNull();
+    expect(planNextStep(fixture('select-enroll-optional').body, {})).toBeNull();
+    expect(
+      planNextStep(fixture('unlock-account').body, { username: 'ada', authenticator: 'okta_email' }),
+    ).toMatchObject({ step: 'select-authenticator-unlock-account', uses: ['username', 'authenticator'] });
+    expect(planNextStep(fixture('unlock-account').body, { username: 'ada' })).toBeNull();
+    // Field-less steps (sign-up and unlock links, skip) are never taken on their own.
+    expect(planNextStep(fixture('identify-sign-up').body, { password: 'pw' })).toBeNull();
   });
 });
