@@ -8,7 +8,7 @@ import { readFileSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
+import { type Browser, type BrowserContext, chromium, type Page, type Response } from 'playwright-core';
 import { expect } from 'vitest';
 import type { AppPolicyInput } from '../../src/apps/app-service.js';
 import type { DeepPartial } from '../../src/config/load.js';
@@ -18,6 +18,7 @@ import { startTestServer, type TestServer } from '../support/test-server.js';
 import { startWidgetApp, WIDGET_DIST } from './widget-app.js';
 
 const RESULTS_DIR = fileURLToPath(new URL('../../../../test-results/widget-interop/', import.meta.url));
+const DOCS_IMG_DIR = fileURLToPath(new URL('../../../../docs/guides/img/', import.meta.url));
 
 /** The widget version under test, read from the installed package. */
 export const WIDGET_VERSION: string = JSON.parse(
@@ -266,10 +267,68 @@ export async function withBrowser(
 /** The console error Chromium logs for an expected IDX 401 (wrong password or code, expired). */
 export const HTTP_401 = /console\.error: Failed to load resource: the server responded with a status of 401/;
 
+/** The console error Chromium logs for an expected IDX 400 (a field refused: taken email, weak password). */
+export const HTTP_400 = /console\.error: Failed to load resource: the server responded with a status of 400/;
+
+/** The paths a session's tabs (or tab number `tab`, 1 = first opened) POSTed to Gatehouse, in order. */
+export function idxPosts(env: WidgetEnv, session: BrowserSession, tab?: number): string[] {
+  const posts = session.requests.filter((r) => r.method === 'POST' && r.url.startsWith(env.server.url));
+  return posts.filter((r) => tab === undefined || r.page === tab).map((r) => new URL(r.url).pathname);
+}
+
+/** Gatehouse's answer to the next POST of `page` to `path`: start waiting before the submit. */
+export function nextAnswer(env: WidgetEnv, page: Page, path: string): Promise<Response> {
+  const url = `${env.server.url}${path}`;
+  return page.waitForResponse((res) => res.url() === url && res.request().method() === 'POST', {
+    timeout: 10_000,
+  });
+}
+
+/**
+ * With GATEHOUSE_SCREENSHOTS=1 in the environment, saves the widget as the docs show it:
+ * docs/guides/img/okta-widget-<name>.png, the widget's card with a 10 px margin (420 px wide),
+ * no focus ring or caret. Does nothing otherwise. The sign-up and unlock tests take the pictures:
+ * `GATEHOUSE_SCREENSHOTS=1 npx vitest run packages/server/test/widget-interop/registration.test.ts
+ * packages/server/test/widget-interop/account-unlock.test.ts` regenerates them.
+ */
+export async function docsScreenshot(page: Page, name: string): Promise<void> {
+  if (process.env.GATEHOUSE_SCREENSHOTS !== '1') return;
+  // The widget fades views in and focuses a field a moment after rendering.
+  await page.waitForTimeout(600);
+  await page.evaluate(() => (document.activeElement as HTMLElement | null)?.blur());
+  const margin = 10;
+  const clip = await page.locator('#okta-sign-in').evaluate((card, m) => {
+    const box = card.getBoundingClientRect();
+    return {
+      x: box.left + window.scrollX - m,
+      y: box.top + window.scrollY - m,
+      width: box.width + 2 * m,
+      height: box.height + 2 * m,
+    };
+  }, margin);
+  await mkdir(DOCS_IMG_DIR, { recursive: true });
+  await page.screenshot({
+    path: join(DOCS_IMG_DIR, `okta-widget-${name}.png`),
+    clip,
+    fullPage: true,
+    animations: 'disabled',
+    caret: 'hide',
+  });
+}
+
 /** The text a user sees in `selector` (the widget keeps hidden callouts in the DOM). */
 export function visibleText(page: Page, selector = '#widget'): Promise<string> {
   // biome-ignore lint/performance/useDomNodeTextContent: rendered text is the point here.
   return page.locator(selector).innerText();
+}
+
+/** Waits until the widget shows every one of `texts` (fails naming those it never showed). */
+export async function expectShown(page: Page, texts: string[], timeout = 10_000): Promise<void> {
+  const missing = async () => {
+    const shown = await visibleText(page);
+    return texts.filter((text) => !shown.includes(text));
+  };
+  await expect.poll(missing, { timeout }).toEqual([]);
 }
 
 const lastSubmit = new WeakMap<Page, number>();
