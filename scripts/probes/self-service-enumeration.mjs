@@ -70,10 +70,12 @@ const shape = (res) =>
     status: res.status,
     remediations: res.body?.remediation?.value.map((f) => f.name),
     messages: res.body?.messages?.value.map((m) => m.i18n.key),
-    current: res.body?.currentAuthenticatorEnrollment?.value?.key ?? res.body?.currentAuthenticator?.value?.key,
+    current:
+      res.body?.currentAuthenticatorEnrollment?.value?.key ?? res.body?.currentAuthenticator?.value?.key,
   });
 const emailId = (form) =>
-  form.value.find((f) => f.name === 'authenticator').options[0].value.form.value.find((f) => f.name === 'id').value;
+  form.value.find((f) => f.name === 'authenticator').options[0].value.form.value.find((f) => f.name === 'id')
+    .value;
 
 /** The unlock form for `identifier`: times the submission that sends the code (or not). */
 async function unlock(identifier) {
@@ -98,7 +100,9 @@ async function signUp(email) {
   });
   const t1 = performance.now();
   const select = listed.body.remediation.value.find((f) => f.name === 'select-authenticator-enroll');
-  const sent = await submit(listed.body, 'select-authenticator-enroll', { authenticator: { id: emailId(select) } });
+  const sent = await submit(listed.body, 'select-authenticator-enroll', {
+    authenticator: { id: emailId(select) },
+  });
   const t2 = performance.now();
   return { profileMs: t1 - t0, emailMs: t2 - t1, shape: shape(listed) + shape(sent) };
 }
