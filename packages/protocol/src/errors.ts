@@ -59,6 +59,24 @@ export const IdxErrors = Object.freeze({
     'Invalid code. Try again.',
     'An email one-time code that is wrong, expired or already used.',
   ),
+  passcodeReused: idx(
+    'authfactor.challenge.soft_token.used_passcode',
+    401,
+    'Each code can only be used once. Please wait for a new code and try again.',
+    'An authenticator-app code that was already accepted (within its time step, or the one used to set the app up).',
+  ),
+  publicKeyInvalid: idx(
+    'authfactor.webauthn.error.assertion_validation_failure',
+    403,
+    'None of the WebAuthn authenticators the user has enrolled for was able to validate the assertion.',
+    'A passkey or security key answer that does not verify: unknown credential, wrong signature, origin, challenge or relying party, user verification missing where required, or a signature counter that went back (a cloned key).',
+  ),
+  publicKeyNotSetUp: idx(
+    'authfactor.webauthn.error.attestation_validation_failure',
+    400,
+    'The security key or biometric authenticator could not be set up. Try again.',
+    'A passkey or security key registration that does not verify (challenge, origin, relying party, user verification), or a credential already registered.',
+  ),
   tooManyRequests: idx(
     'tooManyRequests',
     429,

@@ -116,6 +116,9 @@ export interface IdxAuthenticator {
     strength?: { minScore: number };
   };
   contextualData?: Record<string, unknown>;
+  /** A public-key credential enrollment: its credential id (base64url) and transports. */
+  credentialId?: string;
+  transports?: string[];
   recover?: IdxForm;
   resend?: IdxForm;
   poll?: IdxForm;

@@ -18,6 +18,11 @@ export const EngineErrorCodes = Object.freeze({
   PASSCODE_INVALID: 'A one-time code is wrong, expired or already used.',
   ATTEMPTS_EXHAUSTED:
     'The last allowed wrong answer to a challenge: the challenge and its transaction are over.',
+  PASSCODE_REUSED: 'An authenticator-app code that was already accepted (replay within its time window).',
+  PUBLIC_KEY_INVALID:
+    'A public-key credential (passkey, security key) answer did not verify: unknown credential, signature, origin, challenge, relying party, user verification or signature counter.',
+  PUBLIC_KEY_NOT_SET_UP:
+    'A public-key credential registration did not verify, or registers a credential that is already registered.',
   PASSWORD_POLICY_VIOLATION:
     'A new password breaks the password policy or reuses a recent password; `params` lists the reasons.',
   RECOVERY_NOT_ALLOWED:

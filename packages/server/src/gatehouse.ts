@@ -210,6 +210,7 @@ export async function sweep(services: Pick<Services, 'storage' | 'clock' | 'conf
   await storage.transactions.deleteExpired(before);
   await storage.interactionCodes.deleteExpired(before);
   await storage.emailChallenges.deleteExpired(before);
+  await storage.authenticatorChallenges.deleteExpired(before);
   await storage.rateLimits.deleteOlderThan(before);
   await storage.users.deleteStagedBefore(now - config.transactions.ttlSeconds * 1000 - STAGED_USER_GRACE_MS);
   await storage.outbox.deleteDeliveredBefore(now - 7 * 86_400_000);

@@ -1,6 +1,7 @@
 import type { EngineError } from '../errors.js';
 import type { RequestInfo } from '../request-info.js';
 import type { App } from '../storage/apps-store.js';
+import type { StoredEnrollment } from '../storage/authenticator-enrollments-store.js';
 import type { Transaction } from '../storage/transactions-store.js';
 import type { User } from '../storage/users-store.js';
 
@@ -29,9 +30,33 @@ export interface Authenticator {
    * before anything else, so nobody can finish registering an address they cannot read.
    */
   readonly provesEmailAddress?: boolean | undefined;
-  /** The user's enrolment as shown to the client; for an unknown user, a plausible one. */
-  enrollment(user: User | null, identifier: string): Enrollment;
+  /**
+   * A low-assurance factor (email: whoever reads the mailbox): it never makes a sign-in
+   * multi-factor (`mfa` in `amr`; docs/security.md E1).
+   */
+  readonly lowAssurance?: boolean | undefined;
+  /**
+   * Whether `user` has it set up (a password, an address, an app, a passkey). `held` is everything
+   * the user has in the enrollments store, of every authenticator.
+   */
+  isEnrolled(user: User, held: readonly StoredEnrollment[]): boolean;
+  /**
+   * The user's enrolment as shown to the client; for an unknown user, or one who does not have
+   * it, a plausible one of the same shape (nothing may tell them apart before a proof).
+   */
+  enrollment(user: User | null, identifier: string, held: readonly StoredEnrollment[]): Enrollment;
+  /**
+   * What a client needs to answer this authenticator's challenge (`challenge`) or set it up
+   * (`enroll`) in the transaction now: a QR code and secret, WebAuthn options. Null: nothing.
+   */
+  presentation?(ctx: PresentationContext, stage: 'challenge' | 'enroll'): Promise<Presentation | null>;
 }
+
+/** What an authenticator is told when the step it serves is shown (no request: a view changes nothing). */
+export type PresentationContext = Omit<AuthenticatorContext, 'request' | 'quiet'>;
+
+/** Data the client needs to answer, by the authenticator's own (standard) names; the protocol edge words it. */
+export type Presentation = Readonly<Record<string, unknown>>;
 
 /**
  * What a challenge is for; an authenticator may word or time it differently (templates, lifetimes).
@@ -42,6 +67,8 @@ export type ChallengePurpose = 'sign-in' | 'recovery' | 'registration' | 'unlock
 
 /** What an authenticator is told about the step it serves. */
 export interface AuthenticatorContext {
+  /** The user's stored enrollments (of every authenticator); empty without a user. */
+  held: readonly StoredEnrollment[];
   transaction: Transaction;
   app: App;
   /** null when the identifier matched no user: the authenticator must then answer as for a real one. */
@@ -61,10 +88,32 @@ export interface Enrollment {
   id: string;
   /** Display-safe profile (e.g. the masked email address). */
   profile?: Record<string, string>;
+  /** Public-key credentials (passkeys, security keys), each named by the user, for the client to ask for. */
+  keys?: PublicKeyEnrollment[];
 }
 
-/** How the user answers a challenge: a secret they know (typed like a password) or a one-time code. */
-export type AnswerKind = 'secret' | 'code';
+export interface PublicKeyEnrollment {
+  /** The enrolment's id. */
+  id: string;
+  name: string;
+  /** The credential id, base64url. */
+  credentialId: string;
+  transports: string[];
+}
+
+/**
+ * How the user answers: a secret they know (typed like a password), a one-time code, or a
+ * public-key credential (a WebAuthn response, several fields).
+ */
+export type AnswerKind = 'secret' | 'code' | 'public-key';
+
+/** An answer: what the user typed, or for a public-key credential its fields (by W3C name). */
+export type Answer = string | Readonly<Record<string, string>>;
+
+/** The typed answer, or null when a structured one came instead. */
+export function typedAnswer(answer: Answer): string | null {
+  return typeof answer === 'string' ? answer : null;
+}
 
 export type ChallengeResult = { ok: true } | { ok: false; error: EngineError };
 
@@ -88,7 +137,7 @@ export interface Verifier {
   /** Starts a challenge (sends a code, …); nothing to do for knowledge factors. */
   challenge(ctx: AuthenticatorContext): Promise<ChallengeResult>;
   /** Checks the answer. Never reveals whether the user exists. */
-  verify(ctx: AuthenticatorContext, answer: string): Promise<VerifyResult>;
+  verify(ctx: AuthenticatorContext, answer: Answer): Promise<VerifyResult>;
   /** Sends the challenge again (only called when `resendable`). */
   resend(ctx: AuthenticatorContext): Promise<ChallengeResult>;
 }
@@ -124,5 +173,5 @@ export interface Enroller {
   /** Starts an enrollment: sends a code to prove an address, …; nothing to start for a chosen secret. */
   begin(ctx: AuthenticatorContext): Promise<ChallengeResult>;
   /** Sets the credential up from the user's answer (replacing any earlier one) for `ctx.user`, signing in to `ctx.app`. */
-  enroll(ctx: AuthenticatorContext, answer: string): Promise<EnrollResult>;
+  enroll(ctx: AuthenticatorContext, answer: Answer): Promise<EnrollResult>;
 }

@@ -7,7 +7,9 @@ import type { Storage } from '../storage/storage.js';
 import { RecoveryFlow } from './recovery/recovery-flow.js';
 import { RegistrationFlow } from './registration/registration-flow.js';
 import { ChallengeSteps } from './shared/challenge-steps.js';
+import { EnrollmentSteps } from './shared/enrollment-steps.js';
 import { FlowEngine } from './shared/flow-engine.js';
+import { UserLookup } from './shared/flow-state.js';
 import { Progress } from './shared/progress.js';
 import { Requirements } from './shared/requirements.js';
 import { TransactionWriter } from './shared/transaction-writer.js';
@@ -26,10 +28,12 @@ export interface FlowEngineParts {
 /** The engine with every flow this server runs, each given only the parts it uses. */
 export function createFlowEngine(parts: FlowEngineParts): FlowEngine {
   const { storage, authenticators: registry, clock } = parts;
-  const { users, events } = storage;
+  const { users, events, enrollments } = storage;
+  const lookup = new UserLookup({ users, enrollments });
   const writer = new TransactionWriter({ transactions: storage.transactions, clock });
   const requirements = new Requirements(registry);
   const steps = new ChallengeSteps({ registry, writer });
+  const enrollment = new EnrollmentSteps({ registry, writer, steps });
   const progress = new Progress({ registry, requirements, writer, clock });
   const sessions = new AccountSessions({
     grants: storage.grants,
@@ -40,8 +44,8 @@ export function createFlowEngine(parts: FlowEngineParts): FlowEngine {
   });
   return new FlowEngine({
     flows: [
-      new SignInFlow({ users, writer, requirements, steps, progress }),
-      new RecoveryFlow({ users, requirements, steps, progress, writer, sessions }),
+      new SignInFlow({ lookup, writer, requirements, steps, enrollment, progress }),
+      new RecoveryFlow({ lookup, requirements, steps, progress, writer, sessions }),
       new RegistrationFlow({
         signUps: new SignUps(users, events, clock),
         users,
@@ -49,18 +53,20 @@ export function createFlowEngine(parts: FlowEngineParts): FlowEngine {
         registry,
         requirements,
         steps,
+        enrollment,
         progress,
         writer,
         limiter: parts.limiter,
         limits: parts.limits,
         clock,
       }),
-      new UnlockFlow({ users, events, requirements, steps, progress, writer, clock }),
+      new UnlockFlow({ users, lookup, events, requirements, steps, progress, writer, clock }),
     ],
     transactions: storage.transactions,
     apps: storage.apps,
-    users: storage.users,
-    events: storage.events,
+    users,
+    enrollments,
+    events,
     writer,
     clock,
     settings: { transactionTtlSeconds: parts.transactionTtlSeconds },

@@ -27,6 +27,7 @@ import * as deliveryOutbox from './migrations/0007-delivery-outbox.js';
 import * as passwordAttemptsInFlight from './migrations/0008-password-attempts-in-flight.js';
 import * as usersEmailLookup from './migrations/0009-users-email-lookup.js';
 import * as appLoginUri from './migrations/0010-app-login-uri.js';
+import * as authenticatorEnrollments from './migrations/0011-authenticator-enrollments.js';
 import type { Database } from './schema.js';
 
 export type DialectName = 'sqlite' | 'postgres';
@@ -193,6 +194,7 @@ export async function migrateToLatest(db: Kysely<Database>): Promise<string[]> {
         '0008-password-attempts-in-flight': passwordAttemptsInFlight,
         '0009-users-email-lookup': usersEmailLookup,
         '0010-app-login-uri': appLoginUri,
+        '0011-authenticator-enrollments': authenticatorEnrollments,
       }),
     },
     migrationTableName: 'gatehouse_migrations',

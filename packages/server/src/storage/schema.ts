@@ -1,3 +1,5 @@
+import type { Generated } from 'kysely';
+
 /** Row shapes as stored. Times are milliseconds since the epoch; flags are 0/1; lists are JSON text. */
 export interface UsersTable {
   id: string;
@@ -199,6 +201,32 @@ export interface PasswordHistoryTable {
   created_at: number;
 }
 
+export interface AuthenticatorEnrollmentsTable {
+  id: string;
+  user_id: string;
+  authenticator_key: string;
+  name: string;
+  secret: string;
+  credential_id: string | null;
+  counter: Generated<number>;
+  data: Generated<string>;
+  created_at: number;
+  last_used_at: number | null;
+}
+
+export interface AuthenticatorChallengesTable {
+  id: string;
+  transaction_id: string;
+  authenticator_key: string;
+  purpose: string;
+  data: string;
+  created_at: number;
+  expires_at: number;
+  attempts: Generated<number>;
+  max_attempts: number;
+  consumed_at: number | null;
+}
+
 export interface Database {
   users: UsersTable;
   credentials: CredentialsTable;
@@ -217,4 +245,6 @@ export interface Database {
   rate_limits: RateLimitsTable;
   server_secrets: ServerSecretsTable;
   password_history: PasswordHistoryTable;
+  authenticator_enrollments: AuthenticatorEnrollmentsTable;
+  authenticator_challenges: AuthenticatorChallengesTable;
 }

@@ -1,4 +1,6 @@
 import { AppsStore } from './apps-store.js';
+import { AuthenticatorChallengesStore } from './authenticator-challenges-store.js';
+import { AuthenticatorEnrollmentsStore } from './authenticator-enrollments-store.js';
 import { CredentialsStore } from './credentials-store.js';
 import { type DatabaseHandle, migrateToLatest, openDatabase, type StorageOptions } from './database.js';
 import { EmailChallengesStore } from './email-challenges-store.js';
@@ -28,6 +30,8 @@ export interface Storage {
   handle: DatabaseHandle;
   users: UsersStore;
   credentials: CredentialsStore;
+  enrollments: AuthenticatorEnrollmentsStore;
+  authenticatorChallenges: AuthenticatorChallengesStore;
   apps: AppsStore;
   transactions: TransactionsStore;
   interactionCodes: InteractionCodesStore;
@@ -57,6 +61,8 @@ export async function openStorage(options: StorageOptions, migrate = true): Prom
     handle,
     users: new UsersStore(db),
     credentials: new CredentialsStore(db),
+    enrollments: new AuthenticatorEnrollmentsStore(db),
+    authenticatorChallenges: new AuthenticatorChallengesStore(db),
     apps: new AppsStore(db),
     transactions: new TransactionsStore(db),
     interactionCodes: new InteractionCodesStore(db),

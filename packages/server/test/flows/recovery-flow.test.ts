@@ -44,13 +44,13 @@ describe('recovery flow', () => {
   it('is offered on the identify form and at the password challenge, not at other steps', async () => {
     const app = await kit.createApp({ factors: 'password', identifierFirst: true });
     const state = await kit.start(app);
-    expect(kit.engine.view(state).recoverable).toMatchObject({ key: 'password' });
+    expect((await kit.engine.view(state)).recoverable).toMatchObject({ key: 'password' });
     const identified = stateOf(
       await kit.engine.identify(state, { identifier: 'a@example.com' }, kit.request),
     );
-    expect(kit.engine.view(identified).recoverable).toBeNull();
+    expect((await kit.engine.view(identified)).recoverable).toBeNull();
     const challenged = stateOf(await kit.engine.select(identified, { key: 'password' }, kit.request));
-    expect(kit.engine.view(challenged).recoverable).toMatchObject({ key: 'password' });
+    expect((await kit.engine.view(challenged)).recoverable).toMatchObject({ key: 'password' });
     // From the challenge the user is known: straight on to how they prove it.
     const entered = await kit.engine.switchTo(challenged, 'recovery');
     expect(entered.kind === 'next' && entered.view.step.name).toBe('select');
@@ -62,7 +62,7 @@ describe('recovery flow', () => {
   it('is refused when the app turned it off or has nothing recoverable', async () => {
     for (const policy of [{ factors: 'password', selfServiceRecovery: false }, { factors: 'email' }]) {
       const state = await kit.start(await kit.createApp(policy));
-      expect(kit.engine.view(state).recoverable).toBeNull();
+      expect((await kit.engine.view(state)).recoverable).toBeNull();
       await expect(kit.engine.switchTo(state, 'recovery')).rejects.toMatchObject({
         code: 'RECOVERY_NOT_ALLOWED',
       });

@@ -21,7 +21,7 @@ describe('registration and unlock flows', () => {
 
   it('is offered on the identify form when the app allows it, and refused otherwise', async () => {
     const on = await kit.start(await kit.createApp({ registration: true, selfServiceUnlock: true }));
-    expect(kit.engine.view(on).offers.sort()).toEqual(['registration', 'unlock']);
+    expect((await kit.engine.view(on)).offers.sort()).toEqual(['registration', 'unlock']);
     const entered = await kit.engine.switchTo(on, 'registration');
     expect(entered.kind === 'next' && entered.view).toMatchObject({
       flow: 'registration',
@@ -29,7 +29,7 @@ describe('registration and unlock flows', () => {
       offers: ['sign-in'],
     });
     const off = await kit.start(await kit.createApp({}));
-    expect(kit.engine.view(off).offers).toEqual([]);
+    expect((await kit.engine.view(off)).offers).toEqual([]);
     await expect(kit.engine.switchTo(off, 'registration')).rejects.toMatchObject({
       code: 'REGISTRATION_NOT_ALLOWED',
     });

@@ -29,7 +29,7 @@ describe('sign-in flow', () => {
     const app = await kit.createApp({ factors: 'password' });
     const { login, password } = await kit.createUser();
     const state = await kit.start(app);
-    expect(kit.engine.view(state).step).toMatchObject({
+    expect((await kit.engine.view(state)).step).toMatchObject({
       name: 'identify',
       withIdentifier: { key: 'password', answer: 'secret' },
     });
@@ -109,7 +109,7 @@ describe('sign-in flow', () => {
     const wrong = await kit.engine.answer(stateOf(challenge), '0000', kit.request);
     expect(wrong.kind === 'rejected' && wrong.error.code).toBe('PASSCODE_INVALID');
     const done = await kit.engine.answer(stateOf(challenge), '2468', kit.request);
-    expect(done.kind === 'completed' && done.authentication.amr).toEqual(['pwd', 'pin']);
+    expect(done.kind === 'completed' && done.authentication.amr).toEqual(['pwd', 'pin', 'mfa']);
   });
 
   it('an unknown identifier moves on like a known one and can never complete', async () => {

@@ -53,6 +53,7 @@ describe('email authenticator', () => {
       user,
       identifier: user?.login ?? 'nobody@example.com',
       purpose,
+      held: [],
       request: kit.request,
     };
   }

@@ -28,6 +28,7 @@ export class EmailAuthenticator implements Authenticator {
   readonly servesRecovery = true;
   readonly recoverable = false;
   readonly provesEmailAddress = true;
+  readonly lowAssurance = true;
   readonly verifier: EmailVerifier;
   readonly enroller: EmailEnroller;
 
@@ -35,6 +36,11 @@ export class EmailAuthenticator implements Authenticator {
     const sender = new EmailSender(deps);
     this.verifier = new EmailVerifier({ ...deps, sender });
     this.enroller = new EmailEnroller({ users: deps.users, clock: deps.clock, verifier: this.verifier });
+  }
+
+  /** Every account has its email address (proven at sign-up, or given by an administrator). */
+  isEnrolled(user: User): boolean {
+    return user.email !== '';
   }
 
   enrollment(user: User | null, identifier: string): Enrollment {

@@ -1,6 +1,13 @@
 import type { Clock } from '../../clock.js';
 import type { UsersStore } from '../../storage/users-store.js';
-import type { AuthenticatorContext, ChallengeResult, Enroller, EnrollResult } from '../authenticator.js';
+import {
+  type Answer,
+  type AuthenticatorContext,
+  type ChallengeResult,
+  type Enroller,
+  type EnrollResult,
+  typedAnswer,
+} from '../authenticator.js';
 import type { EmailVerifier } from './email-verifier.js';
 
 export interface EmailEnrollerDeps {
@@ -22,7 +29,9 @@ export class EmailEnroller implements Enroller {
     return this.deps.verifier.challenge(ctx);
   }
 
-  async enroll(ctx: AuthenticatorContext, answer: string): Promise<EnrollResult> {
+  async enroll(ctx: AuthenticatorContext, given: Answer): Promise<EnrollResult> {
+    // A typed secret or code; a structured (public-key) answer is wrong here.
+    const answer = typedAnswer(given) ?? '';
     const result = await this.deps.verifier.verify(ctx, answer);
     if (!result.ok) return result;
     if (ctx.user) await this.deps.users.markEmailVerified(ctx.user.id, this.deps.clock.now());

@@ -4,7 +4,14 @@ import { EngineError } from '../../errors.js';
 import { type Limit, overLimit, type RateLimiter } from '../../rate-limits/rate-limiter.js';
 import type { EmailChallenge, EmailChallengesStore } from '../../storage/email-challenges-store.js';
 import type { EventsStore } from '../../storage/events-store.js';
-import type { AuthenticatorContext, ChallengeResult, Verifier, VerifyResult } from '../authenticator.js';
+import {
+  type Answer,
+  type AuthenticatorContext,
+  type ChallengeResult,
+  typedAnswer,
+  type Verifier,
+  type VerifyResult,
+} from '../authenticator.js';
 import type { EmailSender } from './email-sender.js';
 import { codesMatch, deriveCode, newSeed, normalizeCode } from './one-time-code.js';
 
@@ -76,7 +83,9 @@ export class EmailVerifier implements Verifier {
     return this.deps.sender.send(ctx, challenge, { ttlSeconds: this.ttlSeconds(ctx), isNew: false });
   }
 
-  async verify(ctx: AuthenticatorContext, answer: string): Promise<VerifyResult> {
+  async verify(ctx: AuthenticatorContext, given: Answer): Promise<VerifyResult> {
+    // A typed secret or code; a structured (public-key) answer is wrong here.
+    const answer = typedAnswer(given) ?? '';
     const { challenges, limiter, events, clock, secret, settings } = this.deps;
     const refused = await overLimit(
       limiter,

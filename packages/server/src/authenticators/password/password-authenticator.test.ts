@@ -34,6 +34,7 @@ describe('password authenticator', () => {
       user,
       identifier: user?.login ?? 'nobody@example.com',
       purpose: 'sign-in',
+      held: [],
       request: kit.request,
     });
   });

@@ -21,6 +21,11 @@ export class PasswordAuthenticator implements Authenticator {
     this.enroller = new PasswordEnroller(deps);
   }
 
+  /** A user has a password once one was set (by an administrator, a sign-up or a reset). */
+  isEnrolled(user: User): boolean {
+    return user.passwordChangedAt !== null;
+  }
+
   enrollment(user: User | null, identifier: string): Enrollment {
     return { id: enrollmentId('lae', user?.id ?? null, identifier) };
   }

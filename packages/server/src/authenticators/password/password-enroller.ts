@@ -9,12 +9,14 @@ import {
 import type { App } from '../../storage/apps-store.js';
 import type { CredentialsStore } from '../../storage/credentials-store.js';
 import type { User, UsersStore } from '../../storage/users-store.js';
-import type {
-  AuthenticatorContext,
-  ChallengeResult,
-  Enroller,
-  EnrollResult,
-  SecretRules,
+import {
+  type Answer,
+  type AuthenticatorContext,
+  type ChallengeResult,
+  type Enroller,
+  type EnrollResult,
+  type SecretRules,
+  typedAnswer,
 } from '../authenticator.js';
 
 export interface PasswordEnrollerDeps {
@@ -51,7 +53,9 @@ export class PasswordEnroller implements Enroller {
     return { ok: true };
   }
 
-  async enroll(ctx: AuthenticatorContext, answer: string): Promise<EnrollResult> {
+  async enroll(ctx: AuthenticatorContext, given: Answer): Promise<EnrollResult> {
+    // A typed secret or code; a structured (public-key) answer is wrong here.
+    const answer = typedAnswer(given) ?? '';
     const { user } = ctx;
     if (!user) return { ok: false, error: new EngineError('STEP_NOT_ALLOWED') };
     const violations = await this.violations(user, answer, ctx.app);

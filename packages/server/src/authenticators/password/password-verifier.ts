@@ -7,7 +7,14 @@ import { type Limit, limitReached, type RateLimiter } from '../../rate-limits/ra
 import type { CredentialsStore } from '../../storage/credentials-store.js';
 import type { EventsStore } from '../../storage/events-store.js';
 import type { User, UsersStore } from '../../storage/users-store.js';
-import type { AuthenticatorContext, ChallengeResult, Verifier, VerifyResult } from '../authenticator.js';
+import {
+  type Answer,
+  type AuthenticatorContext,
+  type ChallengeResult,
+  typedAnswer,
+  type Verifier,
+  type VerifyResult,
+} from '../authenticator.js';
 
 export interface LockoutPolicy {
   enabled: boolean;
@@ -61,7 +68,9 @@ export class PasswordVerifier implements Verifier {
     return NOTHING_TO_SEND;
   }
 
-  async verify(ctx: AuthenticatorContext, answer: string): Promise<VerifyResult> {
+  async verify(ctx: AuthenticatorContext, given: Answer): Promise<VerifyResult> {
+    // A typed secret or code; a structured (public-key) answer is wrong here.
+    const answer = typedAnswer(given) ?? '';
     const throttled = await this.throttled(ctx);
     if (throttled) return { ok: false, error: throttled };
     const { users, credentials, hasher, clock, lockout } = this.deps;

@@ -1,21 +1,20 @@
-import type { Authenticator } from '../../authenticators/authenticator.js';
+import type { Answer, Authenticator } from '../../authenticators/authenticator.js';
 import { EngineError } from '../../errors.js';
 import type { AccountSessions } from '../../identity/account-sessions.js';
 import { loginKey } from '../../identity/users.js';
 import type { RequestInfo } from '../../request-info.js';
-import type { UsersStore } from '../../storage/users-store.js';
 import type { ChallengeSteps } from '../shared/challenge-steps.js';
 import { choiceOf, shownUser } from '../shared/choices.js';
 import { type Flow, type FlowAction, type IdentifyInput, type SelectInput, Step } from '../shared/flow.js';
 import { type FlowOutcome, next, rejected } from '../shared/flow-outcome.js';
-import type { FlowState } from '../shared/flow-state.js';
+import type { FlowState, UserLookup } from '../shared/flow-state.js';
 import { type FlowView, type StepView, terminalStep } from '../shared/flow-view.js';
 import type { Progress } from '../shared/progress.js';
 import type { Requirements } from '../shared/requirements.js';
 import type { TransactionWriter } from '../shared/transaction-writer.js';
 
 export interface RecoveryFlowDeps {
-  users: UsersStore;
+  lookup: UserLookup;
   requirements: Requirements;
   steps: ChallengeSteps;
   progress: Progress;
@@ -44,18 +43,18 @@ export class RecoveryFlow implements Flow {
     return ACTIONS[step]?.includes(action) ?? false;
   }
 
-  view(state: FlowState): Omit<FlowView, 'offers'> {
+  async view(state: FlowState): Promise<Omit<FlowView, 'offers'>> {
     const recovering = this.deps.requirements.recoverable(state.app.policy);
     return {
       flow: this.name,
-      step: terminalStep(state.transaction) ?? this.step(state, recovering),
+      step: terminalStep(state.transaction) ?? (await this.step(state, recovering)),
       user: shownUser(state),
       recoverable: null,
       recovering: recovering ? choiceOf(recovering, state) : null,
     };
   }
 
-  private step(state: FlowState, recovering: Authenticator | null): StepView {
+  private async step(state: FlowState, recovering: Authenticator | null): Promise<StepView> {
     const proving = this.deps.requirements.provingRecovery();
     switch (state.transaction.step) {
       case Step.identify:
@@ -63,7 +62,7 @@ export class RecoveryFlow implements Flow {
       case Step.select:
         return { name: 'select', options: proving.map((a) => choiceOf(a, state)) };
       case Step.challenge:
-        return this.deps.steps.view(state, proving);
+        return this.deps.steps.view(state, proving, 'recovery');
       case Step.reset:
         if (recovering?.enroller)
           return {
@@ -96,7 +95,7 @@ export class RecoveryFlow implements Flow {
   }
 
   async identify(state: FlowState, input: IdentifyInput): Promise<FlowOutcome> {
-    const user = await this.deps.users.findByLoginKey(loginKey(input.identifier));
+    const { user, held } = await this.deps.lookup.byLoginKey(loginKey(input.identifier));
     const identified = await this.deps.writer.update(state, {
       userId: user?.id ?? null,
       identifier: input.identifier,
@@ -104,7 +103,7 @@ export class RecoveryFlow implements Flow {
       step: Step.select,
       authenticatorKey: null,
     });
-    return next({ ...identified, user });
+    return next({ ...identified, user, held });
   }
 
   async select(state: FlowState, input: SelectInput, request: RequestInfo): Promise<FlowOutcome> {
@@ -115,7 +114,7 @@ export class RecoveryFlow implements Flow {
     return outcome;
   }
 
-  answer(state: FlowState, answer: string, request: RequestInfo): Promise<FlowOutcome> {
+  answer(state: FlowState, answer: Answer, request: RequestInfo): Promise<FlowOutcome> {
     if (state.transaction.step === Step.reset) return this.reset(state, answer, request);
     return this.deps.steps.answer(state, answer, 'recovery', request, async (proven, authenticator) => {
       if (!proven.user) throw new EngineError('STEP_NOT_ALLOWED');
@@ -133,7 +132,7 @@ export class RecoveryFlow implements Flow {
   }
 
   /** The new secret (policy and history checked), then on as the sign-in policy requires. */
-  private async reset(state: FlowState, answer: string, request: RequestInfo): Promise<FlowOutcome> {
+  private async reset(state: FlowState, answer: Answer, request: RequestInfo): Promise<FlowOutcome> {
     const { requirements, writer, progress, sessions } = this.deps;
     const { user, transaction } = state;
     const recovering = requirements.recoverable(state.app.policy);

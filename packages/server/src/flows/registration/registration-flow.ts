@@ -1,4 +1,4 @@
-import type { Authenticator } from '../../authenticators/authenticator.js';
+import type { Answer, Authenticator } from '../../authenticators/authenticator.js';
 import type { AuthenticatorRegistry } from '../../authenticators/registry.js';
 import type { Clock } from '../../clock.js';
 import { EngineError } from '../../errors.js';
@@ -9,7 +9,8 @@ import type { RegistrationPolicy } from '../../storage/apps-store.js';
 import type { EventsStore } from '../../storage/events-store.js';
 import type { UsersStore } from '../../storage/users-store.js';
 import type { ChallengeSteps } from '../shared/challenge-steps.js';
-import { choiceOf, shownUser } from '../shared/choices.js';
+import { shownUser } from '../shared/choices.js';
+import type { EnrollmentOffer, EnrollmentSteps } from '../shared/enrollment-steps.js';
 import { atSignInIdentify, startOver } from '../shared/entry.js';
 import { type Flow, type FlowAction, type ProfileInput, type SelectInput, Step } from '../shared/flow.js';
 import { type FlowOutcome, next, rejected } from '../shared/flow-outcome.js';
@@ -27,6 +28,7 @@ export interface RegistrationFlowDeps {
   registry: AuthenticatorRegistry;
   requirements: Requirements;
   steps: ChallengeSteps;
+  enrollment: EnrollmentSteps;
   progress: Progress;
   writer: TransactionWriter;
   limiter: RateLimiter;
@@ -60,10 +62,10 @@ export class RegistrationFlow implements Flow {
     return ACTIONS[step]?.includes(action) ?? false;
   }
 
-  view(state: FlowState): Omit<FlowView, 'offers'> {
+  async view(state: FlowState): Promise<Omit<FlowView, 'offers'>> {
     return {
       flow: this.name,
-      step: terminalStep(state.transaction) ?? this.step(state),
+      step: terminalStep(state.transaction) ?? (await this.step(state)),
       user: shownUser(state),
       recoverable: null,
       recovering: null,
@@ -81,33 +83,11 @@ export class RegistrationFlow implements Flow {
     return startOver(this.deps.writer, state, this.name, Step.profile);
   }
 
-  private step(state: FlowState): StepView {
-    const { step, verified } = state.transaction;
-    switch (step) {
-      case Step.profile:
-        return { name: 'profile', attributes: this.policy(state).profile };
-      case Step.enrollSelect: {
-        const { options, optional } = this.deps.requirements.enrollment(state.app.policy, verified);
-        return {
-          name: 'enroll-select',
-          options: options.map((a) => choiceOf(a, state)),
-          enrolled: this.enrolled(state),
-          optional,
-        };
-      }
-      case Step.enroll: {
-        const current = this.current(state);
-        const { options, optional } = this.deps.requirements.enrollment(state.app.policy, verified);
-        return {
-          name: 'enroll',
-          authenticator: choiceOf(current, state),
-          rules: current.enroller?.rules ?? null,
-          others: options.filter((a) => a.key !== current.key).map((a) => choiceOf(a, state)),
-          enrolled: this.enrolled(state),
-          optional,
-        };
-      }
-    }
+  private async step(state: FlowState): Promise<StepView> {
+    const { step } = state.transaction;
+    if (step === Step.profile) return { name: 'profile', attributes: this.policy(state).profile };
+    if (step === Step.enrollSelect || step === Step.enroll)
+      return this.deps.enrollment.view(state, this.offer(state), 'registration');
     throw new EngineError('FLOW_EXPIRED', { detail: `A registration has no step ${step}.` });
   }
 
@@ -145,37 +125,19 @@ export class RegistrationFlow implements Flow {
       authenticatorKey: null,
       verified: [],
     });
-    return next({ ...moved, user });
+    return next({ ...moved, user, held: [] });
   }
 
   /** Starts setting up the chosen authenticator (sends the code that proves the address, …). */
-  async select(state: FlowState, input: SelectInput, request: RequestInfo): Promise<FlowOutcome> {
-    const { options } = this.deps.requirements.enrollment(state.app.policy, state.transaction.verified);
-    const authenticator = options.find((a) => a.key === input.key);
-    if (!authenticator?.enroller) throw new EngineError('AUTHENTICATOR_NOT_AVAILABLE');
-    // Choosing the one being set up again starts over (a new code, within the sender's throttle).
-    const result = await authenticator.enroller.begin(
-      this.deps.steps.context(state, 'registration', request),
-    );
-    if (!result.ok) return rejected(state, result.error);
-    const moved = await this.deps.writer.update(state, {
-      step: Step.enroll,
-      authenticatorKey: authenticator.key,
-    });
-    return next(moved);
+  select(state: FlowState, input: SelectInput, request: RequestInfo): Promise<FlowOutcome> {
+    return this.deps.enrollment.select(state, input.key, this.offer(state), 'registration', request);
   }
 
   /** The code, the new password, …: the authenticator is set up, then on to what is left. */
-  async answer(state: FlowState, answer: string, request: RequestInfo): Promise<FlowOutcome> {
-    const current = this.current(state);
-    if (!current.enroller) throw new EngineError('STEP_NOT_ALLOWED');
-    const context = this.deps.steps.context(state, 'registration', request);
-    const result = await current.enroller.enroll(context, answer);
-    if (!result.ok) {
-      if (result.final) return rejected(await this.deps.writer.fail(state), result.error);
-      return rejected(state, result.error);
-    }
-    return this.advance(state, [...state.transaction.verified, current.key]);
+  answer(state: FlowState, answer: Answer, request: RequestInfo): Promise<FlowOutcome> {
+    return this.deps.enrollment.answer(state, answer, 'registration', request, (enrolled, authenticator) =>
+      this.advance(enrolled, [...enrolled.transaction.verified, authenticator.key]),
+    );
   }
 
   resend(state: FlowState, request: RequestInfo): Promise<FlowOutcome> {
@@ -190,15 +152,20 @@ export class RegistrationFlow implements Flow {
     return this.complete(state, verified);
   }
 
-  private async advance(state: FlowState, enrolled: string[]): Promise<FlowOutcome> {
+  private advance(state: FlowState, enrolled: string[]): Promise<FlowOutcome> {
     const { options } = this.deps.requirements.enrollment(state.app.policy, enrolled);
     if (options.length === 0) return this.complete(state, enrolled);
-    const moved = await this.deps.writer.update(state, {
-      step: Step.enrollSelect,
-      authenticatorKey: null,
-      verified: enrolled,
-    });
-    return next(moved);
+    return this.deps.enrollment.choose(state, enrolled);
+  }
+
+  /** What a sign-up offers now: the email, then what the policy requires, then the rest (optional). */
+  private offer(state: FlowState): EnrollmentOffer {
+    const { verified } = state.transaction;
+    const { options, optional } = this.deps.requirements.enrollment(state.app.policy, verified);
+    const enrolled = verified
+      .map((key) => this.deps.registry.find(key))
+      .filter((a): a is Authenticator => a !== null);
+    return { options, optional, enrolled };
   }
 
   /** The account is active (a concurrent sign-up of the same owner may have activated it) and signed in. */
@@ -225,19 +192,5 @@ export class RegistrationFlow implements Flow {
     const { registration } = state.app.policy;
     if (!registration) throw new EngineError('REGISTRATION_NOT_ALLOWED');
     return registration;
-  }
-
-  private current(state: FlowState): Authenticator {
-    const key = state.transaction.authenticatorKey;
-    const authenticator = key ? this.deps.registry.find(key) : null;
-    if (!authenticator) throw new EngineError('STEP_NOT_ALLOWED');
-    return authenticator;
-  }
-
-  private enrolled(state: FlowState) {
-    return state.transaction.verified
-      .map((key) => this.deps.registry.find(key))
-      .filter((a): a is Authenticator => a !== null)
-      .map((a) => choiceOf(a, state));
   }
 }

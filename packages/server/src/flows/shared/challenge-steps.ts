@@ -1,7 +1,9 @@
 import type {
+  Answer,
   Authenticator,
   AuthenticatorContext,
   ChallengePurpose,
+  PresentationContext,
 } from '../../authenticators/authenticator.js';
 import type { AuthenticatorRegistry } from '../../authenticators/registry.js';
 import { EngineError } from '../../errors.js';
@@ -61,7 +63,7 @@ export class ChallengeSteps {
    */
   async answer(
     state: FlowState,
-    answer: string,
+    answer: Answer,
     purpose: ChallengePurpose,
     request: RequestInfo,
     proven: (state: FlowState, authenticator: Authenticator) => Promise<FlowOutcome>,
@@ -88,12 +90,13 @@ export class ChallengeSteps {
   }
 
   /** The challenge as shown: the authenticator challenged, and the other `offered` ones to switch to. */
-  view(state: FlowState, offered: Authenticator[]): StepView {
+  async view(state: FlowState, offered: Authenticator[], purpose: ChallengePurpose): Promise<StepView> {
     const current = this.current(state);
     return {
       name: 'challenge',
       authenticator: choiceOf(current, state),
       others: offered.filter((a) => a.key !== current.key).map((a) => choiceOf(a, state)),
+      presentation: (await current.presentation?.(presentationContext(state, purpose), 'challenge')) ?? null,
     };
   }
 
@@ -106,13 +109,18 @@ export class ChallengeSteps {
   }
 
   context(state: FlowState, purpose: ChallengePurpose, request: RequestInfo): AuthenticatorContext {
-    return {
-      transaction: state.transaction,
-      app: state.app,
-      user: state.user,
-      identifier: state.transaction.identifier ?? '',
-      purpose,
-      request,
-    };
+    return { ...presentationContext(state, purpose), request };
   }
+}
+
+/** What an authenticator is told about the transaction when its step is shown. */
+export function presentationContext(state: FlowState, purpose: ChallengePurpose): PresentationContext {
+  return {
+    transaction: state.transaction,
+    app: state.app,
+    user: state.user,
+    held: state.held,
+    identifier: state.transaction.identifier ?? '',
+    purpose,
+  };
 }

@@ -10,7 +10,7 @@ export function choiceOf(authenticator: Authenticator, state: FlowState): Authen
   return {
     key: authenticator.key,
     displayName: authenticator.displayName,
-    enrollment: authenticator.enrollment(state.user, state.transaction.identifier ?? ''),
+    enrollment: authenticator.enrollment(state.user, state.transaction.identifier ?? '', state.held),
     answer: verifier.answer,
     resendable: verifier.resendable,
     pollIntervalMs: verifier.pollIntervalMs,

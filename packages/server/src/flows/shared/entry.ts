@@ -2,7 +2,7 @@ import type { FlowName } from '../../storage/transactions-store.js';
 import type { StepName } from './flow.js';
 import { Step } from './flow.js';
 import { type FlowOutcome, next } from './flow-outcome.js';
-import type { FlowState } from './flow-state.js';
+import { anonymous, type FlowState } from './flow-state.js';
 import type { TransactionWriter } from './transaction-writer.js';
 
 /** Whether the transaction is live at `step` of `flow` (where another flow may be offered). */
@@ -31,5 +31,5 @@ export async function startOver(
     authenticatorKey: null,
     verified: [],
   });
-  return next({ ...moved, user: null });
+  return next(anonymous(moved));
 }

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import type { Answer } from '../../authenticators/authenticator.js';
 import { EngineError } from '../../errors.js';
 import type { RequestInfo } from '../../request-info.js';
 import type { EventsStore } from '../../storage/events-store.js';
@@ -18,7 +19,13 @@ import {
   Step,
 } from './flow.js';
 import type { FlowOutcome, FlowResult } from './flow-outcome.js';
-import { type FlowState, type FlowStateDeps, type LoadOptions, loadFlowState } from './flow-state.js';
+import {
+  anonymous,
+  type FlowState,
+  type FlowStateDeps,
+  type LoadOptions,
+  loadFlowState,
+} from './flow-state.js';
 import type { FlowView } from './flow-view.js';
 import type { TransactionWriter } from './transaction-writer.js';
 
@@ -78,11 +85,11 @@ export class FlowEngine {
   }
 
   /** What the transaction shows now, with the flows the user may turn to from here. */
-  view(state: FlowState): FlowView {
+  async view(state: FlowState): Promise<FlowView> {
     const offers = [...this.flows.values()]
       .filter((flow) => flow.offeredFrom?.(state))
       .map((flow) => flow.name);
-    return { ...this.flowOf(state).view(state), offers };
+    return { ...(await this.flowOf(state).view(state)), offers };
   }
 
   async identify(state: FlowState, input: IdentifyInput, request: RequestInfo): Promise<FlowResult> {
@@ -105,7 +112,7 @@ export class FlowEngine {
     return this.result(await flow.skip(state));
   }
 
-  async answer(state: FlowState, answer: string, request: RequestInfo): Promise<FlowResult> {
+  async answer(state: FlowState, answer: Answer, request: RequestInfo): Promise<FlowResult> {
     return this.result(await this.accepting(state, 'answer').answer(state, answer, request));
   }
 
@@ -132,7 +139,7 @@ export class FlowEngine {
       { type: 'transaction.canceled', appId: state.app.id, data: { transaction: state.transaction.id } },
       this.deps.clock.now(),
     );
-    return this.result({ kind: 'next', state: { ...restarted, user: null } });
+    return this.result({ kind: 'next', state: anonymous(restarted) });
   }
 
   private accepting(state: FlowState, action: FlowAction): Flow {
@@ -152,9 +159,9 @@ export class FlowEngine {
     return flow;
   }
 
-  private result(outcome: FlowOutcome): FlowResult {
+  private async result(outcome: FlowOutcome): Promise<FlowResult> {
     if (outcome.kind === 'completed') return outcome;
-    const view = this.view(outcome.state);
+    const view = await this.view(outcome.state);
     if (outcome.kind === 'next')
       return { kind: 'next', state: outcome.state, view: { ...view, notice: outcome.notice } };
     return { ...outcome, view };

@@ -1,4 +1,9 @@
-import type { AnswerKind, Enrollment, SecretRules } from '../../authenticators/authenticator.js';
+import type {
+  AnswerKind,
+  Enrollment,
+  Presentation,
+  SecretRules,
+} from '../../authenticators/authenticator.js';
 import type { FlowNotice } from '../../errors.js';
 import type { ProfileAttribute } from '../../storage/apps-store.js';
 import type { FlowName, Transaction } from '../../storage/transactions-store.js';
@@ -22,13 +27,19 @@ export type StepView =
       withIdentifier: AuthenticatorChoice | null;
     }
   | { name: 'select'; options: AuthenticatorChoice[] }
-  | { name: 'challenge'; authenticator: AuthenticatorChoice; others: AuthenticatorChoice[] }
+  | {
+      name: 'challenge';
+      authenticator: AuthenticatorChoice;
+      others: AuthenticatorChoice[];
+      /** What the client needs to answer (WebAuthn options, …); null: nothing. */
+      presentation: Presentation | null;
+    }
   | { name: 'reset'; authenticator: AuthenticatorChoice; rules: SecretRules | null }
   /** Sign-up: the profile form. */
   | { name: 'profile'; attributes: ProfileAttribute[] }
   /**
-   * Sign-up: choose what to set up next (`options`), with what is set up already (`enrolled`);
-   * `optional`: everything left may be skipped.
+   * Choose what to set up next (`options`), with what is set up already (`enrolled`); `optional`:
+   * everything left may be skipped. At sign-up, or in a sign-in that needs what the user lacks.
    */
   | {
       name: 'enroll-select';
@@ -36,7 +47,7 @@ export type StepView =
       enrolled: AuthenticatorChoice[];
       optional: boolean;
     }
-  /** Sign-up: set one authenticator up (prove the address, choose the password). */
+  /** Set one authenticator up (prove the address, choose the password, scan a QR code, make a passkey). */
   | {
       name: 'enroll';
       authenticator: AuthenticatorChoice;
@@ -45,6 +56,8 @@ export type StepView =
       others: AuthenticatorChoice[];
       enrolled: AuthenticatorChoice[];
       optional: boolean;
+      /** What the client needs to set it up (a QR code and secret, WebAuthn options); null: nothing. */
+      presentation: Presentation | null;
     }
   /** Unlock: who, and how they prove it. */
   | { name: 'unlock'; options: AuthenticatorChoice[] }

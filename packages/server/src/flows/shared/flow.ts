@@ -1,3 +1,4 @@
+import type { Answer } from '../../authenticators/authenticator.js';
 import type { RequestInfo } from '../../request-info.js';
 import type { FlowName } from '../../storage/transactions-store.js';
 import type { FlowOutcome } from './flow-outcome.js';
@@ -47,11 +48,11 @@ export interface Flow {
   /** Whether the flow accepts `action` at `step`; the engine refuses the rest before calling it. */
   allows(step: string, action: FlowAction): boolean;
   /** What the transaction shows at its current step (the engine adds what else is on offer there). */
-  view(state: FlowState): Omit<FlowView, 'offers'>;
+  view(state: FlowState): Promise<Omit<FlowView, 'offers'>>;
   identify(state: FlowState, input: IdentifyInput, request: RequestInfo): Promise<FlowOutcome>;
   /** The user picks the authenticator to prove or set up. */
   select(state: FlowState, input: SelectInput, request: RequestInfo): Promise<FlowOutcome>;
-  answer(state: FlowState, answer: string, request: RequestInfo): Promise<FlowOutcome>;
+  answer(state: FlowState, answer: Answer, request: RequestInfo): Promise<FlowOutcome>;
   resend(state: FlowState, request: RequestInfo): Promise<FlowOutcome>;
   /** Sign-up: the profile form. */
   profile?(state: FlowState, values: ProfileInput, request: RequestInfo): Promise<FlowOutcome>;

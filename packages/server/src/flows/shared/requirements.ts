@@ -1,9 +1,11 @@
 import type { Authenticator } from '../../authenticators/authenticator.js';
 import type { AuthenticatorRegistry } from '../../authenticators/registry.js';
 import type { AppPolicy } from '../../storage/apps-store.js';
+import type { StoredEnrollment } from '../../storage/authenticator-enrollments-store.js';
+import type { User } from '../../storage/users-store.js';
 
 /** What a sign-up offers to set up next; `optional`: all of it may be skipped. */
-export interface Enrollment {
+export interface EnrollmentChoice {
   options: Authenticator[];
   optional: boolean;
 }
@@ -51,7 +53,7 @@ export class Requirements {
    * address; then what the policy still requires (one of each requirement); then, optionally, the
    * policy's other authenticators. Nothing left: the sign-up is complete.
    */
-  enrollment(policy: AppPolicy, enrolled: readonly string[]): Enrollment {
+  enrollment(policy: AppPolicy, enrolled: readonly string[]): EnrollmentChoice {
     const settable = (a: Authenticator) => a.enroller !== undefined && !enrolled.includes(a.key);
     const proving = this.registry.list().filter((a) => a.provesEmailAddress && a.enroller);
     if (!proving.some((a) => enrolled.includes(a.key))) return { options: proving, optional: false };
@@ -59,6 +61,47 @@ export class Requirements {
     if (required.length > 0) return { options: required, optional: false };
     const named = [...new Set(policy.requirements.flatMap((r) => r.anyOf))];
     return { options: named.map((key) => this.registry.get(key)).filter(settable), optional: true };
+  }
+
+  /** The pending authenticators `user` holds: what they may choose once they proved something. */
+  held(
+    policy: AppPolicy,
+    proven: readonly string[],
+    user: User,
+    held: readonly StoredEnrollment[],
+  ): Authenticator[] {
+    return this.pending(policy, proven).filter((a) => a.isEnrolled(user, held));
+  }
+
+  /**
+   * What `user` must set up before the policy can be met: the authenticators (that can be set up)
+   * of the first requirement not met yet of which they hold none. Empty: every pending requirement
+   * has one they hold.
+   */
+  toEnroll(
+    policy: AppPolicy,
+    proven: readonly string[],
+    user: User,
+    held: readonly StoredEnrollment[],
+  ): Authenticator[] {
+    for (const { anyOf } of policy.requirements) {
+      if (anyOf.some((key) => proven.includes(key))) continue;
+      const authenticators = anyOf.map((key) => this.registry.get(key));
+      if (authenticators.some((a) => a.isEnrolled(user, held))) continue;
+      return authenticators.filter((a) => a.enroller);
+    }
+    return [];
+  }
+
+  /** The policy's other authenticators `user` could set up but does not hold (offered, optional, after a set-up). */
+  optional(policy: AppPolicy, user: User, held: readonly StoredEnrollment[]): Authenticator[] {
+    const named = [...new Set(policy.requirements.flatMap((r) => r.anyOf))];
+    return named.map((key) => this.registry.get(key)).filter((a) => a.enroller && !a.isEnrolled(user, held));
+  }
+
+  /** The authenticators `user` holds, of every installed one. */
+  enrolled(user: User, held: readonly StoredEnrollment[]): Authenticator[] {
+    return this.registry.list().filter((a) => a.isEnrolled(user, held));
   }
 
   /** The authenticators that may prove who the user is in a recovery. */

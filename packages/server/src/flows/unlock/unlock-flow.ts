@@ -1,4 +1,4 @@
-import type { Authenticator } from '../../authenticators/authenticator.js';
+import type { Answer, Authenticator } from '../../authenticators/authenticator.js';
 import type { Clock } from '../../clock.js';
 import { EngineError } from '../../errors.js';
 import { isAutoLocked } from '../../identity/lockout.js';
@@ -11,7 +11,7 @@ import { choiceOf, shownUser } from '../shared/choices.js';
 import { atSignInIdentify, startOver } from '../shared/entry.js';
 import { type Flow, type FlowAction, type SelectInput, Step } from '../shared/flow.js';
 import { type FlowOutcome, next } from '../shared/flow-outcome.js';
-import type { FlowState } from '../shared/flow-state.js';
+import type { FlowState, UserLookup } from '../shared/flow-state.js';
 import { type FlowView, type StepView, terminalStep } from '../shared/flow-view.js';
 import type { Progress } from '../shared/progress.js';
 import type { Requirements } from '../shared/requirements.js';
@@ -19,6 +19,7 @@ import type { TransactionWriter } from '../shared/transaction-writer.js';
 
 export interface UnlockFlowDeps {
   users: UsersStore;
+  lookup: UserLookup;
   events: EventsStore;
   requirements: Requirements;
   steps: ChallengeSteps;
@@ -48,10 +49,10 @@ export class UnlockFlow implements Flow {
     return ACTIONS[step]?.includes(action) ?? false;
   }
 
-  view(state: FlowState): Omit<FlowView, 'offers'> {
+  async view(state: FlowState): Promise<Omit<FlowView, 'offers'>> {
     return {
       flow: this.name,
-      step: terminalStep(state.transaction) ?? this.step(state),
+      step: terminalStep(state.transaction) ?? (await this.step(state)),
       user: shownUser(state),
       recoverable: null,
       recovering: null,
@@ -69,13 +70,13 @@ export class UnlockFlow implements Flow {
     return startOver(this.deps.writer, state, this.name, Step.unlock);
   }
 
-  private step(state: FlowState): StepView {
+  private async step(state: FlowState): Promise<StepView> {
     const proving = this.deps.requirements.provingRecovery();
     switch (state.transaction.step) {
       case Step.unlock:
         return { name: 'unlock', options: proving.map((a) => choiceOf(a, state)) };
       case Step.challenge:
-        return this.deps.steps.view(state, proving);
+        return this.deps.steps.view(state, proving, 'unlock');
       case Step.unlocked:
         return { name: 'unlocked' };
     }
@@ -95,10 +96,11 @@ export class UnlockFlow implements Flow {
       });
     const identifier = input.identifier?.trim();
     if (!identifier) throw new EngineError('INPUT_REQUIRED', { field: 'identifier' });
-    const user = await this.deps.users.findByLoginKey(loginKey(identifier));
+    const { user, held } = await this.deps.lookup.byLoginKey(loginKey(identifier));
     const identified: FlowState = {
       ...state,
       user,
+      held,
       transaction: { ...state.transaction, userId: user?.id ?? null, identifier },
     };
     const outcome = await this.deps.steps.select(identified, input.key, proving, 'unlock', request, {
@@ -109,7 +111,7 @@ export class UnlockFlow implements Flow {
     return outcome.kind === 'rejected' ? { ...outcome, state } : outcome;
   }
 
-  answer(state: FlowState, answer: string, request: RequestInfo): Promise<FlowOutcome> {
+  answer(state: FlowState, answer: Answer, request: RequestInfo): Promise<FlowOutcome> {
     return this.deps.steps.answer(state, answer, 'unlock', request, (proven, authenticator) =>
       this.unlock(proven, authenticator, request),
     );

@@ -1,4 +1,5 @@
 import { IdxErrors, type IdxResponse } from '@gatehouse/protocol';
+import type { Answer } from '../../authenticators/authenticator.js';
 import { EngineError } from '../../errors.js';
 import type { FlowEngine } from '../../flows/shared/flow-engine.js';
 import type { FlowResult } from '../../flows/shared/flow-outcome.js';
@@ -9,13 +10,14 @@ import { authenticatorKeyOf } from './authenticator-wire.js';
 import { IDX_NOTICES, type IdxMessageRef, idxMessageOf } from './engine-errors.js';
 import { IdxError } from './idx-error.js';
 import type { IdxUrls } from './idx-forms.js';
-import type {
-  AnswerBody,
-  ChallengeBody,
-  EnrollProfileBody,
-  IdentifyBody,
-  IntrospectBody,
-  StateHandleBody,
+import {
+  type AnswerBody,
+  type ChallengeBody,
+  type EnrollProfileBody,
+  type IdentifyBody,
+  type IntrospectBody,
+  PUBLIC_KEY_FIELDS,
+  type StateHandleBody,
 } from './idx-requests.js';
 import type { InteractionCodes } from './interaction-codes.js';
 import { serializeSuccess, serializeView } from './serialize-envelope.js';
@@ -68,7 +70,7 @@ export class IdxEndpoints {
       !(await interactionCodes.isRedeemable(state.transaction.id))
     )
       throw new EngineError('FLOW_EXPIRED');
-    return this.respond({ kind: 'next', state, view: engine.view(state) }, handle, request);
+    return this.respond({ kind: 'next', state, view: await engine.view(state) }, handle, request);
   }
 
   identify(body: IdentifyBody, request: RequestInfo): Promise<IdxReply> {
@@ -114,8 +116,8 @@ export class IdxEndpoints {
   }
 
   answer(body: AnswerBody, request: RequestInfo): Promise<IdxReply> {
-    const { passcode } = body.credentials;
-    return this.run(body, (state) => this.deps.engine.answer(state, passcode, request), request);
+    const answer = answerOf(body);
+    return this.run(body, (state) => this.deps.engine.answer(state, answer, request), request);
   }
 
   resend(body: StateHandleBody, request: RequestInfo): Promise<IdxReply> {
@@ -134,7 +136,7 @@ export class IdxEndpoints {
   async poll(body: StateHandleBody, request: RequestInfo): Promise<IdxReply> {
     const state = await this.load(body.stateHandle, true);
     return this.respond(
-      { kind: 'next', state, view: this.deps.engine.view(state) },
+      { kind: 'next', state, view: await this.deps.engine.view(state) },
       body.stateHandle,
       request,
     );
@@ -194,4 +196,17 @@ export class IdxEndpoints {
       retryAfterSeconds: result.kind === 'rejected' ? result.error.retryAfterSeconds : undefined,
     };
   }
+}
+
+/** The engine's answer from `credentials`: the typed passcode, or the members of a WebAuthn response. */
+function answerOf(body: AnswerBody): Answer {
+  const { credentials } = body;
+  if (credentials.passcode !== undefined) return credentials.passcode;
+  const fields: Record<string, string> = {};
+  for (const name of PUBLIC_KEY_FIELDS) {
+    const value = credentials[name];
+    if (value !== undefined) fields[name] = value;
+  }
+  if (Object.keys(fields).length === 0) throw new EngineError('INPUT_REQUIRED', { field: 'answer' });
+  return fields;
 }

@@ -53,13 +53,20 @@ export function withMessages(field: IdxField, messages: IdxArray<IdxMessage> | u
   return messages ? { ...field, messages } : field;
 }
 
-/** The `credentials` object of a form that asks for one secret or code. */
-export function credentialsField(passcode: IdxField, messages: IdxArray<IdxMessage> | undefined): IdxField {
+/**
+ * The `credentials` object of a form: one secret or code, or the members of a public-key
+ * credential; `messages` go on the passcode.
+ */
+export function credentialsField(
+  fields: IdxField | IdxField[],
+  messages: IdxArray<IdxMessage> | undefined,
+): IdxField {
+  const list = Array.isArray(fields) ? fields : [fields];
   return {
     name: 'credentials',
     type: 'object',
     required: true,
-    form: { value: [withMessages(passcode, messages)] },
+    form: { value: list.map((f) => (f.name === 'passcode' ? withMessages(f, messages) : f)) },
   };
 }
 

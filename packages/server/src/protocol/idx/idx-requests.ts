@@ -30,8 +30,23 @@ export interface EnrollProfileBody extends StateHandleBody {
 }
 
 export interface AnswerBody extends StateHandleBody {
-  credentials: { passcode: string };
+  /**
+   * A typed `passcode`, or a WebAuthn response: `clientData` with `attestation` (registration) or
+   * `authenticatorData` and `signatureData` (assertion), base64 (docs/protocol/idx-protocol-2.md §6.2, §6.5).
+   */
+  credentials: Partial<Record<(typeof PUBLIC_KEY_FIELDS)[number] | 'passcode', string>>;
 }
+
+/** The members of a WebAuthn answer, as the clients post them. */
+export const PUBLIC_KEY_FIELDS = [
+  'clientData',
+  'attestation',
+  'authenticatorData',
+  'signatureData',
+  'userHandle',
+  'transports',
+  'clientExtensions',
+] as const;
 
 const handle = { type: 'string', minLength: 1, maxLength: 512 } as const;
 const authenticator = {
@@ -44,6 +59,8 @@ const authenticator = {
   },
 } as const;
 const passcode = { type: 'string', minLength: 1, maxLength: 1024 } as const;
+/** A WebAuthn member: base64 of at most 64 KiB (attestation objects carry certificates). */
+const publicKeyField = { type: 'string', minLength: 1, maxLength: 65536 } as const;
 
 export const IdxBodySchemas = {
   stateHandle: {
@@ -91,7 +108,13 @@ export const IdxBodySchemas = {
     required: ['stateHandle', 'credentials'],
     properties: {
       stateHandle: handle,
-      credentials: { type: 'object', required: ['passcode'], properties: { passcode } },
+      credentials: {
+        type: 'object',
+        properties: {
+          passcode,
+          ...Object.fromEntries(PUBLIC_KEY_FIELDS.map((name) => [name, publicKeyField])),
+        },
+      },
     },
   },
 } as const;

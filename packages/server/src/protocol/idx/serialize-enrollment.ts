@@ -1,15 +1,17 @@
 import { type IdxField, type IdxForm, type IdxResponse, Remediation } from '@gatehouse/protocol';
 import type { AuthenticatorChoice, FlowView, StepView } from '../../flows/shared/flow-view.js';
 import type { ProfileAttribute } from '../../storage/apps-store.js';
-import type { IdxMessageRef } from './engine-errors.js';
-import { array, credentialsField, type FormBuilder, messagesFor, withMessages } from './idx-forms.js';
+import type { RelatesTo } from './authenticator-objects.js';
 import {
+  answerFields,
   authenticatorObject,
   authenticatorOptions,
-  enrollmentObject,
-  passcodeField,
+  describeAuthenticators,
+  withPresentation,
   withRules,
-} from './serialize-step.js';
+} from './authenticator-objects.js';
+import type { IdxMessageRef } from './engine-errors.js';
+import { credentialsField, type FormBuilder, messagesFor, withMessages } from './idx-forms.js';
 
 type EnrollmentStep = Extract<StepView, { name: 'profile' | 'enroll-select' | 'enroll' }>;
 
@@ -48,28 +50,33 @@ export function serializeEnrollmentStep(
       return remediations;
     }
     case 'enroll-select': {
-      setUp(response, step.options, step.enrolled);
-      return withSkip([selectEnrollForm(step.options, form)], step.optional, form);
+      const relatesTo = describeAuthenticators(response, step.options, step.enrolled);
+      return withSkip([selectEnrollForm(step.options, relatesTo, form)], step.optional, form);
     }
     case 'enroll': {
       const { authenticator } = step;
-      const current = withRules(authenticatorObject(authenticator), step.rules);
+      const current = withPresentation(
+        withRules(authenticatorObject(authenticator), step.rules),
+        authenticator,
+        step.presentation,
+        'enroll',
+      );
       if (authenticator.resendable) current.resend = form('resend', '/challenge/resend', []);
       if (authenticator.pollIntervalMs !== null)
         current.poll = form('poll', '/challenge/poll', [], { refresh: authenticator.pollIntervalMs });
       response.currentAuthenticator = { type: 'object', value: current };
       response.enrollmentAuthenticator = { type: 'object', value: current };
       const all = [authenticator, ...step.others];
-      setUp(response, all, step.enrolled);
+      const relatesTo = describeAuthenticators(response, all, step.enrolled);
       const passcode = messagesFor(messages.filter((m) => m.field === 'credentials.passcode'));
       const enroll = form(
         Remediation.enrollAuthenticator,
         '/challenge/answer',
-        [credentialsField(enrollField(authenticator), passcode)],
+        [credentialsField(answerFields(authenticator, 'enroll'), passcode)],
         { relatesTo: ['$.currentAuthenticator'] },
       );
       // The list again: the widget's "Return to authenticator list".
-      return withSkip([enroll, selectEnrollForm(all, form)], step.optional, form);
+      return withSkip([enroll, selectEnrollForm(all, relatesTo, form)], step.optional, form);
     }
   }
 }
@@ -84,23 +91,10 @@ function profileField(attribute: ProfileAttribute): IdxField {
   return field;
 }
 
-/** The authenticators to set up (options relate to them by index) and those set up already. */
-function setUp(response: IdxResponse, options: AuthenticatorChoice[], enrolled: AuthenticatorChoice[]) {
-  response.authenticators = array(options.map(authenticatorObject));
-  response.authenticatorEnrollments = array(enrolled.map(enrollmentObject));
-}
-
-function selectEnrollForm(options: AuthenticatorChoice[], form: FormBuilder): IdxForm {
+function selectEnrollForm(options: AuthenticatorChoice[], relatesTo: RelatesTo, form: FormBuilder): IdxForm {
   return form(Remediation.selectAuthenticatorEnroll, '/credential/enroll', [
-    authenticatorOptions(options, '$.authenticators'),
+    authenticatorOptions(options, relatesTo),
   ]);
-}
-
-/** What the user types to set it up: the code sent, or the new secret. */
-function enrollField(choice: AuthenticatorChoice): IdxField {
-  return choice.answer === 'secret'
-    ? { name: 'passcode', label: `Enter ${choice.displayName.toLowerCase()}`, secret: true }
-    : passcodeField(choice);
 }
 
 /** `skip` when everything left is optional (a sibling remediation, never alone). */

@@ -2,9 +2,10 @@ import { IDX_VERSION, type IdxForm, type IdxResponse } from '@gatehouse/protocol
 import { shownUser } from '../../flows/shared/choices.js';
 import type { FlowState } from '../../flows/shared/flow-state.js';
 import type { FlowView, ShownUser } from '../../flows/shared/flow-view.js';
+import { authenticatorObject } from './authenticator-objects.js';
 import type { IdxMessageRef } from './engine-errors.js';
 import { array, formBuilder, type IdxUrls, messagesFor } from './idx-forms.js';
-import { authenticatorObject, serializeStep } from './serialize-step.js';
+import { serializeStep } from './serialize-step.js';
 
 /**
  * A view of a transaction as the IDX envelope the Okta clients expect (docs/protocol/idx-protocol.md

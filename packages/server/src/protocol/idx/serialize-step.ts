@@ -5,9 +5,17 @@ import {
   type IdxResponse,
   Remediation,
 } from '@gatehouse/protocol';
-import type { SecretRules } from '../../authenticators/authenticator.js';
 import type { AuthenticatorChoice, FlowView } from '../../flows/shared/flow-view.js';
-import { wireAuthenticator } from './authenticator-wire.js';
+import {
+  answerFields,
+  authenticatorObject,
+  authenticatorOptions,
+  describeAuthenticators,
+  enrollmentObject,
+  type RelatesTo,
+  withPresentation,
+  withRules,
+} from './authenticator-objects.js';
 import type { IdxMessageRef } from './engine-errors.js';
 import { array, credentialsField, type FormBuilder, messagesFor, withMessages } from './idx-forms.js';
 import { serializeEnrollmentStep } from './serialize-enrollment.js';
@@ -31,7 +39,7 @@ export function serializeStep(
         withMessages({ name: 'identifier', label: 'Username', required: true }, fieldMessages('identifier')),
       ];
       if (step.withIdentifier)
-        fields.push(credentialsField(passcodeField(step.withIdentifier), passcodeMessages));
+        fields.push(credentialsField(answerFields(step.withIdentifier, 'challenge'), passcodeMessages));
       const name = view.flow === 'recovery' ? Remediation.identifyRecovery : Remediation.identify;
       if (view.recoverable) {
         // "Forgot password?" on the identify page (auth-js: currentAuthenticator-recover).
@@ -69,34 +77,44 @@ export function serializeStep(
       return [
         form(Remediation.selectAuthenticatorUnlockAccount, '/challenge', [
           identifier,
-          authenticatorOptions(step.options, '$.authenticatorEnrollments'),
+          authenticatorOptions(step.options, (_choice, i) => `$.authenticatorEnrollments.value[${i}]`),
         ]),
       ];
     }
-    case 'select':
-      response.authenticators = array(step.options.map(authenticatorObject));
-      response.authenticatorEnrollments = array(step.options.map(enrollmentObject));
-      return [selectForm(step.options, form)];
+    case 'select': {
+      const relatesTo = describeAuthenticators(response, step.options, 'choices');
+      return [selectForm(step.options, relatesTo, form)];
+    }
     case 'challenge': {
-      const { authenticator, others } = step;
-      const remediations = [
-        form(
-          Remediation.challengeAuthenticator,
-          '/challenge/answer',
-          [credentialsField(passcodeField(authenticator), passcodeMessages)],
-          { relatesTo: ['$.currentAuthenticatorEnrollment'] },
-        ),
-      ];
-      if (others.length) remediations.push(selectForm(others, form));
-      const current = enrollmentObject(authenticator);
+      const { authenticator, others, presentation } = step;
+      const all = [authenticator, ...others];
+      const relatesTo = describeAuthenticators(response, all, 'choices');
+      // A public-key challenge relates to the authenticator (the user may hold several keys), the
+      // others to the enrollment (docs/protocol/idx-protocol-2.md §2.4).
+      const publicKey = authenticator.answer === 'public-key';
+      const current = withPresentation(
+        publicKey ? authenticatorObject(authenticator) : enrollmentObject(authenticator),
+        authenticator,
+        presentation,
+        'challenge',
+      );
       if (view.recoverable?.key === authenticator.key) current.recover = form('recover', '/recover', []);
       if (authenticator.resendable) current.resend = form('resend', '/challenge/resend', []);
       if (authenticator.pollIntervalMs !== null)
         current.poll = form('poll', '/challenge/poll', [], { refresh: authenticator.pollIntervalMs });
-      response.currentAuthenticatorEnrollment = { type: 'object', value: current };
-      const all = [authenticator, ...others];
-      response.authenticators = array(all.map(authenticatorObject));
-      response.authenticatorEnrollments = array(all.map(enrollmentObject));
+      const relation = publicKey ? '$.currentAuthenticator' : '$.currentAuthenticatorEnrollment';
+      if (publicKey) response.currentAuthenticator = { type: 'object', value: current };
+      else response.currentAuthenticatorEnrollment = { type: 'object', value: current };
+      const remediations = [
+        form(
+          Remediation.challengeAuthenticator,
+          '/challenge/answer',
+          [credentialsField(answerFields(authenticator, 'challenge'), passcodeMessages)],
+          { relatesTo: [relation] },
+        ),
+      ];
+      if (others.length)
+        remediations.push(selectForm(others, (choice) => relatesTo(choice, all.indexOf(choice)), form));
       return remediations;
     }
     case 'reset': {
@@ -121,71 +139,8 @@ export function serializeStep(
   }
 }
 
-/** An authenticator object with the rules a new secret must follow, as `settings` (password). */
-export function withRules(object: IdxAuthenticator, rules: SecretRules | null): IdxAuthenticator {
-  if (!rules) return object;
-  const { historyCount, minScore, ...complexity } = rules;
-  object.settings = { complexity, age: { minAgeMinutes: 0, historyCount } };
-  // Beside `complexity`, not in it: Okta's widget renders every member of `complexity` by name
-  // and fails on one it does not know (docs/adr/0009-password-strength.md).
-  if (minScore > 0) object.settings.strength = { minScore };
-  return object;
-}
-
-export function passcodeField(choice: AuthenticatorChoice): IdxField {
-  return choice.answer === 'secret'
-    ? { name: 'passcode', label: choice.displayName, secret: true }
-    : { name: 'passcode', label: 'Enter code' };
-}
-
-function selectForm(options: AuthenticatorChoice[], form: FormBuilder): IdxForm {
+function selectForm(options: AuthenticatorChoice[], relatesTo: RelatesTo, form: FormBuilder): IdxForm {
   return form(Remediation.selectAuthenticatorAuthenticate, '/challenge', [
-    authenticatorOptions(options, '$.authenticatorEnrollments'),
+    authenticatorOptions(options, relatesTo),
   ]);
-}
-
-/**
- * The `authenticator` field of a form that chooses one: each option posts the authenticator's id
- * and relates to the object at the same index of `relatesTo` (the user's enrollments, or the
- * authenticators to set up).
- */
-export function authenticatorOptions(options: AuthenticatorChoice[], relatesTo: string): IdxField {
-  return {
-    name: 'authenticator',
-    type: 'object',
-    options: options.map((choice, i) => {
-      const wire = wireAuthenticator(choice.key);
-      return {
-        label: choice.displayName,
-        value: {
-          form: {
-            value: [
-              { name: 'id', required: true, value: wire.id, mutable: false },
-              { name: 'methodType', required: false, value: wire.methods[0], mutable: false },
-            ],
-          },
-        },
-        relatesTo: `${relatesTo}.value[${i}]`,
-      };
-    }),
-  };
-}
-
-export function authenticatorObject(choice: AuthenticatorChoice): IdxAuthenticator {
-  const wire = wireAuthenticator(choice.key);
-  return {
-    type: wire.type,
-    key: wire.key,
-    id: wire.id,
-    displayName: choice.displayName,
-    methods: wire.methods.map((type) => ({ type })),
-  };
-}
-
-export function enrollmentObject(choice: AuthenticatorChoice): IdxAuthenticator {
-  return {
-    ...authenticatorObject(choice),
-    id: choice.enrollment.id,
-    ...(choice.enrollment.profile ? { profile: choice.enrollment.profile } : {}),
-  };
 }
