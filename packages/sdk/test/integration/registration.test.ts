@@ -1,5 +1,5 @@
 /**
- * The SDK against a running Gatehouse with self-service registration (docs/design idx-protocol-2
+ * The SDK against a running Gatehouse with self-service registration (docs/protocol/idx-protocol-2.md
  * §3): `idx.register()` with and without profile values, the email proven by the code typed in
  * or by the magic link (same storage, another storage), the password the policy requires, an
  * optional one skipped, an address that already has an account (revealed, or not: the same steps

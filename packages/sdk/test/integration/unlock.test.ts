@@ -1,5 +1,5 @@
 /**
- * The SDK against a running Gatehouse with self-service unlock (docs/design idx-protocol-2 §4):
+ * The SDK against a running Gatehouse with self-service unlock (docs/protocol/idx-protocol-2.md §4):
  * `idx.unlockAccount()` for a user locked by wrong passwords, ending on the "unlocked" terminal or
  * (signInAfterUnlock) going on to sign in; an unknown account gets the same answers and no code;
  * an app without unlock refuses.
