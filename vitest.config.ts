@@ -7,6 +7,9 @@ export default defineConfig({
       '@gatehouse/protocol': fileURLToPath(new URL('./packages/protocol/src/index.ts', import.meta.url)),
       // The widget's door to the SDK (listed before '@gatehouse/sdk', which would match it as a prefix).
       '@gatehouse/sdk/browser': fileURLToPath(new URL('./packages/sdk/src/browser.ts', import.meta.url)),
+      '@gatehouse/sdk/webauthn': fileURLToPath(
+        new URL('./packages/sdk/src/webauthn/index.ts', import.meta.url),
+      ),
       // The sample app's tests run against the SDK's sources, as its own vitest config does.
       '@gatehouse/sdk': fileURLToPath(new URL('./packages/sdk/src/index.ts', import.meta.url)),
     },

@@ -55,7 +55,10 @@ export interface EnvelopeOption {
   authenticator?: EnvelopeAuthenticator | undefined;
 }
 
-/** One input of a remediation: a visible, mutable field; nested ones have dotted names. */
+/**
+ * One input of a remediation: a visible, mutable field, or a hidden one without a value that a
+ * program fills (a WebAuthn result: `credentials.clientData`); nested ones have dotted names.
+ */
 export interface EnvelopeField {
   /** `identifier`, `credentials.passcode`: the path of its value in the request body. */
   name: string;
@@ -75,6 +78,8 @@ export interface EnvelopeField {
   messages: EnvelopeMessage[];
   /** The longest value the server accepts. */
   maxLength?: number | undefined;
+  /** Not for a person to type: a program fills it (declared `visible: false` with no value). */
+  programmatic?: true | undefined;
 }
 
 /** A step the user can take: an element of `remediation.value`. */

@@ -38,6 +38,7 @@ function readField(
     options: Array.isArray(field.options) ? readOptions(field.options, root) : undefined,
     messages,
     maxLength: optionalNumber(field.maxLength),
+    programmatic: field.visible === false || undefined,
   };
 }
 
@@ -59,7 +60,10 @@ function walk(
     const name = prefix + field.name;
     const messages = readMessages(field.messages, name);
     found.messages.push(...messages);
-    const concealed = hidden || field.visible === false || field.mutable === false;
+    // A hidden field without a value is filled by a program: a WebAuthn answer
+    // (docs/protocol/idx-protocol-2.md §6.1); one with a value goes as sent.
+    const concealed =
+      hidden || field.mutable === false || (field.visible === false && field.value !== undefined);
     const form = isJsonObject(field.form) ? field.form.value : undefined;
     if (Array.isArray(form) && !field.options) {
       if (prefix.split('.').length < MAX_DEPTH)

@@ -4,7 +4,7 @@ import type { Input, Option } from '../types.js';
 /**
  * Wire fields get app-friendly names: `identifier` → `username`, `credentials.passcode` →
  * `password` (identify, password challenge and enrollment, reset) or `verificationCode` (email and
- * other codes), a sign-up's `userProfile.email` → `email`. `proceed` accepts the friendly name,
+ * other codes), `credentials.<name>` → `<name>` (`clientData`), a sign-up's `userProfile.email` → `email`. `proceed` accepts the friendly name,
  * the wire path, and the aliases listed here.
  */
 export function friendlyName(path: string, step: string, authenticatorKey: string | undefined): string {
@@ -14,7 +14,8 @@ export function friendlyName(path: string, step: string, authenticatorKey: strin
     return step === 'identify' || step === 'reset-authenticator' || authenticatorKey === 'okta_password'
       ? 'password'
       : 'verificationCode';
-  if (path === 'credentials.revokeSessions') return 'revokeSessions';
+  // The other credentials by their own names: `revokeSessions`, WebAuthn's `clientData`, `attestation`…
+  if (path.startsWith('credentials.')) return path.slice(12);
   return path;
 }
 
