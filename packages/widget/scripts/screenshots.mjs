@@ -1,7 +1,8 @@
 // Regenerates docs/widget/<view>.png: every view of the widget rendered from the recorded server
 // envelopes (packages/widget/test/fixtures) by the real views and default theme, in headless
-// Chromium. Run: npm run screenshots -w @gatehouse/widget
-import { mkdirSync, readFileSync } from 'node:fs';
+// Chromium; the sign-up and unlock ones the guides show are copied to docs/guides/img/ too.
+// Run: npm run screenshots -w @gatehouse/widget
+import { copyFileSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
@@ -9,6 +10,7 @@ import { chromium } from 'playwright-core';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const out = fileURLToPath(new URL('../../../docs/widget/', import.meta.url));
+const guides = fileURLToPath(new URL('../../../docs/guides/img/', import.meta.url));
 const fixture = (name) => JSON.parse(readFileSync(join(root, 'test/fixtures', `${name}.json`), 'utf8')).body;
 
 const otpElsewhere = {
@@ -49,6 +51,54 @@ const VIEWS = [
   ['too-many-attempts', fixture('challenge-locked')],
   ['identify-fr', fixture('identify-password'), { language: 'fr' }],
   ['email-challenge-de', fixture('challenge-email'), { language: 'de', resendInMs: 0 }],
+  // Self-service registration and unlock.
+  ['identify-sign-up-unlock', fixture('identify-sign-up')],
+  ['sign-up-profile', fixture('enroll-profile')],
+  [
+    'sign-up-profile-error',
+    fixture('enroll-profile-email-taken'),
+    {},
+    async (page) => {
+      await page.getByLabel('First name').fill('Ada');
+      await page.getByLabel('Last name').fill('Lovelace');
+      await page.getByLabel('Email').fill('ada.lovelace@example.com');
+    },
+  ],
+  ['sign-up-choose', fixture('select-enroll-email')],
+  [
+    'sign-up-email-code',
+    fixture('enroll-email'),
+    { resendInMs: 21_500 },
+    async (page) => page.getByLabel('Verification code').fill('482913'),
+  ],
+  [
+    'sign-up-password',
+    fixture('enroll-password'),
+    {},
+    async (page) => page.getByLabel('Password', { exact: true }).fill('Plum-Orchard'),
+  ],
+  ['sign-up-optional', fixture('select-enroll-optional')],
+  ['sign-up-profile-fr', fixture('enroll-profile'), { language: 'fr' }],
+  [
+    'unlock-form',
+    fixture('unlock-account'),
+    {},
+    async (page) => page.getByLabel('Username').fill('alan.turing@example.com'),
+  ],
+  ['unlock-code', fixture('unlock-challenge'), { resendInMs: 0 }],
+  ['unlocked', fixture('unlocked')],
+  ['unlocked-then-sign-in', fixture('unlocked-sign-in')],
+  ['unlock-form-de', fixture('unlock-account'), { language: 'de' }],
+];
+
+/** Pictures the guides show too (docs/guides/img/gatehouse-widget-<name>.png). */
+const IN_GUIDES = [
+  'sign-up-profile',
+  'sign-up-choose',
+  'sign-up-email-code',
+  'sign-up-password',
+  'unlock-form',
+  'unlocked',
 ];
 
 const [script, style] = await Promise.all([
@@ -108,6 +158,11 @@ try {
       },
     });
     console.log(`docs/widget/${name}.png`);
+    if (IN_GUIDES.includes(name)) {
+      mkdirSync(guides, { recursive: true });
+      copyFileSync(join(out, `${name}.png`), join(guides, `gatehouse-widget-${name}.png`));
+      console.log(`docs/guides/img/gatehouse-widget-${name}.png`);
+    }
   }
 } finally {
   await browser.close();

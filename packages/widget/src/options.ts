@@ -23,7 +23,10 @@ export interface SignInWidgetOptions {
    */
   interactionHandle?: string;
   codeChallengeMethod?: 'S256';
-  /** `resetPassword` opens on "Reset your password". */
+  /**
+   * `resetPassword` opens on "Reset your password", `signup` on the sign-up form, `unlockAccount`
+   * on the unlock form (when the server offers them; else the sign-in form with a notice).
+   */
   flow?: FlowName;
   /** `fr`, `de`, … or a function choosing among the supported languages; default: the browser's. */
   language?: LanguageOption;
@@ -60,6 +63,8 @@ export interface ResolvedOptions
   autoFocus: boolean;
 }
 
+const FLOWS: FlowName[] = ['default', 'resetPassword', 'signup', 'unlockAccount'];
+
 function requireString(options: Record<string, unknown>, name: string): string {
   const value = options[name];
   if (typeof value !== 'string' || value.trim() === '')
@@ -84,8 +89,8 @@ export function resolveOptions(input: SignInWidgetOptions): ResolvedOptions {
   const issuer = requireString(options, 'issuer');
   if (!/^https?:\/\//i.test(issuer)) throw new TypeError('SignInWidget: "issuer" must be an http(s) URL.');
   const flow = options.flow ?? 'default';
-  if (flow !== 'default' && flow !== 'resetPassword')
-    throw new TypeError('SignInWidget: "flow" must be "default" or "resetPassword".');
+  if (!FLOWS.includes(flow as FlowName))
+    throw new TypeError(`SignInWidget: "flow" must be one of ${FLOWS.map((f) => `"${f}"`).join(', ')}.`);
   const scopes = options.scopes ?? ['openid', 'profile', 'email'];
   if (!Array.isArray(scopes) || !scopes.every((s) => typeof s === 'string'))
     throw new TypeError('SignInWidget: "scopes" must be an array of strings.');
@@ -116,7 +121,7 @@ export function resolveOptions(input: SignInWidgetOptions): ResolvedOptions {
     codeChallenge,
     interactionHandle,
     codeChallengeMethod: 'S256',
-    flow,
+    flow: flow as FlowName,
     language: options.language as LanguageOption | undefined,
     i18n,
     brand: {

@@ -342,8 +342,8 @@ describe('terminal pages', () => {
 });
 
 describe('generic renderer', () => {
-  // A remediation Gatehouse does not send today, in the shape Okta sends (enroll-profile):
-  // the widget must still render and post it.
+  // A remediation Gatehouse does not send (a made-up name, in the shapes Okta's forms use: nested
+  // objects, a secret, a checkbox, options): the widget must still render and post it.
   const enrollProfile = {
     version: '1.0.0',
     stateHandle: '02generic',
@@ -352,7 +352,7 @@ describe('generic renderer', () => {
       value: [
         {
           rel: ['create-form'],
-          name: 'enroll-profile',
+          name: 'collect-details',
           href: 'https://id.example.test/idp/idx/enroll/new',
           method: 'POST',
           accepts: 'application/json; okta-version=1.0.0',
@@ -420,7 +420,7 @@ describe('generic renderer', () => {
     expect(await h.calls()).toEqual([
       {
         type: 'submit',
-        name: 'enroll-profile',
+        name: 'collect-details',
         body: {
           userProfile: { firstName: 'Ada', email: 'ada@example.com' },
           credentials: { passcode: 'pw' },

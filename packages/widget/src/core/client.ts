@@ -39,9 +39,11 @@ function toResult(tokens: Tokens): SignInResult {
   };
 }
 
-const SDK_FLOW: Record<FlowName, 'default' | 'recoverPassword'> = {
+const SDK_FLOW: Record<FlowName, SavedTransaction['flow']> = {
   default: 'default',
   resetPassword: 'recoverPassword',
+  signup: 'register',
+  unlockAccount: 'unlockAccount',
 };
 
 export function createWidgetClient(options: ResolvedOptions): WidgetClient {

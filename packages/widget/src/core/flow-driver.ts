@@ -218,10 +218,8 @@ export class FlowDriver {
     const same = this.current !== null && stepIdentity(this.current) === stepIdentity(step);
     if (!same) {
       this.memory = {};
-      if (
-        step.remediations[0]?.name === 'challenge-authenticator' &&
-        step.authenticator?.actions.has('resend')
-      )
+      // A new email challenge (or email enrollment) just sent its email: "Send again" waits.
+      if (step.remediations[0] && step.authenticator?.actions.has('resend'))
         this.resendAvailableAt = this.now() + this.options.resendIntervalSeconds * 1000;
     }
     if (submitted) recordSubmitAnswer(this.memory, submitted, this.now());

@@ -1,12 +1,16 @@
 /**
  * What the widget does at once with the first answer of a flow, before the user sees it: a
- * magic link opened in this browser answers the email challenge with its code, and the
- * `resetPassword` flow asks for recovery straight from identify.
+ * magic link opened in this browser answers the email challenge (or the email enrollment of a
+ * sign-up) with its code, the `resetPassword` flow asks for recovery straight from identify, and
+ * `signup` / `unlockAccount` take the server's sign-up / unlock step from there.
  */
 import { buildBody } from './form-values.js';
-import { resetUnavailableMessage } from './local-steps.js';
+import { flowUnavailableMessage } from './local-steps.js';
 import type { Step } from './step.js';
 import type { FlowName, IdxReply } from './widget-client.js';
+
+/** The field-less step on the identify page that opens a flow (docs/protocol/idx-protocol-2.md §3.1, §4.1). */
+const OPENING_STEP = { signup: 'select-enroll-profile', unlockAccount: 'unlock-account' } as const;
 
 export type FollowUp = { submit: string; body: Record<string, unknown> } | { action: 'recover' } | undefined;
 
@@ -24,7 +28,9 @@ export function followUpOf(
 ): FollowUp {
   if (reply.status >= 400) return undefined;
   if (how.autoAnswer !== undefined) {
-    const challenge = step.remediations.find((r) => r.name === 'challenge-authenticator');
+    const challenge = step.remediations.find(
+      (r) => r.name === 'challenge-authenticator' || r.name === 'enroll-authenticator',
+    );
     // Only an email challenge takes the link's code (never a password field).
     const email = (challenge?.authenticator?.key ?? step.authenticator?.key) === 'okta_email';
     if (challenge && email) {
@@ -32,9 +38,13 @@ export function followUpOf(
       return { submit: challenge.name, body: withoutStateHandle(body) };
     }
   }
-  if (how.startFlow === 'resetPassword' && step.remediations[0]?.name === 'identify') {
+  const flow = how.startFlow;
+  if (!flow || flow === 'default' || step.remediations[0]?.name !== 'identify') return undefined;
+  if (flow === 'resetPassword') {
     if (step.authenticator?.actions.has('recover')) return { action: 'recover' };
-    step.messages.push(resetUnavailableMessage());
+  } else if (step.remediations.some((r) => r.name === OPENING_STEP[flow])) {
+    return { submit: OPENING_STEP[flow], body: {} };
   }
+  step.messages.push(flowUnavailableMessage(flow));
   return undefined;
 }

@@ -40,8 +40,18 @@ const localMessage = (key: string, message: string, level: EnvelopeMessage['leve
 
 export const resentMessage = () => localMessage('gh.email.resent', 'We sent a new email.', 'info');
 
-export const resetUnavailableMessage = () =>
-  localMessage('gh.error.reset.unavailable', 'Password reset is not available here.', 'warning');
+/** The flows the server may not offer for an app, with what the widget says then (English fallback). */
+const UNAVAILABLE = {
+  resetPassword: ['gh.error.reset.unavailable', 'Password reset is not available here.'],
+  signup: ['gh.error.signup.unavailable', 'Sign-up is not available here.'],
+  unlockAccount: ['gh.error.unlock.unavailable', 'Account unlock is not available here.'],
+} as const;
+
+/** The flow the page asked for is not offered by the server: the sign-in form says so. */
+export function flowUnavailableMessage(flow: keyof typeof UNAVAILABLE): EnvelopeMessage {
+  const [key, text] = UNAVAILABLE[flow];
+  return localMessage(key, text, 'warning');
+}
 
 /** What the user sees when a request fails: a network error, else a generic one (the developer gets the reason). */
 export function errorMessage(error: unknown): EnvelopeMessage {

@@ -18,7 +18,8 @@ export interface SignInResult {
   };
 }
 
-export type FlowName = 'default' | 'resetPassword';
+/** Where the widget opens: sign-in, "Reset your password", the sign-up form, the unlock form. */
+export type FlowName = 'default' | 'resetPassword' | 'signup' | 'unlockAccount';
 
 /** The actions of a step the widget can invoke by name. */
 export type ActionName = 'resend' | 'poll' | 'recover';

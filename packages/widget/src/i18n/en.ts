@@ -83,6 +83,39 @@ export const en: Record<string, string> = {
   'gh.retry.wait': 'Try again in {0} seconds.',
   'gh.retry.wait.one': 'Try again in 1 second.',
   'gh.retry.ready': 'You can try again now.',
+  // Sign-up (enroll-profile) and the links to it and to unlock (identify)
+  'registration.signup.label': "Don't have an account?",
+  'registration.signup.text': 'Sign up',
+  unlockaccount: 'Unlock account?',
+  'oie.registration.form.title': 'Sign up',
+  'gh.registration.subtitle': 'Create your account.',
+  'oie.registration.form.submit': 'Sign up',
+  'oie.user.profile.firstname': 'First name',
+  'oie.user.profile.lastname': 'Last name',
+  'oie.user.profile.primary.email': 'Email',
+  'oie.form.field.optional': 'Optional',
+  haveaccount: 'Already have an account?',
+  'gh.error.signup.unavailable': 'Sign-up is not available here.',
+  // Authenticators to set up (select-authenticator-enroll, enroll-authenticator)
+  'oie.select.authenticators.enroll.title': 'Set up security methods',
+  'oie.select.authenticators.enroll.subtitle':
+    'Security methods help protect your account by ensuring only you have access.',
+  'oie.setup.required.now': 'Required now',
+  'oie.setup.optional': 'Optional',
+  'oie.enroll.authenticator.button.text': 'Set up',
+  'oie.optional.authenticator.button.title': 'Continue',
+  'gh.setup.optional.hint': 'Set up one of these now, or continue without it.',
+  'gh.authenticator.enroll.email.description': 'Verify your email address with a code',
+  'gh.authenticator.enroll.password.description': 'Choose a password to sign in with',
+  'gh.email.enroll.title': 'Verify your email address',
+  'gh.email.enroll.instructions': 'Enter the code from the email, or click the link it contains.',
+  'gh.password.enroll.title': 'Set up a password',
+  'gh.password.enroll.subtitle': 'Choose a password for {0}.',
+  // Unlock (select-authenticator-unlock-account, the unlocked page)
+  'account.unlock.title': 'Unlock account',
+  'gh.unlock.subtitle': 'Enter your username, then choose where to get a code.',
+  'account.unlock.unlocked.title': 'Account successfully unlocked!',
+  'gh.error.unlock.unavailable': 'Account unlock is not available here.',
   // Server keys (packages/protocol/src/errors.ts)
   'idx.session.expired':
     'You have been logged out due to inactivity. Refresh or return to the sign in screen.',
@@ -103,4 +136,13 @@ export const en: Record<string, string> = {
   'idx.transferred.to.new.tab': 'Flow continued in a new tab.',
   'idx.enter.otp.in.original.tab': 'Enter the code in your original tab.',
   'idx.unknown.user': 'There is no account with the Username {0}.',
+  'registration.error.notUniqueWithinOrg': 'A user with this {0} already exists',
+  'registration.error.notUniqueWithinOrg.Email': 'A user with this email address already exists',
+  'registration.error.invalidLoginEmail': 'Enter an email address, like name@example.com',
+  'registration.error.doesNotMatchPattern': 'This value does not have the format required',
+  'oie.registration.is.not.enabled': 'Sign-up is not enabled.',
+  'oie.selfservice.user.unlock.not.allowed': 'Account unlock is not enabled.',
+  'oie.selfservice.unlock_user.success.message': 'You can sign in with your username and password.',
+  'oie.selfservice.unlock_user.landing.to.app.success.message':
+    'Account successfully unlocked! Verify your account with a security method to continue.',
 };

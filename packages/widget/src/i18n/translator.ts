@@ -17,7 +17,11 @@ export interface Translator {
   t(key: string, params?: unknown[]): string;
   /** Whether a key has a translation (bundled or overridden). */
   has(key: string): boolean;
-  /** A server message: the translation of its i18n key when known, else the server's text. */
+  /**
+   * A server message: the translation of its i18n key when known, else the server's text. A key
+   * with a text parameter may have a translation of its own for it (`<key>.<param>`, e.g.
+   * `registration.error.notUniqueWithinOrg.Email`), as in Okta's widget.
+   */
   message(message: EnvelopeMessage): string;
 }
 
@@ -62,7 +66,9 @@ export function createTranslator(language: string, overrides: I18nOverrides = {}
     t: (key, params = []) => format(find(key) ?? key, params),
     has: (key) => find(key) !== undefined,
     message(message) {
-      const text = message.key ? find(message.key) : undefined;
+      const param = message.params?.[0];
+      const specific = message.key && typeof param === 'string' ? find(`${message.key}.${param}`) : undefined;
+      const text = specific ?? (message.key ? find(message.key) : undefined);
       if (text !== undefined) return format(text, message.params ?? []);
       return message.message || format(find('gh.error.unexpected') ?? '', []);
     },

@@ -115,6 +115,7 @@ export function formView(spec: FormViewSpec): FormView {
     focus: spec.focus === undefined ? (firstInput?.input ?? head.querySelector('h2')) : spec.focus,
     firstError: firstInvalid?.input ?? (messages.some((m) => m.level === 'error') ? bannerEl : null),
     errors: messages.filter((m) => m.level !== 'info').map((m) => m.text),
+    notices: messages.filter((m) => m.level === 'info').map((m) => m.text),
     dispose: countdown?.dispose,
   };
 }

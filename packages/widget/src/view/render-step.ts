@@ -1,18 +1,20 @@
 /**
  * Picks the view for a step: purpose-built views where users expect them (identify, password,
- * choose authenticator, email challenge, new password, terminal pages), the generic renderer
- * for any other remediation the server sends.
+ * choose authenticator, email challenge, new password, sign-up profile, authenticators to set
+ * up, unlock, terminal pages), the generic renderer for any other remediation the server sends.
  */
 import type { EnvelopeRemediation } from '@gatehouse/protocol';
 import { kindOf } from './form-kit.js';
 import type { RenderedView, ViewContext } from './view-context.js';
 import { emailChallengeView } from './views/email-challenge-view.js';
+import { enrollProfileView } from './views/enroll-profile-view.js';
 import { genericView } from './views/generic-view.js';
 import { identifyView } from './views/identify-view.js';
 import { newPasswordView } from './views/new-password-view.js';
 import { passwordChallengeView } from './views/password-challenge-view.js';
 import { selectAuthenticatorView } from './views/select-authenticator-view.js';
 import { successView, terminalView } from './views/terminal-view.js';
+import { unlockAccountView } from './views/unlock-account-view.js';
 
 type ViewFactory = (ctx: ViewContext, remediation: EnvelopeRemediation) => RenderedView;
 
@@ -24,13 +26,22 @@ function viewFor(ctx: ViewContext, remediation: EnvelopeRemediation): ViewFactor
     case 'identify-recovery':
       return identifyView;
     case 'select-authenticator-authenticate':
+    case 'select-authenticator-enroll':
       return hasChoice ? selectAuthenticatorView : genericView;
+    case 'select-authenticator-unlock-account':
+      return hasChoice ? unlockAccountView : genericView;
     case 'challenge-authenticator':
       if (key === 'okta_email') return emailChallengeView;
       if (key === 'okta_password') return passwordChallengeView;
       return genericView;
+    case 'enroll-authenticator':
+      if (key === 'okta_email') return emailChallengeView;
+      if (key === 'okta_password') return newPasswordView;
+      return genericView;
     case 'reset-authenticator':
       return newPasswordView;
+    case 'enroll-profile':
+      return enrollProfileView;
     default:
       return genericView;
   }
@@ -52,5 +63,6 @@ export function viewName(ctx: Pick<ViewContext, 'step'>): string {
   const first = step.remediations[0];
   if (!first) return 'terminal';
   const key = first.authenticator?.key ?? step.authenticator?.key;
-  return key && first.name === 'challenge-authenticator' ? `${first.name}:${key}` : first.name;
+  const perAuthenticator = first.name === 'challenge-authenticator' || first.name === 'enroll-authenticator';
+  return key && perAuthenticator ? `${first.name}:${key}` : first.name;
 }

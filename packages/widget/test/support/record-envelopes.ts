@@ -13,6 +13,11 @@ export interface Recorded {
 
 export const FIXTURE_ORIGIN = 'https://id.example.test';
 export const FIXTURE_LOGIN = 'ada.lovelace@example.com';
+/** Who signs up in the recorded sign-ups (a required password, then an optional one). */
+export const FIXTURE_SIGN_UP = 'grace.hopper@example.com';
+export const FIXTURE_SIGN_UP_OPTIONAL = 'katherine.johnson@example.com';
+/** Who is locked out and unlocks. */
+export const FIXTURE_LOCKED = 'alan.turing@example.com';
 
 function normalize(recorded: Recorded, server: TestServer, clientIds: string[]): Recorded {
   let text = JSON.stringify(recorded).replaceAll(server.url, FIXTURE_ORIGIN);
@@ -28,10 +33,12 @@ function normalize(recorded: Recorded, server: TestServer, clientIds: string[]):
   return JSON.parse(text) as Recorded;
 }
 
-async function latestCode(server: TestServer, to: string): Promise<string> {
+/** The code of the newest email to `to`, once there are `count` of them. */
+async function latestCode(server: TestServer, to: string, count = 1): Promise<string> {
   for (let i = 0; i < 100; i++) {
     const res = await fetch(`${server.url}/dev/mailbox/api/messages?to=${encodeURIComponent(to)}`);
-    const [newest] = (await res.json()) as Array<{ text: string }>;
+    const messages = (await res.json()) as Array<{ text: string }>;
+    const newest = messages.length >= count ? messages[0] : undefined;
     const otp = newest && /[?&]otp=(\d{6})\b/.exec(newest.text)?.[1];
     if (otp) return otp;
     await new Promise((resolve) => setTimeout(resolve, 50));
@@ -153,6 +160,154 @@ export async function recordEnvelopes(server: TestServer): Promise<Record<string
     await idx.submit('reset-authenticator', { credentials: { passcode: 'short' } }),
   );
 
+  await recordSelfService(server, save, clientIds);
+
   for (const [name, recorded] of Object.entries(out)) out[name] = normalize(recorded, server, clientIds);
   return out;
+}
+
+/** Fails password sign-ins until the account is locked (the server's `lockout.maxFailedAttempts`). */
+async function lockOut(server: TestServer, clientId: string, login: string): Promise<void> {
+  const user = await server.services.storage.users.findByEmail(login);
+  for (let i = 0; i < 100; i++) {
+    const idx = new IdxConversation(server.url, clientId);
+    await idx.introspect((await idx.interact()).interactionHandle);
+    await idx.submit('identify', { identifier: login, credentials: { passcode: `wrong-${i}` } });
+    const now = await server.services.storage.users.findById(user!.id);
+    if ((now?.lockedUntil ?? 0) > server.clock.now()) return;
+  }
+  throw new Error(`${login} was not locked`);
+}
+
+/**
+ * Sign-up (the profile with a custom and a boolean attribute, its errors, the email code, the
+ * password the policy requires, an optional one with skip) and unlock (the form, the code, the
+ * end, and the variant that goes on to sign in).
+ */
+async function recordSelfService(
+  server: TestServer,
+  save: (name: string, result: Recorded) => void,
+  clientIds: string[],
+): Promise<void> {
+  const signUpApp = async (factors: string, extra: Record<string, unknown> = {}) => {
+    const { app } = await server.createApp({
+      policy: {
+        factors,
+        identifierFirst: false,
+        selfServiceRecovery: true,
+        selfServiceUnlock: true,
+        registration: {
+          existingEmail: 'reveal',
+          attributes: [
+            {
+              name: 'favoriteColor',
+              label: 'Favorite color',
+              type: 'string',
+              required: false,
+              maxLength: 20,
+            },
+            { name: 'newsletter', label: 'Send me the newsletter', type: 'boolean', required: false },
+          ],
+        },
+        ...extra,
+      },
+    });
+    clientIds.push(app.clientId);
+    return app;
+  };
+  const required = await signUpApp('password');
+  let idx = new IdxConversation(server.url, required.clientId);
+  let interaction = await idx.interact();
+  save('identify-sign-up', await idx.introspect(interaction.interactionHandle));
+  save('enroll-profile', await idx.submit('select-enroll-profile', {}));
+  save(
+    'enroll-profile-email-taken',
+    await idx.submit('enroll-profile', {
+      userProfile: { firstName: 'Grace', lastName: 'Hopper', email: FIXTURE_LOGIN },
+    }),
+  );
+  save(
+    'enroll-profile-error',
+    await idx.submit('enroll-profile', {
+      userProfile: { firstName: 'Grace', lastName: 'Hopper', email: 'grace.hopper' },
+    }),
+  );
+  let r = await idx.submit('enroll-profile', {
+    userProfile: { firstName: 'Grace', lastName: 'Hopper', email: FIXTURE_SIGN_UP, favoriteColor: 'teal' },
+  });
+  save('select-enroll-email', r);
+  save(
+    'enroll-email',
+    await idx.submit('select-authenticator-enroll', { authenticator: { id: optionId(r.body, 'Email') } }),
+  );
+  const code = await latestCode(server, FIXTURE_SIGN_UP);
+  save(
+    'enroll-email-error',
+    await idx.submit('enroll-authenticator', { credentials: { passcode: wrong(code) } }),
+  );
+  r = await idx.submit('enroll-authenticator', { credentials: { passcode: code } });
+  save('select-enroll-password', r);
+  save(
+    'enroll-password',
+    await idx.submit('select-authenticator-enroll', { authenticator: { id: optionId(r.body, 'Password') } }),
+  );
+  save(
+    'enroll-password-error',
+    await idx.submit('enroll-authenticator', { credentials: { passcode: 'abc' } }),
+  );
+
+  // What the policy leaves optional is offered with skip.
+  const optional = await signUpApp('email|password');
+  idx = new IdxConversation(server.url, optional.clientId);
+  interaction = await idx.interact();
+  await idx.introspect(interaction.interactionHandle);
+  await idx.submit('select-enroll-profile', {});
+  r = await idx.submit('enroll-profile', {
+    userProfile: { firstName: 'Katherine', lastName: 'Johnson', email: FIXTURE_SIGN_UP_OPTIONAL },
+  });
+  await idx.submit('select-authenticator-enroll', { authenticator: { id: optionId(r.body, 'Email') } });
+  save(
+    'select-enroll-optional',
+    await idx.submit('enroll-authenticator', {
+      credentials: { passcode: await latestCode(server, FIXTURE_SIGN_UP_OPTIONAL) },
+    }),
+  );
+
+  // Unlock: the form, the emailed code, the end.
+  await server.createUser({ login: FIXTURE_LOCKED, firstName: 'Alan', lastName: 'Turing' });
+  await lockOut(server, required.clientId, FIXTURE_LOCKED);
+  idx = new IdxConversation(server.url, required.clientId);
+  interaction = await idx.interact();
+  await idx.introspect(interaction.interactionHandle);
+  r = await idx.submit('unlock-account', {});
+  save('unlock-account', r);
+  r = await idx.submit('select-authenticator-unlock-account', {
+    identifier: FIXTURE_LOCKED,
+    authenticator: { id: optionId(r.body, 'Email') },
+  });
+  save('unlock-challenge', r);
+  save(
+    'unlocked',
+    await idx.submit('challenge-authenticator', {
+      credentials: { passcode: await latestCode(server, FIXTURE_LOCKED) },
+    }),
+  );
+
+  // Unlock that goes on signing in (identifier first): the next step carries the INFO message.
+  const landing = await signUpApp('password', { identifierFirst: true, signInAfterUnlock: true });
+  await lockOut(server, required.clientId, FIXTURE_LOCKED);
+  idx = new IdxConversation(server.url, landing.clientId);
+  interaction = await idx.interact();
+  await idx.introspect(interaction.interactionHandle);
+  r = await idx.submit('unlock-account', {});
+  await idx.submit('select-authenticator-unlock-account', {
+    identifier: FIXTURE_LOCKED,
+    authenticator: { id: optionId(r.body, 'Email') },
+  });
+  save(
+    'unlocked-sign-in',
+    await idx.submit('challenge-authenticator', {
+      credentials: { passcode: await latestCode(server, FIXTURE_LOCKED, 2) },
+    }),
+  );
 }

@@ -1,7 +1,9 @@
 /**
- * `challenge-authenticator` for email: "Check your email" with the masked address, the link as
- * the main path and "Enter a code instead" revealing the code input, "Send again" after a
- * countdown, back to sign in. Polling is the flow driver's job.
+ * The email code: `challenge-authenticator` for email ("Check your email" with the masked
+ * address, the link as the main path and "Enter a code instead" revealing the code input) and a
+ * sign-up's `enroll-authenticator` for email ("Verify your email address", the code input shown at
+ * once, as Okta's widget does when the server does not say `useEmailMagicLink`); "Send again"
+ * after a countdown, back to sign in. Polling is the flow driver's job.
  */
 import type { EnvelopeRemediation } from '@gatehouse/protocol';
 import { h, replaceChildren } from '../dom.js';
@@ -20,17 +22,20 @@ export function emailChallengeView(ctx: ViewContext, remediation: EnvelopeRemedi
     field?.messages ?? [],
     true,
   );
-  const linkFirst = authenticator?.contextualData?.useEmailMagicLink !== false;
+  const enroll = remediation.name === 'enroll-authenticator';
+  const useLink = authenticator?.contextualData?.useEmailMagicLink;
+  const linkFirst = enroll ? useLink === true : useLink !== false;
   const revealed = !linkFirst || code.hasError() || ctx.memory.codeRevealed === true;
 
-  const email = authenticator?.profile?.email;
+  // A new address is not masked: the user just typed it (the server sends it as the identifier).
+  const email = authenticator?.profile?.email ?? (enroll ? step.user?.identifier : undefined);
   const intro = [
     h(
       'p',
       { class: 'gh-text' },
       email ? withNode(t.t('gh.email.sent.to', ['{0}']), h('strong', null, email)) : t.t('gh.email.sent'),
     ),
-    h('p', { class: 'gh-text' }, t.t('gh.email.instructions')),
+    h('p', { class: 'gh-text' }, t.t(enroll ? 'gh.email.enroll.instructions' : 'gh.email.instructions')),
   ];
 
   const links: HTMLElement[] = [];
@@ -58,8 +63,8 @@ export function emailChallengeView(ctx: ViewContext, remediation: EnvelopeRemedi
   const view = formView({
     ctx,
     remediation,
-    className: 'gh-view--email',
-    title: t.t('gh.email.title'),
+    className: enroll ? 'gh-view--email gh-view--enroll-email' : 'gh-view--email',
+    title: t.t(enroll ? 'gh.email.enroll.title' : 'gh.email.title'),
     intro,
     controls: [code],
     submitLabel: t.t('oform.verify'),

@@ -1,5 +1,9 @@
-/** `identify` (username, and the password for one-step sign-in) and `identify-recovery`. */
+/**
+ * `identify` (username, and the password for one-step sign-in, with "Forgot password?",
+ * "Unlock account?" and "Sign up" when the server offers them) and `identify-recovery`.
+ */
 import type { EnvelopeRemediation } from '@gatehouse/protocol';
+import { type Child, h } from '../dom.js';
 import { CheckboxControl, type Control, FieldControl, fieldOf, kindOf, linkButton } from '../form-kit.js';
 import { backToSignIn, formView } from '../form-view.js';
 import type { RenderedView, ViewContext } from '../view-context.js';
@@ -53,10 +57,25 @@ export function identifyView(ctx: ViewContext, remediation: EnvelopeRemediation)
       ),
     );
   }
-  const links = [];
+  const links: Child[] = [];
   const recover = step.authenticator?.actions.get('recover');
   if (!recovery && password && recover)
     links.push(linkButton(t.t('forgotpassword'), () => ctx.invoke(recover), 'gh-link--forgot'));
+  // What else the server offers from here (docs/protocol/idx-protocol-2.md §3.1, §4.1).
+  const offered = (name: string) => (recovery ? undefined : step.remediations.find((r) => r.name === name));
+  const unlock = offered('unlock-account');
+  if (unlock) links.push(linkButton(t.t('unlockaccount'), () => ctx.submit(unlock, {}), 'gh-link--unlock'));
+  const signUp = offered('select-enroll-profile');
+  if (signUp)
+    links.push(
+      h(
+        'p',
+        { class: 'gh-sign-up' },
+        t.t('registration.signup.label'),
+        ' ',
+        linkButton(t.t('registration.signup.text'), () => ctx.submit(signUp, {}), 'gh-link--sign-up'),
+      ),
+    );
   if (recovery) links.push(backToSignIn(ctx));
   return formView({
     ctx,

@@ -1,4 +1,8 @@
-/** `reset-authenticator`: new password with a live checklist of the server's rules, typed twice. */
+/**
+ * A password to choose, with a live checklist of the server's rules, typed twice: the new password
+ * of a recovery (`reset-authenticator`) or the password a sign-up sets up (`enroll-authenticator`
+ * for `okta_password`).
+ */
 import type { EnvelopeRemediation } from '@gatehouse/protocol';
 import { h, replaceChildren, uniqueId } from '../dom.js';
 import { FieldControl, fieldOf } from '../form-kit.js';
@@ -6,16 +10,33 @@ import { backToSignIn, formView } from '../form-view.js';
 import { passwordRules } from '../password-rules.js';
 import type { RenderedView, ViewContext } from '../view-context.js';
 
+/** The words of each purpose: [title, subtitle with {0} = the user, password label, submit, class]. */
+const WORDS = {
+  reset: ['gh.reset.title', 'gh.reset.subtitle', 'gh.reset.new.label', 'password.reset', 'gh-view--reset'],
+  enroll: [
+    'gh.password.enroll.title',
+    'gh.password.enroll.subtitle',
+    'primaryauth.password.placeholder',
+    'oform.next',
+    'gh-view--enroll-password',
+  ],
+} as const;
+
 export function newPasswordView(ctx: ViewContext, remediation: EnvelopeRemediation): RenderedView {
   const { t, step } = ctx;
+  const enroll = remediation.name === 'enroll-authenticator';
+  const [title, subtitle, label, submit, className] = WORDS[enroll ? 'enroll' : 'reset'];
   const field = fieldOf(remediation, 'credentials.passcode');
   const authenticator = remediation.authenticator ?? step.authenticator;
-  const rules = passwordRules(authenticator?.settings ?? {}, step.user?.identifier);
+  // A new account has no previous passwords: the history rule says nothing at sign-up.
+  const rules = passwordRules(authenticator?.settings ?? {}, step.user?.identifier).filter(
+    (rule) => !enroll || rule.key !== 'password.complexity.history',
+  );
   const checklistId = uniqueId('rules');
   const password = new FieldControl(
     'credentials.passcode',
     t,
-    { label: t.t('gh.reset.new.label'), type: 'password', autocomplete: 'new-password', revealable: true },
+    { label: t.t(label), type: 'password', autocomplete: 'new-password', revealable: true },
     field?.messages ?? [],
     true,
   );
@@ -67,11 +88,11 @@ export function newPasswordView(ctx: ViewContext, remediation: EnvelopeRemediati
   const view = formView({
     ctx,
     remediation,
-    className: 'gh-view--reset',
-    title: t.t('gh.reset.title'),
-    subtitle: step.user?.identifier ? t.t('gh.reset.subtitle', [step.user.identifier]) : undefined,
+    className,
+    title: t.t(title),
+    subtitle: step.user?.identifier ? t.t(subtitle, [step.user.identifier]) : undefined,
     controls,
-    submitLabel: t.t('password.reset'),
+    submitLabel: t.t(submit),
     links: step.cancel ? [backToSignIn(ctx)] : [],
     validate: () => {
       const unmet = items.filter(({ rule }) => rule.test && !rule.test(password.value()));

@@ -1,7 +1,8 @@
 /**
  * Pages with nothing left to fill in: session expired (with "Back to sign in"), "Flow continued
- * in a new tab", the code to type in the original tab (magic link opened elsewhere), and any
- * other message the server ends a transaction with.
+ * in a new tab", the code to type in the original tab (magic link opened elsewhere), "Account
+ * successfully unlocked!" (with "Back to sign in"), and any other message the server ends a
+ * transaction with.
  */
 import { h } from '../dom.js';
 import { banner, heading } from '../form-kit.js';
@@ -12,6 +13,8 @@ export const OTP_IN_ORIGINAL_TAB = 'idx.enter.otp.in.original.tab';
 export const TRANSFERRED = 'idx.transferred.to.new.tab';
 export const SESSION_EXPIRED = 'idx.session.expired';
 export const LINK_INVALID = 'gh.link.invalid';
+/** The end of a self-service unlock (docs/protocol/idx-protocol-2.md §4.4). */
+export const UNLOCKED = 'oie.selfservice.unlock_user.success.message';
 
 /** Keys after which going back makes no sense in this tab (Okta's "no back link" list). */
 const NO_BACK_LINK = new Set([OTP_IN_ORIGINAL_TAB, TRANSFERRED]);
@@ -40,6 +43,24 @@ export function terminalView(ctx: ViewContext): RenderedView {
       focus: head.querySelector('h2'),
       errors: [],
       notices: [`${t.t('gh.otp.text')} ${code.split('').join(' ')}`],
+    };
+  }
+  const unlocked = step.messages.find((m) => m.key === UNLOCKED);
+  if (unlocked) {
+    const head = heading(t.t('account.unlock.unlocked.title'));
+    const text = t.message(unlocked);
+    return {
+      el: h(
+        'div',
+        { class: 'gh-view gh-view--terminal gh-view--unlocked' },
+        h('div', { class: 'gh-check', attrs: { 'aria-hidden': 'true' } }),
+        head,
+        h('p', { class: 'gh-text' }, text),
+        h('div', { class: 'gh-links' }, backToSignIn(ctx)),
+      ),
+      focus: head.querySelector('h2'),
+      errors: [],
+      notices: [`${t.t('account.unlock.unlocked.title')} ${text}`],
     };
   }
   if (keys.includes(TRANSFERRED)) {
