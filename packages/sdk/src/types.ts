@@ -87,6 +87,11 @@ export interface Authenticator {
   displayName: string;
   /** e.g. `{ email: 'a***a@example.com' }` (masked by the server). */
   profile?: Record<string, string>;
+  /**
+   * What the client needs to answer or set it up: an authenticator app's `qrcode` and
+   * `sharedSecret`, WebAuthn's `activationData` / `challengeData` (docs/protocol/idx-protocol-2.md §5.2, §6).
+   */
+  contextualData?: Record<string, unknown>;
 }
 
 export interface NextStep {

@@ -25,8 +25,8 @@ export interface ParsedResponse {
 /** An authenticator as apps see it; one without a `key` is no authenticator to them. */
 function toAuthenticator(read: EnvelopeAuthenticator | undefined): Authenticator | undefined {
   if (!read?.key) return undefined;
-  const { key, type, id, displayName, profile } = read;
-  return { key, type, id, displayName, ...(profile ? { profile } : {}) };
+  const { key, type, id, displayName, profile, contextualData } = read;
+  return { key, type, id, displayName, profile, contextualData };
 }
 
 function toStep(remediation: EnvelopeRemediation, canSkip: boolean): NextStep {

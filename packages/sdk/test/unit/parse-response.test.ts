@@ -375,3 +375,46 @@ describe('sign-up and unlock envelopes (captured from Gatehouse)', () => {
     expect(planNextStep(fixture('identify-sign-up').body, { password: 'pw' })).toBeNull();
   });
 });
+
+describe('parseIdxResponse on an authenticator that needs data to answer', () => {
+  const totpEnroll = {
+    version: '1.0.0',
+    stateHandle: '02s',
+    remediation: {
+      type: 'array',
+      value: [
+        {
+          rel: ['create-form'],
+          name: 'enroll-authenticator',
+          relatesTo: ['$.currentAuthenticator'],
+          href: 'http://localhost/idp/idx/challenge/answer',
+          method: 'POST',
+          value: [
+            { name: 'credentials', type: 'object', required: true, form: { value: [{ name: 'passcode' }] } },
+            { name: 'stateHandle', value: '02s', visible: false, mutable: false },
+          ],
+        },
+      ],
+    },
+    currentAuthenticator: {
+      type: 'object',
+      value: {
+        key: 'google_otp',
+        type: 'app',
+        id: 'autGoogleOtp',
+        displayName: 'Google Authenticator',
+        methods: [{ type: 'otp' }],
+        contextualData: {
+          qrcode: { method: 'embedded', href: 'data:image/png;base64,AA' },
+          sharedSecret: 'JBSW',
+        },
+      },
+    },
+  };
+
+  it("the step's authenticator carries its contextualData (QR code and shared secret) and asks for a code", () => {
+    const [step] = parseIdxResponse(totpEnroll as never).steps;
+    expect(step?.authenticator?.contextualData).toEqual(totpEnroll.currentAuthenticator.value.contextualData);
+    expect(step?.inputs.map((i) => i.name)).toEqual(['verificationCode']);
+  });
+});
