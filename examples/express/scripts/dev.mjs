@@ -1,8 +1,9 @@
 #!/usr/bin/env node
 // `npm run example`: Gatehouse with embedded defaults plus the Express sample, in one command.
 //   1. builds what is needed (server CLI, SDK, widget bundle, the sample),
-//   2. registers the sample in Gatehouse (once), installs its Forgot Password email template and
-//      creates a demo user (once; its password is kept in .data/demo-user.json),
+//   2. registers the sample in Gatehouse (once; sign-up and unlock on, its /login as the app's
+//      sign-in page), installs its Forgot Password email template and creates a demo user (once;
+//      its password is kept in .data/demo-user.json),
 //   3. starts Gatehouse on :4455 and the sample on :8080, and prints where to click.
 // Options: --policy password|password+email|email (default password), --no-build, --reset.
 // Environment: GATEHOUSE_PORT (4455), PORT (8080), EXAMPLE_DATA_DIR (examples/express/.data).
@@ -18,6 +19,18 @@ const CLI = join(ROOT, 'packages/server/bin/gatehouse.js');
 const DEMO_LOGIN = 'demo@example.com';
 const TEMPLATE_APP_URL = 'http://localhost:8080';
 const POLICIES = ['password', 'password+email', 'email'];
+/**
+ * Self-service registration (/signup) and unlock (/unlock, going on to sign in once unlocked) for
+ * the sample's app; its /login is the sign-in page the "account exists" email links to
+ * (docs/guides/registration.md, docs/guides/account-unlock.md).
+ */
+const SELF_SERVICE = (appUrl) => [
+  '--registration',
+  '--unlock',
+  '--sign-in-after-unlock',
+  '--login-uri',
+  `${appUrl}/login`,
+];
 
 function run(command, args, options = {}) {
   const result = spawnSync(command, args, { cwd: ROOT, encoding: 'utf8', ...options });
@@ -70,6 +83,22 @@ export function configure({ dataDir, appUrl, policy }) {
       '--policy',
       policy,
       ...(policy === 'email' ? ['--identifier-first'] : []),
+      ...SELF_SERVICE(appUrl),
+      '--json',
+    ]);
+  } else if (
+    !app.policy?.registration ||
+    !app.policy?.selfServiceUnlock ||
+    !app.policy?.signInAfterUnlock ||
+    !app.loginUri
+  ) {
+    // A data directory made before the sample had /signup and /unlock.
+    app = gatehouse(dataDir, [
+      'apps',
+      'update',
+      '--client-id',
+      app.clientId,
+      ...SELF_SERVICE(appUrl),
       '--json',
     ]);
   }
@@ -256,6 +285,8 @@ if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
         `  Sign in as   ${example.login}  /  ${example.password}`,
         `  Emails       ${example.mailboxUrl}  (codes and magic links; nothing is really sent)`,
         `  Forgot pwd   ${example.appUrl}/login → "Forgot password?" (the email links to /magic-link/callback)`,
+        `  Sign up      ${example.appUrl}/signup  (email code or link, then what the policy requires)`,
+        `  Unlock       ${example.appUrl}/unlock  (a user locked by wrong passwords; the code comes by email)`,
         `  Gatehouse    ${example.issuer}  (client ${example.clientId}, policy ${example.policy})`,
         '',
         example.policy === 'password'

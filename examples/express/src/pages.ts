@@ -1,6 +1,7 @@
 /** The sample's pages: server-rendered, every dynamic value escaped by `html`. */
 import type { SampleConfig } from './config.js';
 import { html, type SafeHtml, serializeForScript } from './html.js';
+import type { WidgetFlow } from './sign-in-transactions.js';
 
 export interface PageContext {
   config: SampleConfig;
@@ -25,7 +26,7 @@ function signOutForm(ctx: PageContext): SafeHtml {
 export function layout(ctx: PageContext, title: string, body: SafeHtml, head: SafeHtml = html``): string {
   const nav = ctx.user
     ? html`<span class="who">${ctx.user}</span> ${ctx.csrfToken ? signOutForm(ctx) : ''}`
-    : html`<a href="/login">Sign in</a>`;
+    : html`<a href="/login" id="nav-sign-in">Sign in</a> <a href="/signup" id="nav-sign-up">Sign up</a>`;
   const mailbox = ctx.config.devMailboxUrl
     ? html`<p class="dev-note">Development: emails are not sent, read them in the
   <a href="${ctx.config.devMailboxUrl}" target="_blank" rel="noopener noreferrer" id="dev-mailbox">Gatehouse dev mailbox</a>.</p>`
@@ -58,9 +59,17 @@ export interface WidgetConfig {
   state: string;
   /** The interaction the server started with the SDK (its verifier and nonce stay in the session). */
   interactionHandle: string;
-  flow: 'default' | 'resetPassword';
+  flow: WidgetFlow;
   otp?: string;
 }
+
+/** The page's heading and title per widget flow. */
+const FLOW_PAGES: Record<WidgetFlow, { heading: string; title: string }> = {
+  default: { heading: 'Welcome back', title: 'Sign in' },
+  resetPassword: { heading: 'Forgot your password?', title: 'Sign in' },
+  signup: { heading: 'Create your account', title: 'Sign up' },
+  unlockAccount: { heading: 'Unlock your account', title: 'Unlock account' },
+};
 
 export function loginPage(ctx: PageContext, widget: WidgetConfig): string {
   const base = widgetBase(ctx.config);
@@ -70,17 +79,14 @@ export function loginPage(ctx: PageContext, widget: WidgetConfig): string {
 <script nonce="${ctx.nonce}" src="${base}/gatehouse-sign-in.js" integrity="${sri.script}" crossorigin="anonymous" defer></script>`
     : html`<link rel="stylesheet" href="${base}/gatehouse-sign-in.css">
 <script nonce="${ctx.nonce}" src="${base}/gatehouse-sign-in.js" defer></script>`;
-  const heading = widget.otp
-    ? 'Almost there'
-    : widget.flow === 'resetPassword'
-      ? 'Forgot your password?'
-      : 'Welcome back';
+  const { heading: flowHeading, title } = FLOW_PAGES[widget.flow];
+  const heading = widget.otp ? 'Almost there' : flowHeading;
   const body = html`<h1>${heading}</h1>
 <div id="sign-in-widget"></div>
 <noscript><p>The sign-in form needs JavaScript.</p></noscript>
 <script type="application/json" id="widget-config">${serializeForScript(widget)}</script>
 <script nonce="${ctx.nonce}" src="/static/login.js" defer></script>`;
-  return layout(ctx, 'Sign in', body, head);
+  return layout(ctx, title, body, head);
 }
 
 export interface HomeView {
@@ -104,7 +110,8 @@ export function homePage(ctx: PageContext, view: HomeView | null, notice?: strin
       'Home',
       html`${noticeBlock}<h1>Welcome</h1>
 <p>You are not signed in.</p>
-<p><a class="button" href="/login" id="sign-in">Sign in</a> <a href="/login?flow=resetPassword" id="forgot-password">Forgot your password?</a></p>`,
+<p><a class="button" href="/login" id="sign-in">Sign in</a> <a href="/login?flow=resetPassword" id="forgot-password">Forgot your password?</a></p>
+<p>New here? <a href="/signup" id="sign-up">Create an account</a> · Locked out? <a href="/unlock" id="unlock-account">Unlock your account</a></p>`,
     );
   }
   const name = (view.claims.name ?? view.claims.preferred_username ?? view.claims.sub) as string;

@@ -6,7 +6,12 @@
  * browser" means for magic links (docs/security.md F2), and the verifier never reaches the browser. Here:
  * the formats checked before a link's values are used, and the magic link waiting for the /login page.
  */
-export type WidgetFlow = 'default' | 'resetPassword';
+/**
+ * The widget's `flow` option: what the page opens on (packages/widget/README.md, options table;
+ * `signup` and `unlockAccount` only when the app's policy offers them, docs/guides/registration.md
+ * and docs/guides/account-unlock.md).
+ */
+export type WidgetFlow = 'default' | 'resetPassword' | 'signup' | 'unlockAccount';
 
 declare module 'express-session' {
   interface SessionData {
@@ -22,5 +27,16 @@ declare module 'express-session' {
 export const OTP_PATTERN = /^\d{6}$/;
 export const STATE_PATTERN = /^[A-Za-z0-9_-]{22,128}$/;
 
-/** The SDK's flow for the widget's. */
-export const SDK_FLOW = { default: 'default', resetPassword: 'recoverPassword' } as const;
+/** The SDK's flow for the widget's (saved with the transaction, so a magic link reopens the same one). */
+export const SDK_FLOW = {
+  default: 'default',
+  resetPassword: 'recoverPassword',
+  signup: 'register',
+  unlockAccount: 'unlockAccount',
+} as const;
+
+/** The widget's flow for a saved SDK transaction's. */
+export function widgetFlowOf(sdkFlow: string | undefined): WidgetFlow {
+  const found = (Object.keys(SDK_FLOW) as WidgetFlow[]).find((flow) => SDK_FLOW[flow] === sdkFlow);
+  return found ?? 'default';
+}

@@ -6,12 +6,25 @@
  * handle; the callbacks ask the SDK (`isEmailVerifyCallback` → `canProceed({ state })`,
  * `handleInteractionCodeRedirect`). Links carrying `otp`/`state` are answered with a redirect to
  * a clean URL once the values are in the session (docs/security.md F7).
+ *
+ * `/signup` and `/unlock` are the same page with the widget's `signup` / `unlockAccount` flow: the
+ * server starts the interaction as for `/login` and the widget takes the app's sign-up
+ * (`select-enroll-profile`) or unlock (`unlock-account`) step from the identify page
+ * (docs/protocol/idx-protocol-2.md §3.1, §4.1; docs/guides/registration.md,
+ * docs/guides/account-unlock.md). Their emails' links come back through `/login/callback` like a
+ * sign-in's.
  */
 import { type AuthClient, GatehouseError, OAuthError } from '@gatehouse/sdk';
 import { type Request, type Response, Router } from 'express';
 import { loginPage, messagePage, otherBrowserPage, type WidgetConfig } from '../pages.js';
 import { csrfToken } from '../security.js';
-import { OTP_PATTERN, SDK_FLOW, STATE_PATTERN, type WidgetFlow } from '../sign-in-transactions.js';
+import {
+  OTP_PATTERN,
+  SDK_FLOW,
+  STATE_PATTERN,
+  type WidgetFlow,
+  widgetFlowOf,
+} from '../sign-in-transactions.js';
 import { pageContext, type RouteContext, regenerateSession, singleParams } from './context.js';
 
 /** How long the code of a link opened in another browser can be shown there. */
@@ -69,7 +82,7 @@ export function loginRoutes(ctx: RouteContext): Router {
   function widgetFor(client: AuthClient, state: string | undefined, otp?: string): WidgetConfig | undefined {
     const tx = client.idx.getSavedTransaction(state);
     if (!tx) return undefined;
-    const flow: WidgetFlow = tx.flow === 'recoverPassword' ? 'resetPassword' : 'default';
+    const flow = widgetFlowOf(tx.flow);
     return {
       issuer: config.issuer,
       clientId: config.clientId,
@@ -82,11 +95,11 @@ export function loginRoutes(ctx: RouteContext): Router {
     };
   }
 
-  router.get('/login', async (req, res) => {
-    const params = singleParams(req);
-    if (!params) return invalidLink(req, res);
-    // The seed's form of the same-browser forward (`/login?state=…&otp=…`) is accepted too.
-    if (params.otp !== undefined || params.state !== undefined) return emailLink(req, res, params);
+  /**
+   * The widget page: resumes the sign-in a magic link (or `interaction_required`) left in this
+   * session, else starts a new interaction for `flow` with the SDK.
+   */
+  async function widgetPage(req: Request, res: Response, flow: WidgetFlow) {
     if (req.session.user) return res.redirect(303, '/');
     const client = auth.forRequest(req);
     const resume = req.session.resumeSignIn;
@@ -95,7 +108,6 @@ export function loginRoutes(ctx: RouteContext): Router {
     // interaction goes on, by its saved handle.
     let widget = resume ? widgetFor(client, resume.state, resume.otp) : undefined;
     if (!widget) {
-      const flow: WidgetFlow = params.flow === 'resetPassword' ? 'resetPassword' : 'default';
       try {
         // `/v1/interact` with PKCE and a nonce; the meta is saved in this session.
         await client.idx.start({ flow: SDK_FLOW[flow] });
@@ -115,7 +127,22 @@ export function loginRoutes(ctx: RouteContext): Router {
       widget.flow = flow;
     }
     res.type('html').send(loginPage(pageContext(ctx, req, res), widget));
+  }
+
+  router.get('/login', async (req, res) => {
+    const params = singleParams(req);
+    if (!params) return invalidLink(req, res);
+    // The seed's form of the same-browser forward (`/login?state=…&otp=…`) is accepted too.
+    if (params.otp !== undefined || params.state !== undefined) return emailLink(req, res, params);
+    // `?flow=resetPassword` is also the reset link of Gatehouse's "account exists" email.
+    return widgetPage(req, res, params.flow === 'resetPassword' ? 'resetPassword' : 'default');
   });
+
+  // Self-service registration: the widget opens on the sign-up form (the app must allow sign-up).
+  router.get('/signup', (req, res) => widgetPage(req, res, 'signup'));
+
+  // Self-service unlock: the widget opens on "Unlock account" (the app must allow unlock).
+  router.get('/unlock', (req, res) => widgetPage(req, res, 'unlockAccount'));
 
   router.get('/login/callback', async (req, res) => {
     const params = singleParams(req);

@@ -1,8 +1,9 @@
 /**
  * The sample next to a real Gatehouse: Gatehouse on http://127.0.0.1:<port> (in-memory SQLite,
  * serving the built widget), the sample in-process on http://localhost:<port> (another origin),
- * registered as an app with its callback URIs, the sample's custom Forgot Password template set,
- * and headless Chromium with one fresh context per test.
+ * registered as an app with its callback URIs, sign-in page, sign-up and unlock on (as
+ * `npm run example` registers it), the sample's custom Forgot Password template set, and headless
+ * Chromium with one fresh context per test.
  */
 import { readFileSync } from 'node:fs';
 import type { Server } from 'node:http';
@@ -14,6 +15,7 @@ import {
   freePort,
   startTestServer,
   type TestServer,
+  type TestServerOptions,
 } from '../../../../packages/server/test/support/test-server.js';
 import { buildWidget, describe as describeWidget } from '../../../../packages/widget/scripts/build.mjs';
 import { createSampleApp, type SampleApp } from '../../src/app.js';
@@ -36,6 +38,8 @@ const TEMPLATE_APP_URL = 'http://localhost:8080';
 export interface SampleEnvOptions {
   policy?: AppPolicyInput;
   config?: Partial<SampleConfig>;
+  /** Gatehouse's configuration (lockout, rate limits…). */
+  server?: TestServerOptions['config'];
   /** Start Chromium (default true). */
   browser?: boolean;
 }
@@ -89,7 +93,7 @@ function closeHttp(http: Server): Promise<void> {
 export async function startSampleEnv(options: SampleEnvOptions = {}): Promise<SampleEnv> {
   const widget = describeWidget(await buildWidget());
   const integrity = Object.fromEntries(widget.rows.map((row) => [row.name, row.integrity]));
-  const server = await startTestServer();
+  const server = await startTestServer({ config: options.server ?? {} });
   const port = await freePort();
   const appUrl = `http://localhost:${port}`;
   const { app: gatehouseApp } = await server.createApp({
@@ -98,7 +102,17 @@ export async function startSampleEnv(options: SampleEnvOptions = {}): Promise<Sa
     emailVerifyUri: `${appUrl}/login/callback`,
     postLogoutRedirectUris: [`${appUrl}/`],
     trustedOrigins: [appUrl],
-    policy: { factors: 'password', identifierFirst: false, selfServiceRecovery: true, ...options.policy },
+    // Linked from the "account exists" email (docs/guides/registration.md).
+    loginUri: `${appUrl}/login`,
+    policy: {
+      factors: 'password',
+      identifierFirst: false,
+      selfServiceRecovery: true,
+      registration: true,
+      selfServiceUnlock: true,
+      signInAfterUnlock: true,
+      ...options.policy,
+    },
   });
   await installForgotPasswordTemplate(server, appUrl);
   let config = loadConfig(
