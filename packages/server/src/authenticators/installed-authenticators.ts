@@ -8,6 +8,7 @@ import type { Storage } from '../storage/storage.js';
 import { EmailAuthenticator } from './email/email-authenticator.js';
 import { PasswordAuthenticator } from './password/password-authenticator.js';
 import { AuthenticatorRegistry } from './registry.js';
+import { TotpAuthenticator } from './totp/totp-authenticator.js';
 
 /** What the installed authenticators are built from (each takes only the parts it uses). */
 export interface AuthenticatorParts {
@@ -64,6 +65,20 @@ export function installAuthenticators(parts: AuthenticatorParts): AuthenticatorR
         emailPerRecipient: config.rateLimits.emailPerRecipient,
         challengePerIp: config.rateLimits.challengePerIp,
         answerPerIp: config.rateLimits.answerPerIp,
+      },
+    }),
+    new TotpAuthenticator({
+      challenges: storage.authenticatorChallenges,
+      enrollments: storage.enrollments,
+      events: storage.events,
+      limiter: parts.limiter,
+      clock,
+      secret: parts.secret,
+      settings: {
+        issuer: config.orgName,
+        maxAttempts: config.email.maxAttempts,
+        answerPerIp: config.rateLimits.answerPerIp,
+        failedOtpPerUser: config.rateLimits.failedOtpPerUser,
       },
     }),
   ]);

@@ -40,6 +40,7 @@ export const ENV_KEYS: ReadonlyArray<{ env: string; path: string[]; parse?: (v: 
       ['GATEHOUSE_RATE_LIMIT_ANSWER_PER_IP', 'answerPerIp'],
       ['GATEHOUSE_RATE_LIMIT_FAILED_SIGN_IN_PER_IP', 'failedSignInPerIp'],
       ['GATEHOUSE_RATE_LIMIT_FAILED_SIGN_IN_PER_ACCOUNT', 'failedSignInPerAccount'],
+      ['GATEHOUSE_RATE_LIMIT_FAILED_OTP_PER_USER', 'failedOtpPerUser'],
       ['GATEHOUSE_RATE_LIMIT_REGISTRATION_PER_IP', 'registrationPerIp'],
       ['GATEHOUSE_RATE_LIMIT_REGISTRATION_PER_EMAIL', 'registrationPerEmail'],
       ['GATEHOUSE_RATE_LIMIT_CLIENT_AUTH_FAILURES_PER_CLIENT', 'clientAuthFailuresPerClient'],

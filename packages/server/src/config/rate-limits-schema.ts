@@ -55,6 +55,12 @@ export const rateLimitsSchema = z
       'Failed password sign-ins for one identifier, across IPs (counted the same for identifiers no account uses); once reached, further attempts get 429 until the window ends. The account lockout (`lockout`) acts first.',
       'GATEHOUSE_RATE_LIMIT_FAILED_SIGN_IN_PER_ACCOUNT',
     ),
+    failedOtpPerUser: limit(
+      10,
+      900,
+      'Wrong authenticator-app (TOTP) codes for one account, across transactions and IPs (counted the same for identifiers no account uses); once reached, further codes for that account get 429 until the window ends.',
+      'GATEHOUSE_RATE_LIMIT_FAILED_OTP_PER_USER',
+    ),
     registrationPerIp: limit(
       20,
       3600,
