@@ -7,9 +7,14 @@ import type { App, AppPolicy, AppsStore, PolicyRequirement } from '../storage/ap
 import { assertValidPolicy, DEFAULT_POLICY, parsePolicyExpression } from './app-policy.js';
 import { assertOrigin, assertRedirectUri } from './app-urls.js';
 import { type RegistrationInput, registrationPolicy } from './registration-profile.js';
+import {
+  assertWebauthnRpIdCoversApp,
+  type WebauthnSettingsInput,
+  webauthnSettings,
+} from './webauthn-settings.js';
 
 /** A policy as an operator writes it: requirements as data, or as an expression (`password,email`). */
-export interface AppPolicyInput {
+export interface AppPolicyInput extends WebauthnSettingsInput {
   /** Written form, e.g. `password`, `password,email`, `password+email`. */
   factors?: string | undefined;
   requirements?: PolicyRequirement[] | undefined;
@@ -134,6 +139,7 @@ export class AppService {
     if (input.refreshTokens !== undefined)
       next.grantTypes = input.refreshTokens ? ['interaction_code', 'refresh_token'] : ['interaction_code'];
     if (input.policy !== undefined) next.policy = this.policy(next.policy, input.policy);
+    assertWebauthnRpIdCoversApp(next);
     return next;
   }
 
@@ -151,6 +157,7 @@ export class AppService {
       selfServiceUnlock: input.selfServiceUnlock ?? base.selfServiceUnlock,
       signInAfterUnlock: input.signInAfterUnlock ?? base.signInAfterUnlock,
       registration: registrationOf(base.registration, input.registration),
+      ...webauthnSettings(base, input),
     };
     assertValidPolicy(policy, this.authenticators);
     return policy;

@@ -9,6 +9,7 @@ import { EmailAuthenticator } from './email/email-authenticator.js';
 import { PasswordAuthenticator } from './password/password-authenticator.js';
 import { AuthenticatorRegistry } from './registry.js';
 import { TotpAuthenticator } from './totp/totp-authenticator.js';
+import { WebauthnAuthenticator } from './webauthn/webauthn-authenticator.js';
 
 /** What the installed authenticators are built from (each takes only the parts it uses). */
 export interface AuthenticatorParts {
@@ -80,6 +81,15 @@ export function installAuthenticators(parts: AuthenticatorParts): AuthenticatorR
         answerPerIp: config.rateLimits.answerPerIp,
         failedOtpPerUser: config.rateLimits.failedOtpPerUser,
       },
+    }),
+    new WebauthnAuthenticator({
+      enrollments: storage.enrollments,
+      challenges: storage.authenticatorChallenges,
+      events: storage.events,
+      limiter: parts.limiter,
+      clock,
+      secret: parts.secret,
+      settings: { publicUrl: config.publicUrl, answerPerIp: config.rateLimits.answerPerIp, maxAttempts: 5 },
     }),
   ]);
 }

@@ -46,6 +46,13 @@ export interface AppPolicy {
   signInAfterUnlock: boolean;
   /** Self-service registration; null: off. */
   registration: RegistrationPolicy | null;
+  /**
+   * The WebAuthn relying party ID passkeys of this app are bound to; null or absent: the host of
+   * the app's page (its redirect URI). Set it to a parent domain to share passkeys between apps.
+   */
+  webauthnRpId?: string | null | undefined;
+  /** Whether a passkey must verify its user (PIN, biometrics); absent: `preferred`. */
+  webauthnUserVerification?: 'preferred' | 'required' | undefined;
 }
 
 /** Policy members added after the first release, with the values older stored policies mean. */

@@ -22,6 +22,8 @@ interface SettingsOptions extends CommonOptions {
   existingEmail?: string;
   unlock?: boolean;
   signInAfterUnlock?: boolean;
+  webauthnRpId?: string;
+  webauthnUserVerification?: string;
   refreshTokens?: boolean;
 }
 
@@ -69,6 +71,8 @@ function policyInput(options: SettingsOptions): AppPolicyInput {
     selfServiceUnlock: options.unlock,
     signInAfterUnlock: options.signInAfterUnlock,
     registration: settings ?? options.registration,
+    webauthnRpId: options.webauthnRpId === '' ? null : options.webauthnRpId,
+    webauthnUserVerification: options.webauthnUserVerification,
   };
 }
 
@@ -104,7 +108,15 @@ function withSelfServiceOptions(command: Command): Command {
     .option('--unlock', 'let locked-out users unlock their account by email (self-service unlock)')
     .option('--no-unlock', 'turn self-service unlock off')
     .option('--sign-in-after-unlock', 'after an unlock, go on signing in instead of ending on "unlocked"')
-    .option('--no-sign-in-after-unlock', 'after an unlock, end on "unlocked"');
+    .option('--no-sign-in-after-unlock', 'after an unlock, end on "unlocked"')
+    .option(
+      '--webauthn-rp-id <domain>',
+      "the domain passkeys are registered for: the host or a parent domain of every redirect URI and trusted origin ('' goes back to the host of the app's page)",
+    )
+    .option(
+      '--webauthn-user-verification <mode>',
+      'preferred (default) or required: whether a passkey must verify its user (PIN, biometrics); a passkey-only policy always requires it',
+    );
 }
 
 function describeApp(app: App): string {
@@ -120,6 +132,7 @@ function describeApp(app: App): string {
     `  recovery:       ${policy.selfServiceRecovery ? 'on' : 'off'}`,
     `  sign-up:        ${registration}`,
     `  unlock:         ${policy.selfServiceUnlock ? `on${policy.signInAfterUnlock ? ', then sign-in' : ''}` : 'off'}`,
+    `  passkeys:       RP ID ${policy.webauthnRpId ?? "(the app page's host)"}, user verification ${policy.webauthnUserVerification ?? 'preferred'}`,
   ].join('\n');
 }
 

@@ -1,0 +1,171 @@
+import { randomBytes } from 'node:crypto';
+import { verifyRegistrationResponse } from '@simplewebauthn/server';
+import type { Clock } from '../../clock.js';
+import { EngineError } from '../../errors.js';
+import { loginKey } from '../../identity/users.js';
+import { type Limit, overLimit, type RateLimiter } from '../../rate-limits/rate-limiter.js';
+import type { AuthenticatorEnrollmentsStore } from '../../storage/authenticator-enrollments-store.js';
+import type { User } from '../../storage/users-store.js';
+import type {
+  Answer,
+  AuthenticatorContext,
+  ChallengeResult,
+  Enroller,
+  EnrollResult,
+  PublicKeyEnrollment,
+} from '../authenticator.js';
+import type { Ceremonies } from './ceremonies.js';
+import { defaultCredentialName } from './credential-names.js';
+import type { WebauthnKeys } from './derived-keys.js';
+import { registrationResponse } from './registration-response.js';
+import { relyingParty } from './relying-party.js';
+import { userVerificationFor } from './user-verification.js';
+import { creationOptions } from './webauthn-options.js';
+
+export interface WebauthnEnrollerDeps {
+  key: string;
+  ceremonies: Ceremonies;
+  enrollments: AuthenticatorEnrollmentsStore;
+  keys: WebauthnKeys;
+  limiter: RateLimiter;
+  answerPerIp: Limit;
+  clock: Clock;
+  publicUrl: string;
+  /** The user's credentials of this authenticator, as the client is shown them. */
+  held: (ctx: Pick<AuthenticatorContext, 'user' | 'held'>) => PublicKeyEnrollment[];
+}
+
+/**
+ * Registers a passkey or security key (docs/protocol/idx-protocol-2.md §6.1–§6.3): `begin` starts a
+ * registration ceremony (creation options with a fresh challenge, bound to the transaction);
+ * `enroll` verifies the client's attestation with `@simplewebauthn/server` (type, challenge,
+ * origin, RP ID, user presence and, where required, verification) and stores the credential under
+ * a default name. A user may hold several; one registered already (by anyone) is refused.
+ */
+export class WebauthnEnroller implements Enroller {
+  readonly rules = null;
+
+  constructor(private readonly deps: WebauthnEnrollerDeps) {}
+
+  async begin(ctx: AuthenticatorContext): Promise<ChallengeResult> {
+    let rp: ReturnType<typeof relyingParty>;
+    try {
+      rp = relyingParty(ctx.app, ctx.transaction, this.deps.publicUrl);
+    } catch (error) {
+      if (error instanceof EngineError) return { ok: false, error };
+      throw error;
+    }
+    const userVerification = userVerificationFor(ctx.app.policy, this.deps.key);
+    const { user } = ctx;
+    // A set-up for nobody (a sign-up of an address that has an account) looks the same and never completes.
+    const userHandle = user
+      ? this.deps.keys.userHandle(user.id)
+      : this.deps.keys.decoy(`handle:${loginKey(ctx.identifier)}`).toString('base64url');
+    const options = await creationOptions({
+      rp,
+      userHandle,
+      userName: user?.login ?? ctx.identifier,
+      displayName: user ? displayNameOf(user) : ctx.identifier,
+      existing: this.deps.held(ctx),
+      userVerification,
+    });
+    await this.deps.ceremonies.start(ctx, {
+      kind: 'create',
+      challenge: String(options.challenge),
+      rpId: rp.id,
+      origins: rp.origins,
+      userVerification,
+      options,
+    });
+    return { ok: true };
+  }
+
+  async enroll(ctx: AuthenticatorContext, answer: Answer): Promise<EnrollResult> {
+    const { ceremonies, limiter, clock, enrollments } = this.deps;
+    const refused = await overLimit(
+      limiter,
+      `answer:ip:${ctx.request.ip ?? 'unknown'}`,
+      this.deps.answerPerIp,
+    );
+    if (refused) return { ok: false, error: refused };
+    const open = await ceremonies.current(ctx, 'create');
+    if (!open) return notSetUp('No registration is open in this transaction.');
+    if (open.record.expiresAt <= clock.now()) return notSetUp('The ceremony has expired.');
+    const attempt = await ceremonies.recordAttempt(open.record);
+    if (attempt === null) return exhausted();
+    const failed = (detail: string): EnrollResult =>
+      attempt >= open.record.maxAttempts ? exhausted() : notSetUp(detail);
+    const response = registrationResponse(answer);
+    if (!response) return failed('The registration is not base64 clientData and attestation.');
+    if (!ctx.user) return failed('A registration for nobody never completes.');
+    const { ceremony } = open;
+    let verified: Awaited<ReturnType<typeof verifyRegistrationResponse>>;
+    try {
+      verified = await verifyRegistrationResponse({
+        response,
+        expectedChallenge: ceremony.challenge,
+        expectedOrigin: ceremony.origins,
+        expectedRPID: ceremony.rpId,
+        requireUserVerification: ceremony.userVerification === 'required',
+      });
+    } catch (error) {
+      return failed(`The registration does not verify: ${(error as Error).message}`);
+    }
+    if (!verified.verified) return failed('The attestation does not verify.');
+    const { credential, aaguid, credentialDeviceType, credentialBackedUp } = verified.registrationInfo;
+    // Checked before the ceremony is used up, so another authenticator may still answer it.
+    if (await enrollments.findByCredentialId(this.deps.key, credential.id))
+      return failed('This credential is registered already.');
+    if (!(await ceremonies.consume(open.record))) return notSetUp('The registration was answered already.');
+
+    const transports = response.response.transports ?? [];
+    const now = clock.now();
+    const id = `fwf${randomBytes(13).toString('base64url').replace(/[-_]/g, '').slice(0, 17)}`;
+    const taken = this.deps.held(ctx).map((key) => key.name);
+    const added = await enrollments.add(
+      {
+        id,
+        userId: ctx.user.id,
+        authenticatorKey: this.deps.key,
+        name: defaultCredentialName(transports, taken),
+        // Nothing secret: a public key.
+        secret: '',
+        credentialId: credential.id,
+        counter: credential.counter,
+        data: {
+          publicKey: Buffer.from(credential.publicKey).toString('base64url'),
+          transports,
+          aaguid,
+          rpId: ceremony.rpId,
+          deviceType: credentialDeviceType,
+          backedUp: credentialBackedUp,
+          userVerified: verified.registrationInfo.userVerified,
+        },
+        createdAt: now,
+      },
+      {
+        type: 'user.mfa.factor.activate',
+        userId: ctx.user.id,
+        appId: ctx.app.id,
+        ip: ctx.request.ip,
+        data: { authenticator: this.deps.key, enrollment: id },
+      },
+    );
+    if (!added) return notSetUp('This credential is registered already.');
+    return { ok: true };
+  }
+}
+
+/** "First Last", or the login when the profile has no name. */
+function displayNameOf(user: User): string {
+  const name = [user.profile.firstName, user.profile.lastName].filter(Boolean).join(' ');
+  return name || user.login;
+}
+
+function notSetUp(detail: string): EnrollResult {
+  return { ok: false, error: new EngineError('PUBLIC_KEY_NOT_SET_UP', { detail }) };
+}
+
+function exhausted(): EnrollResult {
+  return { ok: false, error: new EngineError('ATTEMPTS_EXHAUSTED'), final: true };
+}
