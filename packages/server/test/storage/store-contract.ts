@@ -15,6 +15,7 @@ import { openStorage, type Storage } from '../../src/storage/storage.js';
 import type { Transaction } from '../../src/storage/transactions-store.js';
 import type { NewUser, User } from '../../src/storage/users-store.js';
 import { createTestDatabase, PG_ADMIN_URL, type TestDatabase } from '../support/postgres.js';
+import { describeAuthenticatorStores } from './authenticators-contract.js';
 import { describeOutboxDelivery } from './outbox-contract.js';
 
 export type StoreKind = 'sqlite' | 'postgres';
@@ -1390,6 +1391,7 @@ export function describeStores(kind: StoreKind): void {
     });
 
     describeOutboxDelivery(() => ({ store, race }));
+    describeAuthenticatorStores(() => ({ store, race }));
 
     describe('OutboxStore and EmailTemplatesStore', () => {
       it('lists outbox messages newest first, per recipient case-insensitively', async () => {
