@@ -29,7 +29,7 @@ const ATTESTATION_REFUSED = 'authfactor.webauthn.error.attestation_validation_fa
  * another origin, malformed input (never a 500), and nothing that tells whether an account has
  * passkeys.
  */
-describe('WebAuthn refusals', () => {
+describe.each(['sqlite', 'postgres'] as const)('WebAuthn refusals (%s)', (database) => {
   let server: TestServer;
   let app: App;
   let user: User;
@@ -37,7 +37,7 @@ describe('WebAuthn refusals', () => {
   const key = new SoftwareAuthenticator({ origin: APP_ORIGIN });
 
   beforeAll(async () => {
-    server = await startTestServer();
+    server = await startTestServer({ database });
     app = await webauthnApp(server, { factors: 'password,webauthn' });
     ({ user, password } = await server.createUser());
     const setUp = await begin(server, app);

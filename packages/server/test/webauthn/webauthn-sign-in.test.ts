@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { IdxConversation } from '../support/idx-client.js';
 import { SoftwareAuthenticator } from '../support/software-authenticator.js';
 import { startTestServer, type TestServer } from '../support/test-server.js';
 import {
@@ -7,6 +8,7 @@ import {
   chooseToChallenge,
   chooseToEnroll,
   identifyWithPassword,
+  type Journey,
   messageKeys,
   postAssertion,
   postAttestation,
@@ -21,10 +23,10 @@ import {
  * set up during a sign-in that requires one, signed in with it again; passkey only, with user
  * verification; several credentials with names.
  */
-describe('WebAuthn sign-in', () => {
+describe.each(['sqlite', 'postgres'] as const)('WebAuthn sign-in (%s)', (database) => {
   let server: TestServer;
   beforeAll(async () => {
-    server = await startTestServer();
+    server = await startTestServer({ database });
   });
   afterAll(async () => {
     await server.close();
@@ -212,6 +214,36 @@ describe('WebAuthn sign-in', () => {
       const res = await postAssertion(journey, key.get(request));
       expect(res.status, JSON.stringify(res.body)).toBe(200);
     }
+  });
+
+  it("an app's RP ID (a parent domain) binds its passkeys; its page's origin is allowed, others are not", async () => {
+    const page = 'https://login.example.com';
+    const { app } = await server.createApp({
+      policy: { factors: 'password,webauthn', selfServiceRecovery: false, webauthnRpId: 'example.com' },
+      redirectUris: [`${page}/callback`],
+      trustedOrigins: [page],
+      emailVerifyUri: null,
+      postLogoutRedirectUris: [],
+    });
+    const { user, password } = await server.createUser();
+    const key = new SoftwareAuthenticator({ origin: page });
+    const journey = { idx: new IdxConversation(server.url, app.clientId, `${page}/callback`) } as Journey;
+    journey.interaction = await journey.idx.interact();
+    await journey.idx.introspect(journey.interaction.interactionHandle);
+    await identifyWithPassword(journey, user.login, password);
+    const options = await chooseToEnroll(journey);
+    expect(options.rp.id).toBe('example.com');
+    // A credential for the page's own host is not one for the app's RP ID.
+    const hostBound = await postAttestation(
+      journey,
+      key.create({ ...options, rp: { id: 'login.example.com' } }),
+    );
+    expect(hostBound.status).toBe(400);
+    // Nor is the server's own origin (127.0.0.1) one the RP ID covers.
+    const fromServer = await postAttestation(journey, key.create(options, { origin: server.url }));
+    expect(fromServer.status).toBe(400);
+    const made = await postAttestation(journey, key.create(options));
+    expect(made.status, JSON.stringify(made.body)).toBe(200);
   });
 
   it('a passkey that never counts (counter always 0) signs in again and again', async () => {
