@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { isAutoLocked } from '../../identity/lockout.js';
 import type { User } from '../../storage/users-store.js';
 import { type CommonOptions, print, withServices, withStoreOptions } from '../common-options.js';
+import { userAuthenticatorsCommand } from './user-authenticators.js';
 
 interface CreateOptions extends CommonOptions {
   login: string;
@@ -104,4 +105,6 @@ export function usersCommand(program: Command): void {
       }),
     );
   }
+
+  userAuthenticatorsCommand(users);
 }
