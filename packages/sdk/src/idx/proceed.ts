@@ -103,17 +103,19 @@ export async function proceed(host: IdxHost, options: ProceedOptions = {}): Prom
   return submitStep(host, tx, current.response, values, named, settleOptions);
 }
 
-/** Cancels at the server when the current response offers `cancel`, and forgets the transaction. */
+/**
+ * Cancels at the server when the current response offers `cancel` (a terminal page too: "Back to
+ * sign in" after an unlock puts the interaction back at identify), and forgets the transaction.
+ */
 export async function cancel(host: IdxHost, options: { state?: string } = {}): Promise<IdxTransaction> {
   const tx = getTransaction(host, options.state);
   const current = await currentResponse(host, tx);
   let result: IdxResult | undefined;
-  if (!current.settled) {
-    const cancel = readEnvelope(current.response).actions.get('cancel');
-    if (cancel) result = await submitForm(host.fetch, cancel.raw, buildRequestBody(cancel.raw));
-  }
+  const { settled } = current;
+  const cancel = readEnvelope(settled ? settled.ok && settled.response : current.response).cancel;
+  if (cancel) result = await submitForm(host.fetch, cancel.raw, buildRequestBody(cancel.raw));
   host.storage.removeTransaction(tx.state);
-  const parsed = parseIdxResponse((result ?? current.settled)?.response ?? { version: '1.0.0' });
+  const parsed = parseIdxResponse((result ?? settled)?.response ?? { version: '1.0.0' });
   return {
     ...toTransaction('CANCELED', parsed, result),
     messages: result?.ok ? [] : parsed.messages,

@@ -140,6 +140,9 @@ export function createWidgetClient(options: ResolvedOptions): WidgetClient {
       return toReply(await auth.idx.proceed({ action: name, state, exchangeCodeForTokens: false }));
     },
     async cancel() {
+      // The app's interaction is still its own on a finished page ("unlocked"): cancelling puts it
+      // back at identify, where start() takes it up again.
+      if (state === options.state) adoptServerInteraction();
       if (state && auth.idx.getSavedTransaction(state)) await auth.idx.cancel({ state });
     },
     async exchange(interactionCode) {

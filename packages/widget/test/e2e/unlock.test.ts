@@ -6,6 +6,7 @@
  */
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createAuthClient, memoryStorage } from '../../../sdk/src/index.js';
 import { IdxConversation } from '../../../server/test/support/idx-client.js';
 import {
   axeScan,
@@ -104,6 +105,55 @@ describe('self-service unlock', () => {
       expect(await heading(page)).toBe('Konto erfolgreich entsperrt!');
       expect(await page.getByRole('button', { name: 'Zurück zur Anmeldung' }).count()).toBe(1);
       expect(await axeScan(page, session)).toEqual([]);
+    }));
+
+  it('an interaction the app started: unlocked → "Back to sign in" puts the same interaction back at identify → signed in', () =>
+    withSession(env, async (session) => {
+      const { user, password } = await lockUser(env);
+      // The app's server starts the interaction (its PKCE verifier stays there), as the sample app does.
+      const auth = createAuthClient({
+        issuer: env.server.issuer,
+        clientId: env.app.clientId,
+        redirectUri: env.redirectUri,
+        storage: memoryStorage(),
+      });
+      await auth.idx.start({ flow: 'unlockAccount' });
+      const saved = auth.idx.getSavedTransaction()!;
+      const page = await session.newPage();
+      const calls: string[] = [];
+      page.on('request', (req) => calls.push(new URL(req.url()).pathname));
+      await page.goto(
+        env.loginUrl({
+          state: saved.state,
+          interactionHandle: saved.interactionHandle,
+          flow: 'unlockAccount',
+          redirect: true,
+        }),
+      );
+      await askForCode(page, user.login);
+      const { otp } = await waitForEmail(env.server, user.email);
+      await page.getByRole('button', { name: 'Enter a code instead' }).click();
+      await page.getByLabel('Verification code').fill(otp);
+      await page.keyboard.press('Enter');
+      await viewIs(page, 'terminal');
+      await page.getByRole('button', { name: 'Back to sign in' }).click();
+      await viewIs(page, 'identify');
+      expect(calls).toContain('/idp/idx/cancel');
+      expect(calls.some((path) => path.endsWith('/v1/interact'))).toBe(false);
+      await page.getByLabel('Username').fill(user.login);
+      await page.getByLabel('Password', { exact: true }).fill(password);
+      await page.keyboard.press('Enter');
+      // The same interaction ends at the app's callback, whose server alone redeems the code.
+      await page.waitForURL(/\/login\/callback\?/);
+      const query = JSON.parse((await page.locator('#callback-query').textContent())!) as Record<
+        string,
+        string
+      >;
+      expect(query.state).toBe(saved.state);
+      const tokens = await auth.idx.handleInteractionCodeRedirect(
+        `${env.redirectUri}?${new URLSearchParams(query)}`,
+      );
+      expect(tokens.claims?.sub).toBe(user.id);
     }));
 
   it('an unknown username gets the same code page, no email, and a wrong-code answer', () =>
