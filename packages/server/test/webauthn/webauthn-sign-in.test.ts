@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { latestCode } from '../email/email-helpers.js';
 import { IdxConversation } from '../support/idx-client.js';
 import { SoftwareAuthenticator } from '../support/software-authenticator.js';
 import { startTestServer, type TestServer } from '../support/test-server.js';
@@ -244,6 +245,35 @@ describe.each(['sqlite', 'postgres'] as const)('WebAuthn sign-in (%s)', (databas
     expect(fromServer.status).toBe(400);
     const made = await postAttestation(journey, key.create(options));
     expect(made.status, JSON.stringify(made.body)).toBe(200);
+  });
+
+  it('signs up for a passkey-only app (email code, then a passkey that verifies its user), then signs in with it', async () => {
+    const app = await webauthnApp(server, { factors: 'webauthn', identifierFirst: true, registration: true });
+    const key = new SoftwareAuthenticator({ origin: APP_ORIGIN });
+    const journey = await begin(server, app);
+    await journey.idx.submit('select-enroll-profile', {});
+    const email = `passkey-${database}@example.com`;
+    await journey.idx.submit('enroll-profile', {
+      userProfile: { firstName: 'Pass', lastName: 'Key', email },
+    });
+    await journey.idx.submit('select-authenticator-enroll', { authenticator: { id: 'autEmail' } });
+    const code = await latestCode(server, email);
+    const proven = await journey.idx.submit('enroll-authenticator', { credentials: { passcode: code } });
+    expect(proven.body.authenticators?.value.map((a) => a.key)).toEqual(['webauthn']);
+    const options = await chooseToEnroll(journey);
+    expect(options.authenticatorSelection.userVerification).toBe('required');
+    expect(options.user).toMatchObject({ name: email, displayName: 'Pass Key' });
+    const registered = await postAttestation(journey, key.create(options));
+    expect(registered.status, JSON.stringify(registered.body)).toBe(200);
+    const claims = await tokenClaims(journey);
+    const user = await server.services.storage.users.findByEmail(email);
+    expect(user).toMatchObject({ status: 'ACTIVE', id: claims.sub });
+
+    const again = await begin(server, app);
+    await again.idx.submit('identify', { identifier: email });
+    const res = await postAssertion(again, key.get(await chooseToChallenge(again)));
+    expect(res.status, JSON.stringify(res.body)).toBe(200);
+    expect((await tokenClaims(again)).amr).toEqual(['hwk']);
   });
 
   it('a passkey that never counts (counter always 0) signs in again and again', async () => {
