@@ -108,13 +108,17 @@ describe(`sign-in widget ${WIDGET_VERSION}: passkeys (WebAuthn) with Chromium's 
           Buffer.from(credential!.credentialId, 'base64').toString('base64url'),
         );
         expect(stored?.data.transports).toEqual(['internal']);
-        // The widget posted standard base64, transports and client extensions (§6.2).
+        // The widget posted clientData and attestation (standard base64), transports and client extensions
+        // (docs/protocol/idx-protocol-2.md §6.2).
         const body = JSON.parse(
           session.requests.filter((r) => r.url.endsWith('/idp/idx/challenge/answer')).at(-1)!.body!,
         ) as { credentials: Record<string, string> };
         expect(Object.keys(body.credentials).sort()).toEqual(
           ['attestation', 'clientData', 'clientExtensions', 'transports'].sort(),
         );
+        for (const name of ['clientData', 'attestation'])
+          expect(body.credentials[name], name).toMatch(/^[A-Za-z0-9+/]+={0,2}$/);
+        expect(body.credentials.transports).toBe('["internal"]');
 
         // Again: the password, the list, and the passkey's challenge starts by itself.
         await signInWithPassword(env, page, user.login, password);
