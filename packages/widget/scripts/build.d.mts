@@ -1,5 +1,7 @@
 /** Types of scripts/build.mjs (used by the tests). */
 export declare const WIDGET_VERSION: string;
+/** Package names the bundle takes from the workspace's sources. */
+export declare const SOURCE_ALIASES: Record<string, string>;
 export declare const DIST: string;
 export declare const SCRIPT: string;
 export declare const STYLESHEET: string;

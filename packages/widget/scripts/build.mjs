@@ -13,12 +13,13 @@ const root = fileURLToPath(new URL('..', import.meta.url));
 const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
 
 /**
- * The widget imports `@gatehouse/sdk/browser` and `@gatehouse/protocol` by their package names;
- * the bundle is built from their sources (one copy of each, tree-shaken with the widget) rather
- * than from their built files.
+ * The widget imports `@gatehouse/sdk/browser`, `@gatehouse/sdk/webauthn` and `@gatehouse/protocol`
+ * by their package names; the bundle is built from their sources (one copy of each, tree-shaken
+ * with the widget) rather than from their built files. The tests' harness bundles with them too.
  */
-const SOURCE_ALIASES = {
+export const SOURCE_ALIASES = {
   '@gatehouse/sdk/browser': join(root, '../sdk/src/browser.ts'),
+  '@gatehouse/sdk/webauthn': join(root, '../sdk/src/webauthn/index.ts'),
   '@gatehouse/protocol': join(root, '../protocol/src/index.ts'),
 };
 

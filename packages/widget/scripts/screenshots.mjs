@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
 import { chromium } from 'playwright-core';
+import { SOURCE_ALIASES } from './build.mjs';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const out = fileURLToPath(new URL('../../../docs/widget/', import.meta.url));
@@ -107,6 +108,7 @@ const [script, style] = await Promise.all([
     bundle: true,
     format: 'iife',
     target: 'es2022',
+    alias: SOURCE_ALIASES,
     write: false,
   }),
   build({ entryPoints: [join(root, 'src/theme/gatehouse-sign-in.css')], bundle: true, write: false }),

@@ -137,4 +137,48 @@ export const de: Record<string, string> = {
     'Sie können sich mit Ihrem Benutzernamen und Passwort anmelden.',
   'oie.selfservice.unlock_user.landing.to.app.success.message':
     'Konto erfolgreich entsperrt! Bestätigen Sie Ihre Identität mit einer Sicherheitsmethode, um fortzufahren.',
+  // Authenticator-App (google_otp) und Passkeys (webauthn)
+  'gh.authenticator.app.description': 'Einen Code aus Ihrer Authenticator-App eingeben',
+  'gh.authenticator.security_key.description':
+    'Einen Passkey, die Bildschirmsperre Ihres Geräts oder einen Sicherheitsschlüssel verwenden',
+  'gh.authenticator.enroll.app.description': 'Einen QR-Code mit einer Authenticator-App scannen',
+  'gh.authenticator.enroll.security_key.description':
+    'Die Bildschirmsperre Ihres Geräts oder einen Sicherheitsschlüssel verwenden',
+  'gh.totp.enroll.title': 'Authenticator-App einrichten',
+  'gh.totp.enroll.scan':
+    'Scannen Sie diesen QR-Code mit einer Authenticator-App wie Google Authenticator, Microsoft Authenticator oder 1Password.',
+  'gh.totp.qr.alt': 'QR-Code zum Scannen mit Ihrer Authenticator-App',
+  'gh.totp.cant.scan': 'Scannen nicht möglich?',
+  'gh.totp.secret.instructions':
+    'Fügen Sie in Ihrer Authenticator-App ein Konto hinzu und geben Sie diesen Einrichtungsschlüssel ein:',
+  'gh.totp.secret.copy': 'Schlüssel kopieren',
+  'gh.totp.secret.copied': 'Schlüssel kopiert',
+  'gh.totp.enroll.code': 'Geben Sie dann den 6-stelligen Code ein, den die App anzeigt.',
+  'gh.totp.code.label': 'Geben Sie den Code aus Ihrer Authenticator-App ein',
+  'gh.totp.challenge.title': 'Mit Ihrer Authenticator-App bestätigen',
+  'gh.webauthn.enroll.title': 'Passkey einrichten',
+  'gh.webauthn.enroll.text':
+    'Melden Sie sich statt mit einem Code mit Fingerabdruck, Gesicht, Bildschirmsperre oder einem Sicherheitsschlüssel an. Ihr Browser fordert Sie auf, einen Passkey zu erstellen.',
+  'gh.webauthn.enroll.button': 'Passkey oder Sicherheitsschlüssel einrichten',
+  'gh.webauthn.challenge.title': 'Mit Ihrem Passkey bestätigen',
+  'gh.webauthn.challenge.text':
+    'Verwenden Sie Ihren Passkey oder Sicherheitsschlüssel, wenn Ihr Browser Sie dazu auffordert.',
+  'gh.webauthn.waiting': 'Warten auf Ihren Passkey oder Sicherheitsschlüssel…',
+  'gh.webauthn.error.cancelled':
+    'Die Anfrage wurde abgebrochen oder ist abgelaufen, oder es wurde kein Passkey gefunden. Versuchen Sie es erneut.',
+  'gh.webauthn.error.exists':
+    'Dieser Passkey oder Sicherheitsschlüssel ist bereits eingerichtet. Versuchen Sie einen anderen.',
+  'gh.webauthn.error.rp': 'Passkeys dieses Kontos können auf dieser Seite nicht verwendet werden.',
+  'gh.webauthn.error.unsupported': 'Dieser Browser unterstützt keine Passkeys oder Sicherheitsschlüssel.',
+  'gh.webauthn.error.options':
+    'Der Anmeldedienst hat eine Anfrage gesendet, die diese Seite nicht verwenden kann. Beginnen Sie erneut.',
+  'gh.webauthn.error.failed':
+    'Ihr Passkey oder Sicherheitsschlüssel konnte nicht verwendet werden. Versuchen Sie es erneut.',
+  'authfactor.challenge.soft_token.invalid_passcode': 'Ungültiger Code. Versuchen Sie es erneut.',
+  'authfactor.challenge.soft_token.used_passcode':
+    'Jeder Code kann nur einmal verwendet werden. Warten Sie auf einen neuen Code und versuchen Sie es erneut.',
+  'authfactor.webauthn.error.assertion_validation_failure':
+    'Ihr Passkey oder Sicherheitsschlüssel konnte nicht bestätigt werden. Versuchen Sie es erneut oder verwenden Sie einen anderen.',
+  'authfactor.webauthn.error.attestation_validation_failure':
+    'Der Passkey oder Sicherheitsschlüssel konnte nicht eingerichtet werden. Versuchen Sie es erneut.',
 };

@@ -145,4 +145,41 @@ export const en: Record<string, string> = {
   'oie.selfservice.unlock_user.success.message': 'You can sign in with your username and password.',
   'oie.selfservice.unlock_user.landing.to.app.success.message':
     'Account successfully unlocked! Verify your account with a security method to continue.',
+  // Authenticator app (google_otp) and passkeys (webauthn): docs/protocol/idx-protocol-2.md §5, §6
+  'gh.authenticator.app.description': 'Enter a code from your authenticator app',
+  'gh.authenticator.security_key.description': "Use a passkey, your device's screen lock or a security key",
+  'gh.authenticator.enroll.app.description': 'Scan a QR code with an authenticator app',
+  'gh.authenticator.enroll.security_key.description': "Use your device's screen lock or a security key",
+  'gh.totp.enroll.title': 'Set up an authenticator app',
+  'gh.totp.enroll.scan':
+    'Scan this QR code with an authenticator app such as Google Authenticator, Microsoft Authenticator or 1Password.',
+  'gh.totp.qr.alt': 'QR code to scan with your authenticator app',
+  'gh.totp.cant.scan': "Can't scan?",
+  'gh.totp.secret.instructions': 'In your authenticator app, add an account and enter this setup key:',
+  'gh.totp.secret.copy': 'Copy key',
+  'gh.totp.secret.copied': 'Key copied',
+  'gh.totp.enroll.code': 'Then enter the 6-digit code the app shows.',
+  'gh.totp.code.label': 'Enter the code from your authenticator app',
+  'gh.totp.challenge.title': 'Verify with your authenticator app',
+  'gh.webauthn.enroll.title': 'Set up a passkey',
+  'gh.webauthn.enroll.text':
+    'Sign in with your fingerprint, face, screen lock or a security key instead of a code. Your browser will ask you to create a passkey.',
+  'gh.webauthn.enroll.button': 'Set up a passkey or security key',
+  'gh.webauthn.challenge.title': 'Verify with your passkey',
+  'gh.webauthn.challenge.text': 'Use your passkey or security key when your browser asks.',
+  'gh.webauthn.waiting': 'Waiting for your passkey or security key…',
+  'gh.webauthn.error.cancelled':
+    'The request was cancelled or timed out, or no passkey was found. Try again.',
+  'gh.webauthn.error.exists': 'This passkey or security key is already set up. Try another one.',
+  'gh.webauthn.error.rp': 'Passkeys for this account cannot be used on this page.',
+  'gh.webauthn.error.unsupported': 'This browser does not support passkeys or security keys.',
+  'gh.webauthn.error.options': 'The sign-in service sent a request this page cannot use. Start again.',
+  'gh.webauthn.error.failed': 'Your passkey or security key could not be used. Try again.',
+  'authfactor.challenge.soft_token.invalid_passcode': 'Invalid code. Try again.',
+  'authfactor.challenge.soft_token.used_passcode':
+    'Each code can only be used once. Wait for a new code and try again.',
+  'authfactor.webauthn.error.assertion_validation_failure':
+    'Your passkey or security key could not be verified. Try again or use another one.',
+  'authfactor.webauthn.error.attestation_validation_failure':
+    'The passkey or security key could not be set up. Try again.',
 };

@@ -133,4 +133,47 @@ export const fr: Record<string, string> = {
     "Vous pouvez vous connecter avec votre nom d'utilisateur et votre mot de passe.",
   'oie.selfservice.unlock_user.landing.to.app.success.message':
     'Compte déverrouillé ! Confirmez votre identité avec une méthode de sécurité pour continuer.',
+  // Application d'authentification (google_otp) et clés d'accès (webauthn)
+  'gh.authenticator.app.description': "Saisir un code de votre application d'authentification",
+  'gh.authenticator.security_key.description':
+    "Utiliser une clé d'accès, le verrouillage de votre appareil ou une clé de sécurité",
+  'gh.authenticator.enroll.app.description': "Scanner un code QR avec une application d'authentification",
+  'gh.authenticator.enroll.security_key.description':
+    'Utiliser le verrouillage de votre appareil ou une clé de sécurité',
+  'gh.totp.enroll.title': "Configurer une application d'authentification",
+  'gh.totp.enroll.scan':
+    "Scannez ce code QR avec une application d'authentification comme Google Authenticator, Microsoft Authenticator ou 1Password.",
+  'gh.totp.qr.alt': "Code QR à scanner avec votre application d'authentification",
+  'gh.totp.cant.scan': 'Impossible de scanner ?',
+  'gh.totp.secret.instructions':
+    "Dans votre application d'authentification, ajoutez un compte et saisissez cette clé de configuration :",
+  'gh.totp.secret.copy': 'Copier la clé',
+  'gh.totp.secret.copied': 'Clé copiée',
+  'gh.totp.enroll.code': "Saisissez ensuite le code à 6 chiffres affiché par l'application.",
+  'gh.totp.code.label': "Saisissez le code de votre application d'authentification",
+  'gh.totp.challenge.title': "Vérifier avec votre application d'authentification",
+  'gh.webauthn.enroll.title': "Configurer une clé d'accès",
+  'gh.webauthn.enroll.text':
+    "Connectez-vous avec votre empreinte, votre visage, le verrouillage de l'écran ou une clé de sécurité au lieu d'un code. Votre navigateur vous proposera de créer une clé d'accès.",
+  'gh.webauthn.enroll.button': "Configurer une clé d'accès ou de sécurité",
+  'gh.webauthn.challenge.title': "Vérifier avec votre clé d'accès",
+  'gh.webauthn.challenge.text':
+    "Utilisez votre clé d'accès ou votre clé de sécurité lorsque votre navigateur vous le demande.",
+  'gh.webauthn.waiting': "En attente de votre clé d'accès ou de sécurité…",
+  'gh.webauthn.error.cancelled':
+    "La demande a été annulée ou a expiré, ou aucune clé d'accès n'a été trouvée. Réessayez.",
+  'gh.webauthn.error.exists': 'Cette clé est déjà configurée. Essayez-en une autre.',
+  'gh.webauthn.error.rp': "Les clés d'accès de ce compte ne peuvent pas être utilisées sur cette page.",
+  'gh.webauthn.error.unsupported':
+    "Ce navigateur ne prend pas en charge les clés d'accès ni les clés de sécurité.",
+  'gh.webauthn.error.options':
+    'Le service de connexion a envoyé une demande que cette page ne peut pas utiliser. Recommencez.',
+  'gh.webauthn.error.failed': "Votre clé d'accès ou de sécurité n'a pas pu être utilisée. Réessayez.",
+  'authfactor.challenge.soft_token.invalid_passcode': 'Code non valide. Réessayez.',
+  'authfactor.challenge.soft_token.used_passcode':
+    "Chaque code ne peut être utilisé qu'une fois. Attendez un nouveau code et réessayez.",
+  'authfactor.webauthn.error.assertion_validation_failure':
+    "Votre clé d'accès ou de sécurité n'a pas pu être vérifiée. Réessayez ou utilisez-en une autre.",
+  'authfactor.webauthn.error.attestation_validation_failure':
+    "La clé d'accès ou de sécurité n'a pas pu être configurée. Réessayez.",
 };

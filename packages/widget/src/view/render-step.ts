@@ -1,7 +1,8 @@
 /**
  * Picks the view for a step: purpose-built views where users expect them (identify, password,
- * choose authenticator, email challenge, new password, sign-up profile, authenticators to set
- * up, unlock, terminal pages), the generic renderer for any other remediation the server sends.
+ * choose authenticator, email challenge, authenticator app and passkey set-up and challenge, new
+ * password, sign-up profile, authenticators to set up, unlock, terminal pages), the generic
+ * renderer for any other remediation the server sends.
  */
 import type { EnvelopeRemediation } from '@gatehouse/protocol';
 import { kindOf } from './form-kit.js';
@@ -11,9 +12,12 @@ import { enrollProfileView } from './views/enroll-profile-view.js';
 import { genericView } from './views/generic-view.js';
 import { identifyView } from './views/identify-view.js';
 import { newPasswordView } from './views/new-password-view.js';
+import { passkeyView } from './views/passkey-view.js';
 import { passwordChallengeView } from './views/password-challenge-view.js';
 import { selectAuthenticatorView } from './views/select-authenticator-view.js';
 import { successView, terminalView } from './views/terminal-view.js';
+import { totpChallengeView } from './views/totp-challenge-view.js';
+import { totpEnrollView } from './views/totp-enroll-view.js';
 import { unlockAccountView } from './views/unlock-account-view.js';
 
 type ViewFactory = (ctx: ViewContext, remediation: EnvelopeRemediation) => RenderedView;
@@ -33,10 +37,14 @@ function viewFor(ctx: ViewContext, remediation: EnvelopeRemediation): ViewFactor
     case 'challenge-authenticator':
       if (key === 'okta_email') return emailChallengeView;
       if (key === 'okta_password') return passwordChallengeView;
+      if (key === 'google_otp') return totpChallengeView;
+      if (key === 'webauthn') return passkeyView;
       return genericView;
     case 'enroll-authenticator':
       if (key === 'okta_email') return emailChallengeView;
       if (key === 'okta_password') return newPasswordView;
+      if (key === 'google_otp') return totpEnrollView;
+      if (key === 'webauthn') return passkeyView;
       return genericView;
     case 'reset-authenticator':
       return newPasswordView;

@@ -5,6 +5,7 @@ import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
 import { type Browser, chromium, type Page } from 'playwright-core';
 import { afterAll, beforeAll, beforeEach } from 'vitest';
+import { SOURCE_ALIASES } from '../../scripts/build.mjs';
 import type { RenderOptions } from './render-harness.js';
 
 export const CHROMIUM_ARGS = [
@@ -33,6 +34,7 @@ export async function bundleHarness(): Promise<{ js: string; css: string }> {
       bundle: true,
       format: 'iife',
       target: 'es2022',
+      alias: SOURCE_ALIASES,
       write: false,
       logLevel: 'silent',
     }),

@@ -5,6 +5,7 @@
 import type { IdxResponse } from '@gatehouse/protocol';
 import { IdxConversation, postJson } from '../../../server/test/support/idx-client.js';
 import type { TestServer } from '../../../server/test/support/test-server.js';
+import { normalizeSecondFactors, recordSecondFactors } from './record-second-factors.js';
 
 export interface Recorded {
   status: number;
@@ -161,8 +162,12 @@ export async function recordEnvelopes(server: TestServer): Promise<Record<string
   );
 
   await recordSelfService(server, save, clientIds);
+  await recordSecondFactors(server, save, clientIds);
 
-  for (const [name, recorded] of Object.entries(out)) out[name] = normalize(recorded, server, clientIds);
+  for (const [name, recorded] of Object.entries(out))
+    out[name] = JSON.parse(
+      await normalizeSecondFactors(JSON.stringify(normalize(recorded, server, clientIds))),
+    ) as Recorded;
   return out;
 }
 

@@ -21,6 +21,8 @@ export interface RenderOptions {
   /** Milliseconds until "Send again" is allowed (0: now). */
   resendInMs?: number;
   memory?: Record<string, unknown>;
+  /** Keep the memory of the previous render (the driver does for the same step coming back). */
+  keepMemory?: boolean;
   logo?: string;
   brandName?: string;
   /** Mark the shell busy after rendering. */
@@ -32,6 +34,7 @@ export interface RenderOptions {
 const calls: HarnessCall[] = [];
 const events: Array<{ name: string; args: unknown[] }> = [];
 let shell: Shell | null = null;
+let lastMemory: Record<string, unknown> = {};
 
 function render(body: unknown, options: RenderOptions = {}): void {
   shell?.dispose();
@@ -45,7 +48,8 @@ function render(body: unknown, options: RenderOptions = {}): void {
       events.push({ name, args });
     });
   const resendAvailableAt = Date.now() + (options.resendInMs ?? 0);
-  const memory = options.memory ?? {};
+  const memory = options.keepMemory ? lastMemory : (options.memory ?? {});
+  lastMemory = memory;
   shell = new Shell({
     t,
     emitter,

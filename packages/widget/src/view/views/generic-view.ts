@@ -1,7 +1,8 @@
 /**
  * Any remediation the widget has no purpose-built view for: every visible field with its label,
  * secrets as password inputs, booleans as checkboxes, options as radio buttons (with the
- * authenticator they relate to), nested `credentials.*` fields, and the messages of each.
+ * authenticator they relate to), nested `credentials.*` fields, and the messages of each. Fields a
+ * program fills (hidden, without a value: a WebAuthn answer) are never shown as inputs.
  */
 import type { EnvelopeRemediation } from '@gatehouse/protocol';
 import { controlFor } from '../field-controls.js';
@@ -9,7 +10,7 @@ import { backToSignIn, formView } from '../form-view.js';
 import type { RenderedView, ViewContext } from '../view-context.js';
 
 export function genericView(ctx: ViewContext, remediation: EnvelopeRemediation): RenderedView {
-  const controls = remediation.fields.map((f) => controlFor(f, ctx));
+  const controls = remediation.fields.filter((f) => !f.programmatic).map((f) => controlFor(f, ctx));
   return formView({
     ctx,
     remediation,
