@@ -2,6 +2,7 @@ import type { IdxResponse } from '@gatehouse/protocol';
 import { decodeJwt } from 'jose';
 import QRCode from 'qrcode';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { codeOf, mailbox } from '../email/email-helpers.js';
 import { IdxConversation, type Interaction, postJson } from '../support/idx-client.js';
 import { defaultTestDatabase, startTestServer, type TestServer } from '../support/test-server.js';
 import { appCode, sharedSecretOf, toNextStep, wrongCode } from '../support/totp.js';
@@ -391,5 +392,52 @@ describe('authenticator app: wrong codes per account across transactions', () =>
     }
     expect(statuses[user.login]).toEqual([401, 401, 401, 401, 429, 429]);
     expect(statuses['nobody@example.com']).toEqual(statuses[user.login]);
+  });
+});
+
+describe('authenticator app at sign-up (password,google_otp with registration)', () => {
+  let server: TestServer;
+  beforeAll(async () => {
+    server = await startTestServer();
+  });
+  afterAll(() => server.close());
+
+  it('a newcomer proves the email, chooses a password, then sets the app up before the first tokens', async () => {
+    const { app } = await server.createApp({
+      policy: { factors: 'password,google_otp', registration: true },
+    });
+    const idx = new IdxConversation(server.url, app.clientId);
+    const interaction = await idx.interact();
+    await idx.introspect(interaction.interactionHandle);
+    await idx.submit('select-enroll-profile', {});
+    const email = 'app-at-sign-up@example.com';
+    const first = await idx.submit('enroll-profile', {
+      userProfile: { firstName: 'T', lastName: 'O', email },
+    });
+    expect(first.body.authenticators?.value.map((a) => a.key)).toEqual(['okta_email']);
+    await idx.submit('select-authenticator-enroll', { authenticator: { id: 'autEmail' } });
+    const [mail] = await mailbox(server, email);
+    const afterEmail = await idx.submit('enroll-authenticator', { credentials: { passcode: codeOf(mail!) } });
+    // Both requirements are left: either may be set up first.
+    expect(afterEmail.body.authenticators?.value.map((a) => a.key)).toEqual(['okta_password', 'google_otp']);
+    await idx.submit('select-authenticator-enroll', { authenticator: { id: 'autPassword' } });
+    const afterPassword = await idx.submit('enroll-authenticator', {
+      credentials: { passcode: 'Plum-Orchard-Lantern-42' },
+    });
+    expect(names(afterPassword.body)).toEqual(['select-authenticator-enroll']);
+    expect(afterPassword.body.authenticators?.value.map((a) => a.key)).toEqual(['google_otp']);
+    const setUp = await idx.submit('select-authenticator-enroll', { authenticator: { id: 'autGoogleOtp' } });
+    const secret = sharedSecretOf(setUp.body);
+    const done = await idx.submit('enroll-authenticator', {
+      credentials: { passcode: appCode(secret, server.clock.now()) },
+    });
+    expect(done.status, JSON.stringify(done.body)).toBe(200);
+    const tokens = await idx.exchange(interaction, idx.interactionCode());
+    expect(tokens.status).toBe(200);
+    const user = await server.services.storage.users.findByEmail(email);
+    expect(user?.status).toBe('ACTIVE');
+    expect(
+      (await server.services.storage.enrollments.listByUser(user!.id)).map((e) => e.authenticatorKey),
+    ).toEqual(['google_otp']);
   });
 });
