@@ -37,6 +37,8 @@ export interface PageOptions {
   codeChallenge?: string;
   /** The app's server started the interaction (with `state`). */
   interactionHandle?: string;
+  /** Another app of the same pages (same redirect URI and origin) than `env.app`. */
+  clientId?: string;
 }
 
 export interface E2EEnv {
@@ -125,7 +127,7 @@ export async function startE2E(
       ].join('; ');
       const widgetOptions = {
         issuer: server.issuer,
-        clientId,
+        clientId: query.clientId ?? clientId,
         redirectUri: `${appUrl}/login/callback`,
         scopes: ['openid', 'profile', 'email'],
         language: query.language ?? 'en',
@@ -199,6 +201,7 @@ export async function startE2E(
       if (page.resendIntervalSeconds !== undefined) query.set('resend', String(page.resendIntervalSeconds));
       if (page.codeChallenge) query.set('codeChallenge', page.codeChallenge);
       if (page.interactionHandle) query.set('interactionHandle', page.interactionHandle);
+      if (page.clientId) query.set('clientId', page.clientId);
       const search = query.toString();
       return `${appUrl}/login${search ? `?${search}` : ''}`;
     },
