@@ -1,6 +1,7 @@
 // Regenerates docs/widget/<view>.png: every view of the widget rendered from the recorded server
 // envelopes (packages/widget/test/fixtures) by the real views and default theme, in headless
-// Chromium; the sign-up and unlock ones the guides show are copied to docs/guides/img/ too.
+// Chromium; the sign-up, unlock and second-factor ones the guides show are copied to
+// docs/guides/img/gatehouse-widget-<view>.png too.
 // Run: npm run screenshots -w @gatehouse/widget
 import { copyFileSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -90,6 +91,43 @@ const VIEWS = [
   ['unlocked', fixture('unlocked')],
   ['unlocked-then-sign-in', fixture('unlocked-sign-in')],
   ['unlock-form-de', fixture('unlock-account'), { language: 'de' }],
+  // Second factors: an authenticator app and passkeys (the browser's prompt is a stub that waits).
+  ['mfa-choose', fixture('select-enroll-mfa')],
+  ['mfa-totp-enroll', fixture('enroll-totp')],
+  [
+    'mfa-totp-enroll-key',
+    fixture('enroll-totp'),
+    { memory: { secretShown: true } },
+    async (page) => page.getByLabel('Enter the code from your authenticator app').fill('284 913'),
+  ],
+  ['mfa-totp-enroll-error', fixture('enroll-totp-error'), { memory: { secretShown: true } }],
+  [
+    'mfa-totp-challenge',
+    fixture('challenge-totp'),
+    {},
+    async (page) => page.getByLabel('Enter the code from your authenticator app').fill('731046'),
+  ],
+  ['mfa-totp-code-used', fixture('challenge-totp-used')],
+  ['mfa-passkey-enroll', fixture('enroll-webauthn')],
+  [
+    'mfa-passkey-cancelled',
+    fixture('enroll-webauthn'),
+    {},
+    async (page) => {
+      await page.evaluate(() => {
+        globalThis.passkeyRefusal = 'NotAllowedError';
+      });
+      await page.getByRole('button', { name: 'Set up a passkey or security key' }).click();
+      await page.getByRole('alert').waitFor();
+      await page.evaluate(() => {
+        globalThis.passkeyRefusal = null;
+      });
+    },
+  ],
+  ['mfa-passkey-challenge', fixture('challenge-webauthn')],
+  ['mfa-passkey-refused', fixture('challenge-webauthn-error')],
+  ['mfa-totp-enroll-fr', fixture('enroll-totp'), { language: 'fr', memory: { secretShown: true } }],
+  ['mfa-passkey-enroll-de', fixture('enroll-webauthn'), { language: 'de' }],
 ];
 
 /** Pictures the guides show too (docs/guides/img/gatehouse-widget-<name>.png). */
@@ -100,6 +138,15 @@ const IN_GUIDES = [
   'sign-up-password',
   'unlock-form',
   'unlocked',
+  'mfa-choose',
+  'mfa-totp-enroll-key',
+  'mfa-totp-enroll-error',
+  'mfa-totp-challenge',
+  'mfa-totp-code-used',
+  'mfa-passkey-enroll',
+  'mfa-passkey-cancelled',
+  'mfa-passkey-challenge',
+  'mfa-passkey-refused',
 ];
 
 const [script, style] = await Promise.all([
@@ -142,6 +189,15 @@ try {
     content: `body{margin:0;padding:24px;background:#f3f4f6}${style.outputFiles[0].text}`,
   });
   await page.addScriptTag({ content: script.outputFiles[0].text });
+  // The browser's passkey prompt: open until the picture is taken, or refused when a view asks.
+  await page.evaluate(() => {
+    globalThis.PublicKeyCredential ??= () => undefined;
+    const prompt = () =>
+      globalThis.passkeyRefusal
+        ? Promise.reject(new DOMException('refused', globalThis.passkeyRefusal))
+        : new Promise(() => undefined);
+    Object.defineProperty(navigator, 'credentials', { value: { create: prompt, get: prompt } });
+  });
   for (const [name, body, options = {}, before] of VIEWS) {
     await page.evaluate(([b, o]) => globalThis.harness.render(b, o), [body, options]);
     if (before) await before(page);
