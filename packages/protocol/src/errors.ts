@@ -59,6 +59,12 @@ export const IdxErrors = Object.freeze({
     'Invalid code. Try again.',
     'An email one-time code that is wrong, expired or already used.',
   ),
+  appPasscodeInvalid: idx(
+    'authfactor.challenge.soft_token.invalid_passcode',
+    401,
+    "Your code doesn't match our records. Please try again.",
+    'A code from an authenticator app that is none of those it shows around now (at a sign-in; a wrong first code while setting the app up is `api.authn.error.PASSCODE_INVALID`).',
+  ),
   passcodeReused: idx(
     'authfactor.challenge.soft_token.used_passcode',
     401,

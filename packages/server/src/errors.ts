@@ -18,6 +18,8 @@ export const EngineErrorCodes = Object.freeze({
   PASSCODE_INVALID: 'A one-time code is wrong, expired or already used.',
   ATTEMPTS_EXHAUSTED:
     'The last allowed wrong answer to a challenge: the challenge and its transaction are over.',
+  APP_PASSCODE_INVALID:
+    'A code from an authenticator app is wrong at a challenge (a wrong first code while setting the app up is PASSCODE_INVALID).',
   PASSCODE_REUSED: 'An authenticator-app code that was already accepted (replay within its time window).',
   PUBLIC_KEY_INVALID:
     'A public-key credential (passkey, security key) answer did not verify: unknown credential, signature, origin, challenge, relying party, user verification or signature counter.',

@@ -223,7 +223,7 @@ for (const database of new Set([defaultTestDatabase(), 'postgres' as const])) {
         credentials: { passcode: wrongCode(secret, now()) },
       });
       expect(wrong.status).toBe(401);
-      expect(messageKeys(wrong.body)).toContain('api.authn.error.PASSCODE_INVALID');
+      expect(messageKeys(wrong.body)).toContain('authfactor.challenge.soft_token.invalid_passcode');
       expect(names(wrong.body)[0]).toBe('challenge-authenticator');
       const garbage = await idx.submit('challenge-authenticator', { credentials: { passcode: 'abcdef' } });
       expect(garbage.status).toBe(401);

@@ -147,7 +147,7 @@ export function describeAuthJsTotpInterop(
         verificationCode: wrongCode(secret, now()),
       });
       expect(wrong.status).toBe('PENDING');
-      expect(messageKeys(wrong)).toEqual(['api.authn.error.PASSCODE_INVALID']);
+      expect(messageKeys(wrong)).toEqual(['authfactor.challenge.soft_token.invalid_passcode']);
 
       server.clock.advance(toNextStep(now()));
       const fresh = appCode(secret, now());

@@ -48,7 +48,7 @@ describe(`sign-in widget ${WIDGET_VERSION}: authenticator app (google_otp)`, () 
 
   const now = () => env.server.clock.now();
 
-  it('sets the app up during sign-in (QR code, secret, a wrong then the right code), then signs in with a code; a reused code is refused', async () => {
+  it('sets the app up during sign-in (QR code, secret, a wrong then the right code), then signs in with a code; a wrong and a reused code are refused', async () => {
     const { user, password } = await env.server.createUser();
     await withBrowser(
       env,
@@ -97,6 +97,10 @@ describe(`sign-in widget ${WIDGET_VERSION}: authenticator app (google_otp)`, () 
         await expectShown(again, ['Verify with Google Authenticator']);
         await docsScreenshot(again, 'totp-challenge');
         const submit = '.o-form-button-bar input[type="submit"]';
+        await enterCode(again, wrongCode(secret, now()), submit);
+        await expect
+          .poll(() => visibleText(again), { timeout: 10_000 })
+          .toContain("Your code doesn't match our records. Please try again.");
         await enterCode(again, proving, submit);
         await expect
           .poll(() => visibleText(again), { timeout: 10_000 })
@@ -108,10 +112,11 @@ describe(`sign-in widget ${WIDGET_VERSION}: authenticator app (google_otp)`, () 
         expect(signedIn.error).toBeUndefined();
         expect(signedIn.status).toBe('SUCCESS');
         expect(signedIn.claims?.amr).toEqual(['pwd', 'otp', 'mfa']);
-        // The second tab: password, the app chosen, the used code, the new code, the token.
-        expect(idxPosts(env, session, 2).slice(-5)).toEqual([
+        // The second tab: password, the app chosen, the wrong code, the used one, the new one, the token.
+        expect(idxPosts(env, session, 2).slice(-6)).toEqual([
           '/idp/idx/identify',
           '/idp/idx/challenge',
+          '/idp/idx/challenge/answer',
           '/idp/idx/challenge/answer',
           '/idp/idx/challenge/answer',
           '/oauth2/default/v1/token',

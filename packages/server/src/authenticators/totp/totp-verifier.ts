@@ -123,9 +123,10 @@ export class TotpVerifier implements Verifier {
   }
 }
 
-// Functions, not values: an error captures a stack trace, wasted on the accepted answers.
+// Functions, not values: an error captures a stack trace, wasted on the accepted answers. A wrong
+// code reads as Okta's soft-token error (docs/protocol/idx-protocol-2.md §8).
 function invalid(): VerifyResult {
-  return { ok: false, error: new EngineError('PASSCODE_INVALID', { field: 'answer' }) };
+  return { ok: false, error: new EngineError('APP_PASSCODE_INVALID', { field: 'answer' }) };
 }
 
 function exhausted(): VerifyResult {

@@ -10,6 +10,7 @@ export const IDX_ERRORS: Readonly<Record<EngineErrorCode, IdxErrorId>> = Object.
   AUTHENTICATION_FAILED: 'authenticationFailed',
   PASSWORD_INVALID: 'incorrectPassword',
   PASSCODE_INVALID: 'passcodeInvalid',
+  APP_PASSCODE_INVALID: 'appPasscodeInvalid',
   PASSCODE_REUSED: 'passcodeReused',
   PUBLIC_KEY_INVALID: 'publicKeyInvalid',
   PUBLIC_KEY_NOT_SET_UP: 'publicKeyNotSetUp',

@@ -11,6 +11,7 @@ export const OAUTH_ERRORS: Readonly<Record<EngineErrorCode, OAuthErrorCode>> = O
   AUTHENTICATION_FAILED: 'access_denied',
   PASSWORD_INVALID: 'access_denied',
   PASSCODE_INVALID: 'access_denied',
+  APP_PASSCODE_INVALID: 'access_denied',
   PASSCODE_REUSED: 'access_denied',
   PUBLIC_KEY_INVALID: 'access_denied',
   PUBLIC_KEY_NOT_SET_UP: 'access_denied',
