@@ -5,8 +5,11 @@
 //      sign-in page), installs its Forgot Password email template and creates a demo user (once;
 //      its password is kept in .data/demo-user.json),
 //   3. starts Gatehouse on :4455 and the sample on :8080, and prints where to click.
-// Options: --policy password|password+email|email (default password), --no-build, --reset.
-// Environment: GATEHOUSE_PORT (4455), PORT (8080), EXAMPLE_DATA_DIR (examples/express/.data).
+// Options: --policy password|password+email|email (default password), --mfa totp|passkey|any|off
+// (a second factor after the password for the sample's app; absent: the app's policy stays as it
+// is), --no-build, --reset.
+// Environment: GATEHOUSE_PORT (4455), PORT (8080), EXAMPLE_DATA_DIR (examples/express/.data),
+// SAMPLE_MFA (as --mfa).
 import { spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -19,6 +22,17 @@ const CLI = join(ROOT, 'packages/server/bin/gatehouse.js');
 const DEMO_LOGIN = 'demo@example.com';
 const TEMPLATE_APP_URL = 'http://localhost:8080';
 const POLICIES = ['password', 'password+email', 'email'];
+/**
+ * `--mfa`: the sign-in policy of the sample's (password) app, set with `gatehouse apps update
+ * --policy` — the password, then the second factor (docs/protocol/idx-protocol-2.md §5.1). A user
+ * who has none of the second factors sets one up during sign-in.
+ */
+export const MFA_POLICIES = {
+  off: 'password',
+  totp: 'password,google_otp',
+  passkey: 'password,webauthn',
+  any: 'password,email|google_otp|webauthn',
+};
 /**
  * Self-service registration (/signup) and unlock (/unlock, going on to sign in once unlocked) for
  * the sample's app; its /login is the sign-in page the "account exists" email links to
@@ -62,7 +76,7 @@ export async function build(log = console.log) {
 }
 
 /** Registers the app, its email template and the demo user; idempotent. */
-export function configure({ dataDir, appUrl, policy }) {
+export function configure({ dataDir, appUrl, policy, mfa }) {
   const name = policy === 'password' ? 'Express sample' : `Express sample (${policy})`;
   let app = gatehouse(dataDir, ['apps', 'list', '--json']).find((a) => a.name === name);
   if (!app) {
@@ -99,6 +113,18 @@ export function configure({ dataDir, appUrl, policy }) {
       '--client-id',
       app.clientId,
       ...SELF_SERVICE(appUrl),
+      '--json',
+    ]);
+  }
+  // MFA per app: the policy the sample's app signs in with (`apps update` changes a live app).
+  if (mfa !== undefined && app.policy?.factors !== MFA_POLICIES[mfa]) {
+    app = gatehouse(dataDir, [
+      'apps',
+      'update',
+      '--client-id',
+      app.clientId,
+      '--policy',
+      MFA_POLICIES[mfa],
       '--json',
     ]);
   }
@@ -151,7 +177,7 @@ export function configure({ dataDir, appUrl, policy }) {
       mode: 0o600,
     });
   }
-  return { clientId: app.clientId, login: DEMO_LOGIN, password };
+  return { clientId: app.clientId, factors: app.policy?.factors ?? policy, login: DEMO_LOGIN, password };
 }
 
 /** Spawns a child and resolves once a line of its stdout matches `ready`. */
@@ -190,6 +216,13 @@ export async function startExample(options = {}) {
   const appPort = Number(options.appPort ?? process.env.PORT ?? 8080);
   const policy = options.policy ?? 'password';
   if (!POLICIES.includes(policy)) throw new Error(`--policy must be one of ${POLICIES.join(', ')}`);
+  const mfa = options.mfa ?? (process.env.SAMPLE_MFA || undefined);
+  if (mfa !== undefined && !Object.hasOwn(MFA_POLICIES, mfa))
+    throw new Error(`--mfa must be one of ${Object.keys(MFA_POLICIES).join(', ')}`);
+  if (mfa !== undefined && policy !== 'password')
+    throw new Error(
+      '--mfa sets the policy of the password app: use it without --policy (or with --policy password)',
+    );
   const dataRoot = options.dataDir ?? process.env.EXAMPLE_DATA_DIR ?? join(EXAMPLE, '.data');
   if (options.reset) rmSync(dataRoot, { recursive: true, force: true });
   const dataDir = join(dataRoot, 'gatehouse');
@@ -198,7 +231,7 @@ export async function startExample(options = {}) {
   const log = options.log ?? console.log;
 
   const integrity = options.build === false ? {} : await build(log);
-  const { clientId, login, password } = configure({ dataDir, appUrl, policy });
+  const { clientId, factors, login, password } = configure({ dataDir, appUrl, policy, mfa });
   const env = { ...process.env, NODE_ENV: process.env.NODE_ENV ?? 'development' };
   const server = await startChild(
     'gatehouse',
@@ -242,6 +275,8 @@ export async function startExample(options = {}) {
     mailboxUrl: `${gatehouseUrl}/dev/mailbox`,
     clientId,
     policy,
+    factors,
+    dataDir,
     login,
     password,
     children,
@@ -268,9 +303,34 @@ function parseArgs(argv) {
     else if (arg === '--reset') options.reset = true;
     else if (arg === '--policy') options.policy = argv[++i];
     else if (arg.startsWith('--policy=')) options.policy = arg.slice('--policy='.length);
-    else throw new Error(`unknown option ${arg} (use --policy <p>, --no-build, --reset)`);
+    else if (arg === '--mfa') options.mfa = argv[++i];
+    else if (arg.startsWith('--mfa=')) options.mfa = arg.slice('--mfa='.length);
+    else throw new Error(`unknown option ${arg} (use --policy <p>, --mfa <m>, --no-build, --reset)`);
   }
   return options;
+}
+
+const FACTOR_NAMES = { email: 'an emailed code', google_otp: 'an authenticator app', webauthn: 'a passkey' };
+
+/** What the banner says about the factors the app's policy asks for after the first. */
+function mfaNotes(example) {
+  const later = example.factors.split(',').slice(1);
+  if (later.length === 0)
+    return ['MFA: off. Require an authenticator app or a passkey: run again with --mfa totp|passkey|any.'];
+  const names = later.map((anyOf) =>
+    anyOf
+      .split('|')
+      .map((key) => FACTOR_NAMES[key] ?? key)
+      .join(' or '),
+  );
+  const reset = `node packages/server/bin/gatehouse.js users authenticators reset --login ${example.login} --data-dir ${example.dataDir}`;
+  return [
+    `MFA: after the password, ${names.join(', then ')} (policy ${example.factors}).`,
+    'A user who has none sets one up during sign-in: an authenticator app by its QR code and a first',
+    'code, a passkey with the browser; later sign-ins ask for it. The home page shows the amr.',
+    `Start over:   ${reset}`,
+    'Turn it off:  run again with --mfa off.',
+  ];
 }
 
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
@@ -287,8 +347,9 @@ if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
         `  Forgot pwd   ${example.appUrl}/login → "Forgot password?" (the email links to /magic-link/callback)`,
         `  Sign up      ${example.appUrl}/signup  (email code or link, then what the policy requires)`,
         `  Unlock       ${example.appUrl}/unlock  (a user locked by wrong passwords; the code comes by email)`,
-        `  Gatehouse    ${example.issuer}  (client ${example.clientId}, policy ${example.policy})`,
+        `  Gatehouse    ${example.issuer}  (client ${example.clientId}, policy ${example.factors})`,
         '',
+        ...mfaNotes(example),
         example.policy === 'password'
           ? 'Email sign-in codes and magic links: run again with --policy email (or password+email).'
           : 'Sign-in sends a code and a magic link: open it in this browser, or in another one.',

@@ -6,6 +6,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { Secret, TOTP } from 'otpauth';
 import { chromium } from 'playwright-core';
 import { startExample } from './dev.mjs';
 
@@ -86,6 +87,54 @@ try {
     await second.goto(link);
     await view(second, 'reset-authenticator');
     await shoot(second, '06-reset-password.png');
+    await context.close();
+  } finally {
+    await example.stop();
+  }
+
+  // --mfa totp: the authenticator app set up during sign-in, then asked for (docs/protocol/idx-protocol-2.md §5).
+  example = await startExample({
+    ...ports,
+    dataDir,
+    policy: 'password',
+    mfa: 'totp',
+    build: false,
+    log: quiet,
+  });
+  try {
+    const context = await browser.newContext({ viewport: { width: 1000, height: 760 } });
+    const page = await context.newPage();
+    await page.goto(`${example.appUrl}/login`);
+    await view(page, 'identify');
+    await page.getByLabel('Username').fill(example.login);
+    await page.getByLabel('Password', { exact: true }).fill(example.password);
+    await page.keyboard.press('Enter');
+    await view(page, 'select-authenticator-enroll');
+    await shoot(page, '08-mfa-set-up.png');
+    await page.getByRole('button', { name: /Google Authenticator/ }).click();
+    await view(page, 'enroll-authenticator:google_otp');
+    await page.getByRole('button', { name: "Can't scan?" }).click();
+    await shoot(page, '09-mfa-qr-code.png');
+    const secret = (await page.locator('[data-se="shared-secret"]').textContent()).trim();
+    const code = page.getByLabel(/code from your authenticator app/i);
+    await code.fill(TOTP.generate({ secret: Secret.fromBase32(secret) }));
+    await code.press('Enter');
+    await page.locator('#amr').waitFor();
+    await page.locator('#amr').scrollIntoViewIfNeeded();
+    await page.waitForLoadState('networkidle');
+    await page.screenshot({ path: join(DOCS, '10-mfa-signed-in.png') });
+    console.log('  docs/10-mfa-signed-in.png');
+    await page.getByRole('button', { name: 'Sign out' }).first().click();
+    await page.locator('#sign-in').waitFor();
+    await page.goto(`${example.appUrl}/login`);
+    await view(page, 'identify');
+    await page.getByLabel('Username').fill(example.login);
+    await page.getByLabel('Password', { exact: true }).fill(example.password);
+    await page.keyboard.press('Enter');
+    await view(page, 'select-authenticator-authenticate');
+    await page.getByRole('button', { name: /Google Authenticator/ }).click();
+    await view(page, 'challenge-authenticator:google_otp');
+    await shoot(page, '11-mfa-code.png');
     await context.close();
   } finally {
     await example.stop();

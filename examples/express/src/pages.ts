@@ -102,6 +102,32 @@ function claimRows(values: Record<string, unknown>): SafeHtml {
   )}`;
 }
 
+/**
+ * What the ID token's `amr` values mean (RFC 8176; Gatehouse's authenticators:
+ * docs/protocol/idx-protocol-2.md §5, §6): how this sign-in was proven.
+ */
+const AMR_MEANINGS: Record<string, string> = {
+  pwd: 'password',
+  otp: 'one-time code from an authenticator app',
+  email: 'code or link sent by email',
+  hwk: 'passkey or security key',
+  swk: 'software passkey',
+  mfa: 'multi-factor: two or more independent factors',
+};
+
+/** The `amr` claim as a list with the meaning of each value, and whether MFA happened. */
+function amrBlock(amr: unknown): SafeHtml {
+  if (!Array.isArray(amr) || !amr.every((v) => typeof v === 'string')) return html``;
+  const values = amr as string[];
+  const mfa = values.includes('mfa');
+  return html`<h2>How you signed in</h2>
+<p id="amr-summary">${mfa ? 'Multi-factor authentication' : 'No multi-factor claim'} — the ID token's <code>amr</code> (authentication methods) claim:</p>
+<ul class="amr" id="amr">${values.map(
+    (value) =>
+      html`<li data-amr="${value}"><code>${value}</code> ${Object.hasOwn(AMR_MEANINGS, value) ? AMR_MEANINGS[value] : ''}</li>`,
+  )}</ul>`;
+}
+
 export function homePage(ctx: PageContext, view: HomeView | null, notice?: string): string {
   const noticeBlock = notice ? html`<p class="notice" role="status">${notice}</p>` : '';
   if (!view) {
@@ -125,6 +151,7 @@ export function homePage(ctx: PageContext, view: HomeView | null, notice?: strin
 <p>You are signed in. These claims come from the ID token Gatehouse issued, after the app validated it
 (signature, issuer, audience, expiry):</p>
 <table class="claims" id="id-token-claims"><tbody>${claimRows(view.claims)}</tbody></table>
+${amrBlock(view.claims.amr)}
 <h2>Userinfo</h2>
 <p>Fetched from Gatehouse's userinfo endpoint with the access token kept in this server-side session:</p>
 ${userinfo}

@@ -44,6 +44,12 @@ describe('express sample: password sign-in, sign-out, recovery (Chromium)', () =
       expect(claims.aud).toBe(env.gatehouseApp.clientId);
       expect(claims.email).toBe(user.email);
       expect(await page.locator('#user-name').textContent()).toBe('Ada Lovelace');
+      // How the user signed in: the ID token's amr, the password alone.
+      expect(claims.amr).toBe(JSON.stringify(['pwd']));
+      expect(
+        await page.locator('#amr li').evaluateAll((li) => li.map((e) => e.getAttribute('data-amr'))),
+      ).toEqual(['pwd']);
+      expect(await page.locator('#amr-summary').textContent()).toContain('No multi-factor claim');
       const userinfo = await tableValues(page, '#userinfo');
       expect(userinfo.sub).toBe(user.id);
       expect(userinfo.email).toBe(user.email);
