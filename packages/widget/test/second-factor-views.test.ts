@@ -409,6 +409,26 @@ describe('a passkey at sign-in (challenge-authenticator, webauthn)', () => {
     expect(await page.getByRole('alert').isVisible()).toBe(false);
   });
 
+  it('Safari opens the prompt only from a click: nothing starts before Verify', async () => {
+    const safari =
+      'Mozilla/5.0 (Macintosh; Intel Mac OS X 14_5) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.5 Safari/605.1.15';
+    await h.page.evaluate((ua) => {
+      Object.defineProperty(navigator, 'userAgent', { configurable: true, get: () => ua });
+    }, safari);
+    try {
+      await h.render(fixture('challenge-webauthn').body);
+      await h.page.waitForTimeout(50);
+      expect(await ceremonies()).toEqual([]);
+      expect(await focused()).toBe('Verify with your passkey');
+      await h.page.getByRole('button', { name: 'Verify' }).click();
+      await expect.poll(async () => (await h.calls()).length).toBe(1);
+    } finally {
+      await h.page.evaluate(() => {
+        delete (navigator as unknown as { userAgent?: string }).userAgent;
+      });
+    }
+  });
+
   it('a browser without WebAuthn: says so, posts nothing', async () => {
     await h.page.evaluate(() => {
       Object.defineProperty(window, 'PublicKeyCredential', { configurable: true, value: undefined });

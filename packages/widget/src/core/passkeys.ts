@@ -24,6 +24,14 @@ export function passkeysSupported(): boolean {
   return typeof PublicKeyCredential !== 'undefined' && typeof navigator.credentials?.create === 'function';
 }
 
+/**
+ * Whether the browser opens a passkey prompt only from a user's click: Safari does (Okta's widget
+ * does not start it there either, docs/protocol/idx-protocol-2.md §6.4).
+ */
+export function promptNeedsClick(userAgent = navigator.userAgent): boolean {
+  return /safari/i.test(userAgent) && !/chrome|chromium|crios|fxios|edg|android/i.test(userAgent);
+}
+
 /** The reason behind what `navigator.credentials` threw (a DOMException name). */
 function failureOf(error: unknown): PasskeyFailure {
   const name = error instanceof Error ? error.name : '';

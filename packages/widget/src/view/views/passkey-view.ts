@@ -8,7 +8,7 @@
  * carried. The inputs are hidden fields a program fills: never text boxes.
  */
 import type { EnvelopeRemediation } from '@gatehouse/protocol';
-import { PasskeyError, runPasskeyCeremony } from '../../core/passkeys.js';
+import { PasskeyError, promptNeedsClick, runPasskeyCeremony } from '../../core/passkeys.js';
 import type { Step } from '../../core/step.js';
 import { h, replaceChildren, uniqueId } from '../dom.js';
 import { banner, heading, primaryButton } from '../form-kit.js';
@@ -83,9 +83,9 @@ export function passkeyView(ctx: ViewContext, remediation: EnvelopeRemediation):
 
   const hasError = messages.some((m) => m.level === 'error');
   // A challenge starts the browser's prompt at once, as Okta's widget does
-  // (docs/protocol/idx-protocol-2.md §6.4), but not again
-  // after a refusal: the user reads why, then chooses to retry.
-  if (!enroll && !hasError && ctx.memory[FAILED] !== true && !countdown)
+  // (docs/protocol/idx-protocol-2.md §6.4), but not again after a refusal (the user reads why,
+  // then chooses to retry), nor where the browser wants a click (Safari).
+  if (!enroll && !hasError && ctx.memory[FAILED] !== true && !countdown && !promptNeedsClick())
     autoStart = setTimeout(() => void start(), 0);
 
   const head = heading(
