@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { latestCode } from '../email/email-helpers.js';
+import { recoverToReset, submitNewPassword } from '../recovery/recovery-helpers.js';
 import { IdxConversation } from '../support/idx-client.js';
 import { SoftwareAuthenticator } from '../support/software-authenticator.js';
 import { startTestServer, type TestServer } from '../support/test-server.js';
@@ -274,6 +275,25 @@ describe.each(['sqlite', 'postgres'] as const)('WebAuthn sign-in (%s)', (databas
     const res = await postAssertion(again, key.get(await chooseToChallenge(again)));
     expect(res.status, JSON.stringify(res.body)).toBe(200);
     expect((await tokenClaims(again)).amr).toEqual(['hwk']);
+  });
+
+  it('after a password reset the passkey is still asked before any tokens (recovery does not bypass it)', async () => {
+    const app = await webauthnApp(server, { factors: 'password,webauthn', selfServiceRecovery: true });
+    const { user, password } = await server.createUser();
+    const key = new SoftwareAuthenticator({ origin: APP_ORIGIN });
+    const setUp = await begin(server, app);
+    await identifyWithPassword(setUp, user.login, password);
+    expect((await postAttestation(setUp, key.create(await chooseToEnroll(setUp)))).status).toBe(200);
+
+    const recovery = await recoverToReset(server, app, user.login, user.email);
+    const reset = await submitNewPassword(recovery, 'Quartz-Meadow-Harbor-77');
+    expect(reset.status, JSON.stringify(reset.body)).toBe(200);
+    expect(reset.body.successWithInteractionCode).toBeUndefined();
+    expect(remediationNames(reset.body)).toEqual(['select-authenticator-authenticate']);
+    const journey: Journey = { idx: recovery.idx, interaction: recovery.interaction };
+    const request = await chooseToChallenge(journey);
+    expect((await postAssertion(journey, key.get(request, { userVerified: true }))).status).toBe(200);
+    expect((await tokenClaims(journey)).amr).toContain('hwk');
   });
 
   it('a passkey that never counts (counter always 0) signs in again and again', async () => {
