@@ -229,6 +229,72 @@ describe('setting up an authenticator app (enroll-authenticator, google_otp)', (
   });
 });
 
+describe('the other methods beside a set-up or a challenge', () => {
+  beforeEach(() => stubPasskeys());
+
+  it('"Return to authenticator list" shows the list the server sent; choosing posts it', async () => {
+    await h.render(fixture('enroll-totp').body);
+    const { page } = h;
+    await page.getByRole('button', { name: 'Return to authenticator list' }).click();
+    expect(await title()).toBe('Set up security methods');
+    expect(await focused()).toMatch(/^GGoogle Authenticator/);
+    await page.getByRole('button', { name: /Security key or biometric/ }).click();
+    expect(await h.calls()).toEqual([
+      {
+        type: 'submit',
+        name: 'select-authenticator-enroll',
+        body: { authenticator: { id: 'autWebauthn' }, stateHandle: '02stateHandle' },
+      },
+    ]);
+    expect(await axeViolations(page)).toEqual([]);
+  });
+
+  it('"Verify with something else" beside a passkey challenge stops its prompt', async () => {
+    // A challenge of a user who also has an authenticator app: the list comes second.
+    const body = fixture('challenge-webauthn').body as unknown as IdxResponse;
+    const list = (fixture('select-enroll-mfa').body as unknown as IdxResponse).remediation!.value[0]!;
+    body.remediation!.value.push({ ...list, name: 'select-authenticator-authenticate' });
+    body.authenticators = (fixture('select-enroll-mfa').body as unknown as IdxResponse).authenticators!;
+    await h.page.evaluate(() => {
+      // The prompt stays open until it is aborted.
+      const w = window as unknown as { aborted: number };
+      w.aborted = 0;
+      Object.defineProperty(navigator, 'credentials', {
+        configurable: true,
+        value: {
+          create: () => new Promise(() => undefined),
+          get: (o: CredentialRequestOptions) =>
+            new Promise((_, reject) =>
+              o.signal?.addEventListener('abort', () => {
+                w.aborted++;
+                reject(new DOMException('aborted', 'AbortError'));
+              }),
+            ),
+        },
+      });
+    });
+    await h.render(body);
+    await h.page.getByText('Waiting for your passkey or security key…').waitFor();
+    await h.page.getByRole('button', { name: 'Verify with something else' }).click();
+    expect(await title()).toBe("Verify it's you with a security method");
+    expect(await h.page.evaluate(() => (window as unknown as { aborted: number }).aborted)).toBe(1);
+    await h.page.getByRole('button', { name: /Google Authenticator/ }).click();
+    expect(await h.calls()).toEqual([
+      {
+        type: 'submit',
+        name: 'select-authenticator-authenticate',
+        body: { authenticator: { id: 'autGoogleOtp' }, stateHandle: '02stateHandle' },
+      },
+    ]);
+    expect(await h.page.getByRole('alert').count()).toBe(0);
+  });
+
+  it('no link when the server sends no other list', async () => {
+    await h.render(fixture('challenge-totp').body);
+    expect(await h.page.locator('.gh-link--other-methods').count()).toBe(0);
+  });
+});
+
 describe('an authenticator app at sign-in (challenge-authenticator, google_otp)', () => {
   it('the code from the app, labelled, posted', async () => {
     await h.render(fixture('challenge-totp').body);

@@ -144,6 +144,8 @@ export const de: Record<string, string> = {
   'gh.authenticator.enroll.app.description': 'Einen QR-Code mit einer Authenticator-App scannen',
   'gh.authenticator.enroll.security_key.description':
     'Die Bildschirmsperre Ihres Geräts oder einen Sicherheitsschlüssel verwenden',
+  'oie.verification.switch.authenticator': 'Mit etwas anderem bestätigen',
+  'oie.enroll.switch.authenticator': 'Zurück zur Authentifikatorliste',
   'gh.totp.enroll.title': 'Authenticator-App einrichten',
   'gh.totp.enroll.scan':
     'Scannen Sie diesen QR-Code mit einer Authenticator-App wie Google Authenticator, Microsoft Authenticator oder 1Password.',

@@ -150,6 +150,8 @@ export const en: Record<string, string> = {
   'gh.authenticator.security_key.description': "Use a passkey, your device's screen lock or a security key",
   'gh.authenticator.enroll.app.description': 'Scan a QR code with an authenticator app',
   'gh.authenticator.enroll.security_key.description': "Use your device's screen lock or a security key",
+  'oie.verification.switch.authenticator': 'Verify with something else',
+  'oie.enroll.switch.authenticator': 'Return to authenticator list',
   'gh.totp.enroll.title': 'Set up an authenticator app',
   'gh.totp.enroll.scan':
     'Scan this QR code with an authenticator app such as Google Authenticator, Microsoft Authenticator or 1Password.',

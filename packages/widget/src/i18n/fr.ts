@@ -140,6 +140,8 @@ export const fr: Record<string, string> = {
   'gh.authenticator.enroll.app.description': "Scanner un code QR avec une application d'authentification",
   'gh.authenticator.enroll.security_key.description':
     'Utiliser le verrouillage de votre appareil ou une clé de sécurité',
+  'oie.verification.switch.authenticator': 'Vérifier avec autre chose',
+  'oie.enroll.switch.authenticator': 'Revenir à la liste des authentificateurs',
   'gh.totp.enroll.title': "Configurer une application d'authentification",
   'gh.totp.enroll.scan':
     "Scannez ce code QR avec une application d'authentification comme Google Authenticator, Microsoft Authenticator ou 1Password.",

@@ -13,6 +13,7 @@ import type { Step } from '../../core/step.js';
 import { h, replaceChildren, uniqueId } from '../dom.js';
 import { banner, heading, primaryButton } from '../form-kit.js';
 import { backToSignIn, bannerMessages } from '../form-view.js';
+import { otherMethodsLink } from '../other-methods.js';
 import { retryCountdown } from '../retry-countdown.js';
 import type { RenderedView, ViewContext } from '../view-context.js';
 
@@ -88,6 +89,8 @@ export function passkeyView(ctx: ViewContext, remediation: EnvelopeRemediation):
   if (!enroll && !hasError && ctx.memory[FAILED] !== true && !countdown && !promptNeedsClick())
     autoStart = setTimeout(() => void start(), 0);
 
+  let view: RenderedView | undefined;
+  const others = otherMethodsLink(ctx, () => view!);
   const head = heading(
     t.t(enroll ? 'gh.webauthn.enroll.title' : 'gh.webauthn.challenge.title'),
     !enroll && step.user?.identifier ? t.t('gh.signing.in.as', [step.user.identifier]) : undefined,
@@ -101,9 +104,11 @@ export function passkeyView(ctx: ViewContext, remediation: EnvelopeRemediation):
     h('p', { class: 'gh-text' }, t.t(enroll ? 'gh.webauthn.enroll.text' : 'gh.webauthn.challenge.text')),
     problem,
     h('div', { class: 'gh-form', attrs: { 'data-se': remediation.name } }, button, waiting, countdown?.el),
-    step.cancel ? h('div', { class: 'gh-links' }, backToSignIn(ctx)) : null,
+    others || step.cancel
+      ? h('div', { class: 'gh-links' }, others, step.cancel ? backToSignIn(ctx) : null)
+      : null,
   );
-  return {
+  view = {
     el,
     // A set-up waits for the user's go; a challenge's prompt opens by itself (focus stays readable).
     focus: enroll ? button : head.querySelector('h2'),
@@ -116,4 +121,5 @@ export function passkeyView(ctx: ViewContext, remediation: EnvelopeRemediation):
       countdown?.dispose();
     },
   };
+  return view;
 }

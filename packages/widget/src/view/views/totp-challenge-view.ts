@@ -5,6 +5,7 @@
 import type { EnvelopeRemediation } from '@gatehouse/protocol';
 import { FieldControl, fieldOf } from '../form-kit.js';
 import { backToSignIn, formView } from '../form-view.js';
+import { otherMethodsLink } from '../other-methods.js';
 import type { RenderedView, ViewContext } from '../view-context.js';
 
 export function totpChallengeView(ctx: ViewContext, remediation: EnvelopeRemediation): RenderedView {
@@ -17,7 +18,9 @@ export function totpChallengeView(ctx: ViewContext, remediation: EnvelopeRemedia
     field?.messages ?? [],
     true,
   );
-  const view = formView({
+  let view: RenderedView | undefined;
+  const others = otherMethodsLink(ctx, () => view!);
+  view = formView({
     ctx,
     remediation,
     className: 'gh-view--totp',
@@ -25,7 +28,7 @@ export function totpChallengeView(ctx: ViewContext, remediation: EnvelopeRemedia
     subtitle: step.user?.identifier ? t.t('gh.signing.in.as', [step.user.identifier]) : undefined,
     controls: [code],
     submitLabel: t.t('oform.verify'),
-    links: step.cancel ? [backToSignIn(ctx)] : [],
+    links: [others, step.cancel ? backToSignIn(ctx) : null].filter((link) => link !== null),
   });
   // A refused code is not put back in the input: the next attempt needs the app's next one.
   if (code.hasError()) code.input.value = '';

@@ -8,6 +8,7 @@ import type { EnvelopeRemediation } from '@gatehouse/protocol';
 import { h, replaceChildren, uniqueId } from '../dom.js';
 import { FieldControl, fieldOf, linkButton } from '../form-kit.js';
 import { backToSignIn, formView } from '../form-view.js';
+import { otherMethodsLink } from '../other-methods.js';
 import type { RenderedView, ViewContext } from '../view-context.js';
 
 /** Only an inline image is shown: nothing is fetched from a URL the server names. */
@@ -105,7 +106,9 @@ export function totpEnrollView(ctx: ViewContext, remediation: EnvelopeRemediatio
     secretEl,
     h('p', { class: 'gh-text' }, t.t('gh.totp.enroll.code')),
   ];
-  const view = formView({
+  let view: RenderedView | undefined;
+  const others = otherMethodsLink(ctx, () => view!);
+  view = formView({
     ctx,
     remediation,
     className: 'gh-view--totp gh-view--enroll-totp',
@@ -113,7 +116,7 @@ export function totpEnrollView(ctx: ViewContext, remediation: EnvelopeRemediatio
     intro,
     controls: [code],
     submitLabel: t.t('oform.verify'),
-    links: step.cancel ? [backToSignIn(ctx)] : [],
+    links: [others, step.cancel ? backToSignIn(ctx) : null].filter((link) => link !== null),
     // A new set-up is read from the top (the picture first); the code input after an error.
     focus: null,
   });
