@@ -178,7 +178,7 @@ const browser = await chromium.launch({
 });
 try {
   const page = await browser.newPage({
-    viewport: { width: 560, height: 900 },
+    viewport: { width: 560, height: 1400 },
     deviceScaleFactor: 1,
     reducedMotion: 'reduce',
   });
