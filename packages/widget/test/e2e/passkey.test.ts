@@ -120,6 +120,8 @@ describe('passkeys (password,webauthn)', () => {
       expect(stored?.credentialId).toBe(
         Buffer.from(credential!.credentialId, 'base64').toString('base64url'),
       );
+      // The transports the browser told went with the registration (the form declares them).
+      expect(stored?.data.transports).toEqual(['internal']);
 
       await page.evaluate(() => {
         (window as unknown as { widgetOutcome: unknown }).widgetOutcome = null;

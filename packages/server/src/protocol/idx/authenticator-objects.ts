@@ -120,7 +120,13 @@ export function answerFields(choice: AuthenticatorChoice, stage: 'challenge' | '
   const hidden = (name: string, label: string): IdxField => ({ name, label, required: true, visible: false });
   if (choice.answer === 'public-key')
     return stage === 'enroll'
-      ? [hidden('attestation', 'Attestation'), hidden('clientData', 'Client Data')]
+      ? [
+          hidden('attestation', 'Attestation'),
+          hidden('clientData', 'Client Data'),
+          // Not in Okta's form, but its clients send it (docs/protocol/idx-protocol-2.md §6.2): declared
+          // so that clients posting only declared fields (ours) send the transports too.
+          { ...hidden('transports', 'Transports'), required: false },
+        ]
       : [
           hidden('authenticatorData', 'Authenticator Data'),
           hidden('clientData', 'Client Data'),
