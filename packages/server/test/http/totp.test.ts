@@ -180,6 +180,8 @@ for (const database of new Set([defaultTestDatabase(), 'postgres' as const])) {
         key: 'google_otp',
         id: enrollment!.id,
       });
+      // The same shape as the id shown for a user without an app (see the per-account test below).
+      expect(enrollment!.id).toMatch(/^uft[A-Za-z0-9]{17}$/);
       expect(challenge.body.currentAuthenticatorEnrollment?.value.contextualData).toBeUndefined();
       expect(challenge.body.currentAuthenticatorEnrollment?.value.resend).toBeUndefined();
       const signedIn = await again.submit('challenge-authenticator', {
@@ -376,12 +378,12 @@ describe('authenticator app: wrong codes per account across transactions', () =>
       const shape = (body: IdxResponse) => ({
         names: names(body),
         keys: body.currentAuthenticatorEnrollment?.value.key,
-        id: body.currentAuthenticatorEnrollment?.value.id.slice(0, 3),
+        id: /^uft[A-Za-z0-9]{17}$/.test(body.currentAuthenticatorEnrollment?.value.id ?? ''),
       });
       expect(shape(sessions[0]!.challenge.body)).toEqual({
         names: ['challenge-authenticator'],
         keys: 'google_otp',
-        id: 'uft',
+        id: true,
       });
       statuses[identifier] = [];
       for (let round = 0; round < 2; round++)

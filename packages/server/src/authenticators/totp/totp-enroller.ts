@@ -59,7 +59,9 @@ export class TotpEnroller implements Enroller {
     if (step === null || !ctx.user) return attempt >= pending.challenge.maxAttempts ? exhausted() : invalid();
     if (!(await challenges.consume(pending.challenge))) return invalid();
 
-    const id = `uft${randomBytes(9).toString('hex')}`;
+    // Random, in the shape of the ids shown for users without an app (../enrollment-id.ts), so an
+    // id seen before any proof does not tell whether the user has one.
+    const id = `uft${randomBytes(24).toString('base64url').replace(/[-_]/g, '').slice(0, 17)}`;
     await enrollments.add(
       {
         id,
