@@ -93,7 +93,7 @@ export const IdxErrors = Object.freeze({
     'gatehouse.challenge.too_many_attempts',
     429,
     'Too many wrong codes. Start again to get a new code.',
-    'The last allowed wrong answer to an email code: the challenge and its transaction are over.',
+    'The last allowed wrong answer to an email or authenticator-app code: the challenge and its transaction are over.',
   ),
   serviceUnavailable: idx(
     'gatehouse.service.unavailable',
