@@ -126,15 +126,17 @@ describe('readEnvelope on envelopes recorded from Gatehouse', () => {
     });
   });
 
+  // Okta's keys: okta_password, okta_email, and its own names for an authenticator app and WebAuthn.
+  const OKTA_KEY = /^(okta_\w+|google_otp|webauthn)$/;
   it.each(allRecorded())('%s: every relatesTo resolves and every input has a dotted name', (_name, body) => {
     const envelope = readEnvelope(body);
     expect(isIdxEnvelope(body)).toBe(true);
     for (const [index, remediation] of envelope.remediations.entries()) {
       const relatesTo = body.remediation?.value[index]?.relatesTo;
-      if (relatesTo) expect(remediation.authenticator?.key).toMatch(/^okta_/);
+      if (relatesTo) expect(remediation.authenticator?.key).toMatch(OKTA_KEY);
       for (const field of remediation.fields) {
         expect(field.name).toMatch(/^\w+(\.\w+)?$/);
-        for (const option of field.options ?? []) expect(option.authenticator?.key).toMatch(/^okta_/);
+        for (const option of field.options ?? []) expect(option.authenticator?.key).toMatch(OKTA_KEY);
       }
     }
   });

@@ -360,6 +360,8 @@ describe('setting up a passkey (enroll-authenticator, webauthn)', () => {
           credentials: {
             attestation: b64('attestation-object'),
             clientData: b64('{"type":"webauthn.create"}'),
+            // The form declares the transports (hints for the next sign-in), as a JSON list.
+            transports: '["internal"]',
           },
           stateHandle: '02stateHandle',
         },
