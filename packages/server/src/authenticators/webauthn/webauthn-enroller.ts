@@ -92,7 +92,11 @@ export class WebauthnEnroller implements Enroller {
     if (!open) return notSetUp('No registration is open in this transaction.');
     if (open.record.expiresAt <= clock.now()) return notSetUp('The ceremony has expired.');
     const attempt = await ceremonies.recordAttempt(open.record);
-    if (attempt === null) return exhausted();
+    // No attempt left, or another answer used the ceremony up meanwhile (that one goes on).
+    if (attempt === null)
+      return (await ceremonies.current(ctx, 'create'))
+        ? exhausted()
+        : notSetUp('The registration was answered already.');
     const failed = (detail: string): EnrollResult =>
       attempt >= open.record.maxAttempts ? exhausted() : notSetUp(detail);
     const response = registrationResponse(answer);

@@ -92,7 +92,12 @@ export class WebauthnVerifier implements Verifier {
     if (!open) return invalid('No authentication is open in this transaction.');
     if (open.record.expiresAt <= clock.now()) return invalid('The ceremony has expired.');
     const attempt = await ceremonies.recordAttempt(open.record);
-    if (attempt === null) return exhausted();
+    // No attempt left, or another answer used the ceremony up in the meantime: that one goes on
+    // (ending the transaction here would make it lose its own race).
+    if (attempt === null)
+      return (await ceremonies.current(ctx, 'get'))
+        ? exhausted()
+        : invalid('The challenge was answered already.');
     const failed = async (detail: string): Promise<VerifyResult> => {
       await this.recordFailure(ctx, attempt, detail);
       return attempt >= open.record.maxAttempts ? exhausted() : invalid(detail);
