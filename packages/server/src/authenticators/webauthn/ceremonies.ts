@@ -22,6 +22,11 @@ export interface Ceremony {
   options: Record<string, unknown>;
 }
 
+/** An answer counted against the open ceremony, or why none is open to it. */
+export type Claim =
+  | { ok: true; record: AuthenticatorChallenge; ceremony: Ceremony; attempt: number }
+  | { ok: false; reason: 'none' | 'expired' | 'taken' | 'exhausted' };
+
 export interface CeremonySettings {
   ttlSeconds: number;
   maxAttempts: number;
@@ -67,9 +72,19 @@ export class Ceremonies {
     return ceremony.kind === kind ? { record, ceremony } : null;
   }
 
-  /** Counts an answer; the attempt number, or null when the ceremony is over (expired, used, or out of attempts). */
-  recordAttempt(record: AuthenticatorChallenge): Promise<number | null> {
-    return this.deps.challenges.recordAttempt(record.id, this.deps.clock.now());
+  /**
+   * Counts an answer to the open ceremony of `kind`: the ceremony and the attempt's number, or why
+   * it may not be answered. A ceremony another answer used up meanwhile is `taken`, not
+   * `exhausted`: that answer goes on, and ending the transaction here would make it lose its race.
+   */
+  async claim(ctx: PresentationContext, kind: CeremonyKind): Promise<Claim> {
+    const open = await this.current(ctx, kind);
+    if (!open) return { ok: false, reason: 'none' };
+    const now = this.deps.clock.now();
+    if (open.record.expiresAt <= now) return { ok: false, reason: 'expired' };
+    const attempt = await this.deps.challenges.recordAttempt(open.record.id, now);
+    if (attempt !== null) return { ok: true, ...open, attempt };
+    return { ok: false, reason: (await this.current(ctx, kind)) ? 'exhausted' : 'taken' };
   }
 
   /** Uses the ceremony up, atomically: false when another answer did first. */

@@ -88,21 +88,14 @@ export class WebauthnEnroller implements Enroller {
       this.deps.answerPerIp,
     );
     if (refused) return { ok: false, error: refused };
-    const open = await ceremonies.current(ctx, 'create');
-    if (!open) return notSetUp('No registration is open in this transaction.');
-    if (open.record.expiresAt <= clock.now()) return notSetUp('The ceremony has expired.');
-    const attempt = await ceremonies.recordAttempt(open.record);
-    // No attempt left, or another answer used the ceremony up meanwhile (that one goes on).
-    if (attempt === null)
-      return (await ceremonies.current(ctx, 'create'))
-        ? exhausted()
-        : notSetUp('The registration was answered already.');
+    const claim = await ceremonies.claim(ctx, 'create');
+    if (!claim.ok) return claim.reason === 'exhausted' ? exhausted() : notSetUp(UNANSWERABLE[claim.reason]);
+    const { record, ceremony, attempt } = claim;
     const failed = (detail: string): EnrollResult =>
-      attempt >= open.record.maxAttempts ? exhausted() : notSetUp(detail);
+      attempt >= record.maxAttempts ? exhausted() : notSetUp(detail);
     const response = registrationResponse(answer);
     if (!response) return failed('The registration is not base64 clientData and attestation.');
     if (!ctx.user) return failed('A registration for nobody never completes.');
-    const { ceremony } = open;
     let verified: Awaited<ReturnType<typeof verifyRegistrationResponse>>;
     try {
       verified = await verifyRegistrationResponse({
@@ -120,7 +113,7 @@ export class WebauthnEnroller implements Enroller {
     // Checked before the ceremony is used up, so another authenticator may still answer it.
     if (await enrollments.findByCredentialId(this.deps.key, credential.id))
       return failed('This credential is registered already.');
-    if (!(await ceremonies.consume(open.record))) return notSetUp('The registration was answered already.');
+    if (!(await ceremonies.consume(record))) return notSetUp(UNANSWERABLE.taken);
 
     const transports = response.response.transports ?? [];
     const now = clock.now();
@@ -169,6 +162,12 @@ function displayNameOf(user: User): string {
 function notSetUp(detail: string): EnrollResult {
   return { ok: false, error: new EngineError('PUBLIC_KEY_NOT_SET_UP', { detail }) };
 }
+
+const UNANSWERABLE = {
+  none: 'No registration is open in this transaction.',
+  expired: 'The ceremony has expired.',
+  taken: 'The registration was answered already.',
+} as const;
 
 function exhausted(): EnrollResult {
   return { ok: false, error: new EngineError('ATTEMPTS_EXHAUSTED'), final: true };

@@ -88,24 +88,16 @@ export class WebauthnVerifier implements Verifier {
       this.deps.answerPerIp,
     );
     if (refused) return { ok: false, error: refused };
-    const open = await ceremonies.current(ctx, 'get');
-    if (!open) return invalid('No authentication is open in this transaction.');
-    if (open.record.expiresAt <= clock.now()) return invalid('The ceremony has expired.');
-    const attempt = await ceremonies.recordAttempt(open.record);
-    // No attempt left, or another answer used the ceremony up in the meantime: that one goes on
-    // (ending the transaction here would make it lose its own race).
-    if (attempt === null)
-      return (await ceremonies.current(ctx, 'get'))
-        ? exhausted()
-        : invalid('The challenge was answered already.');
+    const claim = await ceremonies.claim(ctx, 'get');
+    if (!claim.ok) return claim.reason === 'exhausted' ? exhausted() : invalid(UNANSWERABLE[claim.reason]);
+    const { record, ceremony, attempt } = claim;
     const failed = async (detail: string): Promise<VerifyResult> => {
       await this.recordFailure(ctx, attempt, detail);
-      return attempt >= open.record.maxAttempts ? exhausted() : invalid(detail);
+      return attempt >= record.maxAttempts ? exhausted() : invalid(detail);
     };
     const response = assertionResponse(answer);
     if (!response)
       return failed('The assertion is not base64 clientData, authenticatorData and signatureData.');
-    const { ceremony } = open;
     const handle = ctx.user ? this.deps.keys.userHandle(ctx.user.id) : null;
     if (response.response.userHandle !== undefined && response.response.userHandle !== handle)
       return failed('The assertion names another user.');
@@ -135,7 +127,7 @@ export class WebauthnVerifier implements Verifier {
       }
     }
     if (!matched) return failed('No credential of the user made this signature (an unknown credential).');
-    if (!(await ceremonies.consume(open.record))) return invalid('The challenge was answered already.');
+    if (!(await ceremonies.consume(record))) return invalid(UNANSWERABLE.taken);
     const now = clock.now();
     const { enrollment, counter } = matched;
     if (!(await this.deps.enrollments.advanceCounter(enrollment.id, counter, now, counter === 0))) {
@@ -180,6 +172,12 @@ export class WebauthnVerifier implements Verifier {
     );
   }
 }
+
+const UNANSWERABLE = {
+  none: 'No authentication is open in this transaction.',
+  expired: 'The ceremony has expired.',
+  taken: 'The challenge was answered already.',
+} as const;
 
 function invalid(detail: string): VerifyResult {
   return { ok: false, error: new EngineError('PUBLIC_KEY_INVALID', { detail }) };
