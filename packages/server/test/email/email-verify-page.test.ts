@@ -10,6 +10,9 @@ import { EMAIL_POLICY, mailbox, startEmailSignIn } from './email-helpers.js';
  * POST from the page itself (CSRF token in an HttpOnly SameSite=Strict cookie and a hidden field,
  * same origin) shows it. Bad requests get pages with the right status, never a 500.
  */
+const BASE64URL = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
+const flipTopBit = (char: string): string => BASE64URL[BASE64URL.indexOf(char) ^ 32]!;
+
 describe('/email/verify: the code only after a deliberate POST', () => {
   let server: TestServer;
   let link: string;
@@ -70,7 +73,12 @@ describe('/email/verify: the code only after a deliberate POST', () => {
       'no cookie': { token: page.token },
       'no token': { cookie: page.cookie },
       'no body': { cookie: page.cookie, body: '' },
-      'wrong token': { cookie: page.cookie, token: `${page.token!.slice(0, -1)}A` },
+      // The last character changed: always another token (an 'A' was the same one when it already
+      // ended in A: 1 run in 64).
+      'wrong token': {
+        cookie: page.cookie,
+        token: `${page.token!.slice(0, -1)}${flipTopBit(page.token!.at(-1)!)}`,
+      },
       'shorter token': { cookie: page.cookie, token: page.token!.slice(1) },
       "another page's token": { cookie: page.cookie, token: older.token },
       'token twice': { cookie: page.cookie, body: `csrf=${page.token}&csrf=${page.token}` },
