@@ -73,3 +73,17 @@ export function relyingParty(app: App, transaction: Transaction, publicUrl: stri
   );
   return { id, name: app.name, origins };
 }
+
+/** The relying party of a step, or the engine error that says why the app's pages cannot have one. */
+export function relyingPartyOrError(
+  app: App,
+  transaction: Transaction,
+  publicUrl: string,
+): { ok: true; rp: RelyingParty } | { ok: false; error: EngineError } {
+  try {
+    return { ok: true, rp: relyingParty(app, transaction, publicUrl) };
+  } catch (error) {
+    if (error instanceof EngineError) return { ok: false, error };
+    throw error;
+  }
+}

@@ -18,7 +18,7 @@ import type { Ceremonies } from './ceremonies.js';
 import { defaultCredentialName } from './credential-names.js';
 import type { WebauthnKeys } from './derived-keys.js';
 import { registrationResponse } from './registration-response.js';
-import { relyingParty } from './relying-party.js';
+import { relyingPartyOrError } from './relying-party.js';
 import { userVerificationFor } from './user-verification.js';
 import { creationOptions } from './webauthn-options.js';
 
@@ -48,13 +48,9 @@ export class WebauthnEnroller implements Enroller {
   constructor(private readonly deps: WebauthnEnrollerDeps) {}
 
   async begin(ctx: AuthenticatorContext): Promise<ChallengeResult> {
-    let rp: ReturnType<typeof relyingParty>;
-    try {
-      rp = relyingParty(ctx.app, ctx.transaction, this.deps.publicUrl);
-    } catch (error) {
-      if (error instanceof EngineError) return { ok: false, error };
-      throw error;
-    }
+    const party = relyingPartyOrError(ctx.app, ctx.transaction, this.deps.publicUrl);
+    if (!party.ok) return party;
+    const { rp } = party;
     const userVerification = userVerificationFor(ctx.app.policy, this.deps.key);
     const { user } = ctx;
     // A set-up for nobody (a sign-up of an address that has an account) looks the same and never completes.

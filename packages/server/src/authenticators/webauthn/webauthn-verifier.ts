@@ -18,7 +18,7 @@ import type {
 import { assertionResponse } from './assertion-response.js';
 import type { Ceremonies } from './ceremonies.js';
 import type { WebauthnKeys } from './derived-keys.js';
-import { relyingParty } from './relying-party.js';
+import { relyingPartyOrError } from './relying-party.js';
 import { userVerificationFor } from './user-verification.js';
 import { requestOptions } from './webauthn-options.js';
 
@@ -55,13 +55,9 @@ export class WebauthnVerifier implements Verifier {
   constructor(private readonly deps: WebauthnVerifierDeps) {}
 
   async challenge(ctx: AuthenticatorContext): Promise<ChallengeResult> {
-    let rp: ReturnType<typeof relyingParty>;
-    try {
-      rp = relyingParty(ctx.app, ctx.transaction, this.deps.publicUrl);
-    } catch (error) {
-      if (error instanceof EngineError) return { ok: false, error };
-      throw error;
-    }
+    const party = relyingPartyOrError(ctx.app, ctx.transaction, this.deps.publicUrl);
+    if (!party.ok) return party;
+    const { rp } = party;
     const userVerification = userVerificationFor(ctx.app.policy, this.deps.key);
     const options = await requestOptions(rp, this.deps.shown(ctx), userVerification);
     await this.deps.ceremonies.start(ctx, {
