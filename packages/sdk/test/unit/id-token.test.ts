@@ -221,6 +221,84 @@ describe('validateIdToken', () => {
   });
 });
 
+/** A compact JWS signed with RSASSA-PKCS1-v1_5 SHA-256 as given (jose refuses to make the odd ones). */
+async function signRaw(
+  header: Record<string, unknown>,
+  claims: Record<string, unknown>,
+  privateKey: CryptoKey,
+) {
+  const b64 = (value: unknown) => Buffer.from(JSON.stringify(value)).toString('base64url');
+  const input = `${b64(header)}.${b64(claims)}`;
+  const signature = await crypto.subtle.sign(
+    'RSASSA-PKCS1-v1_5',
+    privateKey,
+    new TextEncoder().encode(input),
+  );
+  return `${input}.${Buffer.from(signature).toString('base64url')}`;
+}
+
+const CLAIMS = { iss: ISSUER, aud: CLIENT_ID, sub: '00u1', iat: NOW, exp: NOW + 3600, nonce: NONCE };
+
+describe('the JWS itself (verified with WebCrypto, RFC 7515)', () => {
+  it('signRaw makes tokens the validator accepts', async () => {
+    const { cache } = jwksServer([rsa.jwk]);
+    const token = await signRaw({ alg: 'RS256', kid: rsa.kid }, CLAIMS, rsa.privateKey as CryptoKey);
+    await expect(validateIdToken(token, cache.getKey, expected)).resolves.toMatchObject({ sub: '00u1' });
+  });
+
+  it('header extensions it does not understand (crit, b64), validly signed → id_token_malformed', async () => {
+    const key = rsa.privateKey as CryptoKey;
+    const crit = await signRaw({ alg: 'RS256', kid: rsa.kid, crit: ['exp'], exp: 1 }, CLAIMS, key);
+    expect(await rejection(crit)).toBe('id_token_malformed');
+    const b64 = await signRaw({ alg: 'RS256', kid: rsa.kid, b64: false }, CLAIMS, key);
+    expect(await rejection(b64)).toBe('id_token_malformed');
+  });
+
+  it('parts that are not strict base64url, or not three of them → id_token_malformed', async () => {
+    const [h, p, s] = (await sign()).split('.');
+    expect(await rejection(`${h}.${p}.${s}=`)).toBe('id_token_malformed');
+    expect(await rejection(`${h}=.${p}.${s}`)).toBe('id_token_malformed');
+    expect(await rejection(`${h}.${p}.${s!.replace(/-/g, '+')}x+`)).toBe('id_token_malformed');
+    expect(await rejection(`${h}.${p}.${s}.${s}`)).toBe('id_token_malformed');
+    // The header is a JSON array, the payload not JSON (under a valid signature over it: still refused).
+    const array = Buffer.from('[1]').toString('base64url');
+    expect(await rejection(`${array}.${p}.${s}`)).toBe('id_token_malformed');
+    expect(await rejection(`${h}.${p}x.${s}`)).toBe('id_token_signature');
+  });
+
+  it('an RSA key under 2048 bits → id_token_kid, even with a valid signature', async () => {
+    const { privateKey, publicKey } = await crypto.subtle.generateKey(
+      {
+        name: 'RSASSA-PKCS1-v1_5',
+        modulusLength: 1024,
+        publicExponent: new Uint8Array([1, 0, 1]),
+        hash: 'SHA-256',
+      },
+      true,
+      ['sign', 'verify'],
+    );
+    const jwk = { ...(await crypto.subtle.exportKey('jwk', publicKey)), kid: 'rsa-short' } as JWK;
+    const token = await signRaw({ alg: 'RS256', kid: 'rsa-short' }, CLAIMS, privateKey);
+    expect(await rejection(token, {}, [jwk])).toBe('id_token_kid');
+    const { cache } = jwksServer([jwk]);
+    await expect(validateIdToken(token, cache.getKey, expected)).rejects.toThrow(/too short/);
+  });
+
+  it('an ES256 header with an RSA key of the same kid, or a P-384 key → id_token_kid', async () => {
+    const token = await sign({}, { k: ec });
+    expect(await rejection(token, {}, [{ ...rsa.jwk, kid: ec.kid, alg: undefined }])).toBe('id_token_kid');
+    const { publicKey } = await generateKeyPair('ES384', { extractable: true });
+    const p384 = { ...(await exportJWK(publicKey)), kid: ec.kid };
+    expect(await rejection(token, {}, [p384])).toBe('id_token_kid');
+  });
+
+  it('an RS256 header signed by the ES256 key (algorithm substitution) → refused', async () => {
+    const [, p, s] = (await sign({}, { k: ec })).split('.');
+    const h = Buffer.from(JSON.stringify({ alg: 'RS256', kid: rsa.kid })).toString('base64url');
+    expect(await rejection(`${h}.${p}.${s}`)).toBe('id_token_signature');
+  });
+});
+
 describe('the client never returns tokens that fail validation', () => {
   it('getIdentityFromTokenResponse with a forged ID token → ValidationError id_token_signature', async () => {
     const fetchFn: FetchLike = async (url) =>
