@@ -1,14 +1,17 @@
 import type { TokenResponse, UserInfoResponse } from '@gatehouse/protocol';
 import { type AuthClientOptions, defaultStorage, resolveShared, type Shared } from './client-options.js';
-import { GatehouseError, ValidationError } from './errors.js';
+import { ConfigurationError, GatehouseError, OAuthError, ValidationError } from './errors.js';
+import { parseParams } from './idx/email-verify.js';
 import { createIdxApi } from './idx/idx-api.js';
 import type { IdxApi } from './idx/idx-types.js';
+import { type AuthorizeOptions, createAuthorizeUrl } from './oauth/authorize.js';
 import { type Discovery, endpoint } from './oauth/discovery.js';
 import { validateIdToken } from './oauth/id-token.js';
 import { revokeToken, type TokenTypeHint } from './oauth/revoke.js';
 import { buildSignOutUrl } from './oauth/sign-out.js';
-import { interactionCodeGrant, refreshTokenGrant, toTokens } from './oauth/token.js';
+import { authorizationCodeGrant, interactionCodeGrant, refreshTokenGrant, toTokens } from './oauth/token.js';
 import { fetchUserInfo } from './oauth/userinfo.js';
+import { createPkce, randomString } from './pkce.js';
 import type { AuthStorage } from './storage/auth-storage.js';
 import type { IdTokenClaims, SavedTransaction, Tokens } from './types.js';
 
@@ -27,6 +30,9 @@ export interface SignOutOptions {
   postLogoutRedirectUri?: string;
   state?: string;
 }
+
+/** A redirect sign-in's saved transaction (`flow: 'redirect'`) and the URL to send the browser to. */
+export type AuthorizeRequest = SavedTransaction & { url: string };
 
 export interface TokenApi {
   /** The stored tokens, if any. */
@@ -54,6 +60,22 @@ export interface AuthClient {
   getSignOutUrl(options?: SignOutOptions): Promise<string>;
   /** Revokes the stored tokens, forgets them, and returns the logout URL to navigate to. */
   signOut(options?: SignOutOptions): Promise<string>;
+  /**
+   * Redirect sign-in: makes PKCE (S256), `state` and `nonce`, saves them in storage under `state`,
+   * and returns the `/v1/authorize` URL with them. No navigation: usable on a server.
+   */
+  buildAuthorizeUrl(options?: AuthorizeOptions): Promise<AuthorizeRequest>;
+  /** Browser: `buildAuthorizeUrl`, then `location.assign` to it. */
+  signInWithRedirect(options?: AuthorizeOptions): Promise<void>;
+  /**
+   * The redirect back (`?code&state&iss`, or `?error&error_description&state`): checks `state`
+   * against storage (once), `iss`, surfaces `error` as an OAuthError, redeems the code with the
+   * PKCE verifier, validates the ID token (nonce included), stores and returns the tokens.
+   * Default URL: `location.href`.
+   */
+  handleLoginRedirect(url?: string): Promise<Tokens>;
+  /** Whether the URL (default `location.href`) carries a redirect sign-in's answer: `state` and `code` or `error`. */
+  isLoginRedirect(url?: string): boolean;
   /** Server-side: redeems an interaction code with a saved transaction (no storage involved). */
   exchangeInteractionCode(
     context: Pick<SavedTransaction, 'codeVerifier'> &
@@ -183,6 +205,67 @@ function buildClient(shared: Shared, storage: AuthStorage): AuthClient {
     });
   }
 
+  async function buildAuthorizeUrl(options: AuthorizeOptions = {}): Promise<AuthorizeRequest> {
+    const discovery = await shared.discovery();
+    const tx: SavedTransaction = {
+      issuer: shared.issuer,
+      clientId: credentials.clientId,
+      redirectUri: options.redirectUri ?? shared.redirectUri,
+      scopes: options.scopes ?? shared.scopes,
+      state: options.state ?? randomString(),
+      nonce: options.nonce ?? randomString(),
+      ...(await createPkce()),
+      flow: 'redirect',
+      createdAt: shared.now(),
+    };
+    const url = createAuthorizeUrl(endpoint(discovery, 'authorization_endpoint', urls.authorizeUrl), {
+      ...options,
+      ...tx,
+      clientId: tx.clientId,
+    });
+    storage.setTransaction(tx);
+    return { ...tx, url };
+  }
+
+  const here = () => (globalThis as { location?: { href: string } }).location?.href ?? '';
+
+  async function handleLoginRedirect(url = here()): Promise<Tokens> {
+    const params = parseParams(url);
+    const tx = params.state ? storage.getTransaction(params.state) : undefined;
+    if (
+      !tx ||
+      tx.state !== params.state ||
+      tx.flow !== 'redirect' ||
+      tx.issuer !== shared.issuer ||
+      tx.clientId !== credentials.clientId
+    )
+      throw new ValidationError(
+        'state_mismatch',
+        'The redirect state matches no sign-in saved in this storage.',
+      );
+    // One answer per transaction, whatever it is.
+    storage.removeTransaction(tx.state);
+    const discovery = await shared.discovery();
+    // RFC 9207: the server names itself; required when its discovery says it always does.
+    if (
+      params.iss !== undefined
+        ? params.iss !== discovery.issuer
+        : (discovery as Record<string, unknown>).authorization_response_iss_parameter_supported === true
+    )
+      throw new ValidationError('issuer_mismatch', 'The redirect comes from another issuer.');
+    if (params.error) throw new OAuthError(params.error, params.error_description ?? '');
+    if (!params.code) throw new ValidationError('missing_code', 'The redirect carries no code.');
+    const response = await authorizationCodeGrant(
+      shared.fetch,
+      endpoint(discovery, 'token_endpoint', urls.tokenUrl),
+      credentials,
+      { redirectUri: tx.redirectUri, codeVerifier: tx.codeVerifier, code: params.code },
+    );
+    const tokens = await validateTokens(toTokens(response, tx.scopes, shared.now()), tx);
+    storage.setTokens(tokens);
+    return tokens;
+  }
+
   const token: TokenApi = {
     get: () => storage.getTokens(),
     refresh() {
@@ -252,6 +335,18 @@ function buildClient(shared: Shared, storage: AuthStorage): AuthClient {
         await Promise.allSettled(attempts);
       }
       return url;
+    },
+    buildAuthorizeUrl,
+    async signInWithRedirect(options) {
+      const location = (globalThis as { location?: { assign(url: string): void } }).location;
+      if (!location)
+        throw new ConfigurationError('signInWithRedirect needs a browser; use buildAuthorizeUrl.');
+      location.assign((await buildAuthorizeUrl(options)).url);
+    },
+    handleLoginRedirect,
+    isLoginRedirect(url = here()) {
+      const params = parseParams(url);
+      return Boolean(params.state && (params.code || params.error));
     },
     exchangeInteractionCode,
     async getIdentityFromTokenResponse(tokens, options = {}) {

@@ -5,6 +5,7 @@
 
 export {
   type AuthClient,
+  type AuthorizeRequest,
   createAuthClient,
   type Identity,
   type SignOutOptions,
@@ -27,6 +28,7 @@ export { isEmailVerifyCallback, parseEmailVerifyCallback, parseParams } from './
 export { type IdxResult, introspect, submitForm } from './idx/idx-http.js';
 export type { IdxApi, ProceedOptions, StartOptions } from './idx/idx-types.js';
 export { type ParsedResponse, parseIdxResponse, resolveJsonPath } from './idx/parse-response.js';
+export { type AuthorizeOptions, type AuthorizeParams, createAuthorizeUrl } from './oauth/authorize.js';
 export type { ClientCredentials } from './oauth/client-auth.js';
 export { type Discovery, fetchDiscovery } from './oauth/discovery.js';
 export {
@@ -41,6 +43,8 @@ export { JwksCache } from './oauth/jwks.js';
 export { revokeToken, type TokenTypeHint } from './oauth/revoke.js';
 export { buildSignOutUrl, type SignOutUrlParams } from './oauth/sign-out.js';
 export {
+  type AuthorizationCodeGrant,
+  authorizationCodeGrant,
   type InteractionCodeGrant,
   interactionCodeGrant,
   refreshTokenGrant,

@@ -109,6 +109,7 @@ export class ConfigurationError extends GatehouseError {
 export type ValidationErrorCode =
   | 'state_mismatch'
   | 'missing_interaction_code'
+  | 'missing_code'
   | 'issuer_mismatch'
   | 'invalid_token_response'
   | 'userinfo_sub_mismatch'

@@ -4,8 +4,11 @@ import type { Message } from './idx/message.js';
 
 export type { Message };
 
-/** What a transaction was started for; it picks the auto-remediation rules. */
-export type Flow = 'default' | 'authenticate' | 'recoverPassword' | 'register' | 'unlockAccount';
+/**
+ * What a transaction was started for; it picks the auto-remediation rules. `redirect`: a redirect
+ * sign-in (`buildAuthorizeUrl` / `signInWithRedirect`), which has no interaction handle.
+ */
+export type Flow = 'default' | 'authenticate' | 'recoverPassword' | 'register' | 'unlockAccount' | 'redirect';
 
 /**
  * Everything needed to continue an interaction, saved in storage under its `state` (the value
@@ -21,7 +24,8 @@ export interface SavedTransaction {
   codeVerifier: string;
   codeChallenge: string;
   codeChallengeMethod: 'S256';
-  interactionHandle: string;
+  /** Every IDX transaction has one; a redirect sign-in's (`flow: 'redirect'`) has none. */
+  interactionHandle?: string;
   flow: Flow;
   /** Epoch milliseconds. */
   createdAt: number;

@@ -20,7 +20,8 @@ import { getTransaction } from './saved-transactions.js';
 import { type SettleOptions, settle, toTransaction } from './settle.js';
 
 export async function freshResponse(host: IdxHost, tx: SavedTransaction): Promise<IdxResult> {
-  return introspect(host.fetch, host.introspectUrl, { interactionHandle: tx.interactionHandle });
+  // Continued transactions come from findTransaction, which requires the handle.
+  return introspect(host.fetch, host.introspectUrl, { interactionHandle: tx.interactionHandle! });
 }
 
 /** The response to act on: the cached one, else a fresh introspect (`settled`: settle that instead). */

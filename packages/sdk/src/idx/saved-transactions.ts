@@ -5,6 +5,7 @@ import type { IdxHost } from './idx-types.js';
 /**
  * Saved transaction meta that belongs to this client (issuer, client, redirect URI), with or
  * without an interaction handle — what `canProceed` asks about (docs/protocol/idx-protocol.md §9.2).
+ * A redirect sign-in's transaction is not an IDX one.
  */
 export function findTransactionMeta(host: IdxHost, state?: string): SavedTransaction | undefined {
   const tx = host.storage.getTransaction(state);
@@ -13,6 +14,7 @@ export function findTransactionMeta(host: IdxHost, state?: string): SavedTransac
     tx.issuer === host.issuer &&
     tx.clientId === host.credentials.clientId &&
     tx.redirectUri === host.redirectUri &&
+    tx.flow !== 'redirect' &&
     typeof tx.codeVerifier === 'string';
   return same ? tx : undefined;
 }

@@ -46,6 +46,28 @@ export function interactionCodeGrant(
   });
 }
 
+export interface AuthorizationCodeGrant {
+  redirectUri: string;
+  codeVerifier: string;
+  code: string;
+}
+
+/** `POST /v1/token` with `grant_type=authorization_code` and the PKCE verifier (RFC 6749 §4.1.3, RFC 7636). */
+export function authorizationCodeGrant(
+  fetchFn: FetchLike,
+  tokenUrl: string,
+  client: ClientCredentials,
+  grant: AuthorizationCodeGrant,
+): Promise<TokenResponse> {
+  return tokenRequest(fetchFn, tokenUrl, {
+    ...clientParams(client),
+    grant_type: 'authorization_code',
+    code: grant.code,
+    redirect_uri: grant.redirectUri,
+    code_verifier: grant.codeVerifier,
+  });
+}
+
 /** `POST /v1/token` with `grant_type=refresh_token` (the server rotates the refresh token). */
 export function refreshTokenGrant(
   fetchFn: FetchLike,

@@ -7,6 +7,8 @@ export interface IssuerUrls {
   issuer: string;
   discoveryUrl: string;
   interactUrl: string;
+  /** `/v1/authorize`: the redirect sign-in (authorization code + PKCE). */
+  authorizeUrl: string;
   introspectUrl: string;
   tokenUrl: string;
   userinfoUrl: string;
@@ -26,6 +28,7 @@ export function deriveUrls(configured: string): IssuerUrls {
     issuer,
     discoveryUrl: `${issuer}/.well-known/openid-configuration`,
     interactUrl: `${oauthBase}/v1/interact`,
+    authorizeUrl: `${oauthBase}/v1/authorize`,
     introspectUrl: `${domain}/idp/idx/introspect`,
     tokenUrl: `${oauthBase}/v1/token`,
     userinfoUrl: `${oauthBase}/v1/userinfo`,

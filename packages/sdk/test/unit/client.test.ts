@@ -76,6 +76,7 @@ describe('URLs derived from the issuer (docs/protocol/idx-protocol.md §2)', () 
       issuer: 'http://h:4455/oauth2/default',
       discoveryUrl: 'http://h:4455/oauth2/default/.well-known/openid-configuration',
       interactUrl: 'http://h:4455/oauth2/default/v1/interact',
+      authorizeUrl: 'http://h:4455/oauth2/default/v1/authorize',
       introspectUrl: 'http://h:4455/idp/idx/introspect',
       tokenUrl: 'http://h:4455/oauth2/default/v1/token',
       userinfoUrl: 'http://h:4455/oauth2/default/v1/userinfo',
