@@ -3,6 +3,7 @@
  * headless Chromium against a running Gatehouse. The app page is on http://localhost:<port> (a
  * secure context, so WebCrypto works) and Gatehouse on http://127.0.0.1:<port>: cross-origin,
  * so CORS is exercised. Default storage is the browser adapter (sessionStorage + localStorage).
+ * The redirect sign-in goes through Gatehouse's hosted page in the same tab and back.
  */
 import { createServer, type Server } from 'node:http';
 import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
@@ -80,7 +81,7 @@ describe('the browser bundle in Chromium against Gatehouse', () => {
       if (path === '/sdk/gatehouse-sdk.browser.js') {
         res.writeHead(200, { 'content-type': 'text/javascript; charset=utf-8' });
         res.end(bundle.code);
-      } else if (path === '/' || path === '/login/callback') {
+      } else if (path === '/' || path === '/login/callback' || path === '/authorization-code/callback') {
         res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' });
         res.end(PAGE);
       } else {
@@ -104,8 +105,8 @@ describe('the browser bundle in Chromium against Gatehouse', () => {
     await server?.close();
   });
 
-  async function appFor(policy: AppPolicyInput): Promise<PageConfig> {
-    const redirectUri = `${appUrl}/login/callback`;
+  async function appFor(policy: AppPolicyInput, redirectPath = '/login/callback'): Promise<PageConfig> {
+    const redirectUri = `${appUrl}${redirectPath}`;
     const { app } = await server.createApp({
       redirectUris: [redirectUri],
       emailVerifyUri: redirectUri,
@@ -298,6 +299,77 @@ describe('the browser bundle in Chromium against Gatehouse', () => {
     } finally {
       await context.close();
       await other.close();
+    }
+  });
+  it('redirect sign-in: signInWithRedirect → hosted page → handleLoginRedirect; SSO; sign-out ends the session', async () => {
+    const config = await appFor(
+      { factors: 'password', identifierFirst: false },
+      '/authorization-code/callback',
+    );
+    const { user, password } = await server.createUser();
+    const context = await newContext();
+    try {
+      const page = await open(context, `${appUrl}/`);
+      // The page navigates away as the call ends: its outcome may not come back.
+      await run(page, config, 'await auth.signInWithRedirect({ loginHint: args.login });', {
+        login: user.login,
+      }).catch(() => undefined);
+      await page.waitForURL((url) => url.origin === server.url && url.pathname === '/signin');
+      await page.locator('.gh-widget[data-gh-view="identify"]').waitFor();
+      await page.getByLabel('Username').fill(user.login);
+      await page.getByLabel('Password', { exact: true }).fill(password);
+      await page.keyboard.press('Enter');
+      await page.waitForURL((url) => url.href.startsWith(`${config.redirectUri}?`));
+      expect(new URL(page.url()).searchParams.get('iss')).toBe(server.issuer);
+      await page.waitForFunction(() => (globalThis as { sdkReady?: boolean }).sdkReady === true);
+      const signedIn = await run(
+        page,
+        config,
+        `if (!auth.isLoginRedirect()) return { isCallback: false };
+         const tokens = await auth.handleLoginRedirect();
+         return { isCallback: true, sub: tokens.claims.sub, email: tokens.claims.email, stored: stored() };`,
+      );
+      expect(signedIn.error).toBeUndefined();
+      expect(signedIn).toMatchObject({ isCallback: true, sub: user.id, email: user.email });
+      // docs/security.md N2: tokens stay in memory; the used transaction is gone too.
+      expect(signedIn.stored).not.toMatch(/eyJ[\w-]+\.eyJ[\w-]+\./);
+      expect(signedIn.stored).not.toContain('"flow":"redirect"');
+      // The same answer again (a reload): the state was used once.
+      const reload = await run(page, config, 'return summary(await auth.handleLoginRedirect());');
+      expect(reload.error).toMatchObject({ name: 'ValidationError', code: 'state_mismatch' });
+
+      // The SSO session: no page this time; then sign out with the ID token (RP-initiated logout).
+      await run(page, config, "await auth.signInWithRedirect({ prompt: 'none' });").catch(() => undefined);
+      await page.waitForURL(
+        (url) => url.href.startsWith(`${config.redirectUri}?`) && url.searchParams.has('code'),
+      );
+      await page.waitForFunction(() => (globalThis as { sdkReady?: boolean }).sdkReady === true);
+      const again = await run(
+        page,
+        config,
+        `const tokens = await auth.handleLoginRedirect();
+         location.assign(await auth.signOut({ postLogoutRedirectUri: args.home }));
+         return { sub: tokens.claims.sub };`,
+        { home: `${appUrl}/` },
+      ).catch(() => ({ sub: 'navigated' }));
+      expect([user.id, 'navigated']).toContain(again.sub);
+      await page.waitForURL(`${appUrl}/`);
+
+      // Gatehouse's session is over: prompt=none answers login_required, a sign-in shows the form.
+      await page.waitForFunction(() => (globalThis as { sdkReady?: boolean }).sdkReady === true);
+      await run(page, config, "await auth.signInWithRedirect({ prompt: 'none' });").catch(() => undefined);
+      await page.waitForURL(
+        (url) => url.href.startsWith(`${config.redirectUri}?`) && url.searchParams.has('error'),
+      );
+      await page.waitForFunction(() => (globalThis as { sdkReady?: boolean }).sdkReady === true);
+      const refused = await run(page, config, 'return summary(await auth.handleLoginRedirect());');
+      expect(refused.error).toMatchObject({ name: 'OAuthError', code: 'login_required' });
+      await run(page, config, 'await auth.signInWithRedirect();').catch(() => undefined);
+      await page.waitForURL((url) => url.origin === server.url && url.pathname === '/signin');
+      await page.locator('.gh-widget[data-gh-view="identify"]').waitFor();
+      expect(problems).toEqual([]);
+    } finally {
+      await context.close();
     }
   });
 });
