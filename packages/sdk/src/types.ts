@@ -33,6 +33,9 @@ export interface SavedTransaction {
   idxResponse?: IdxResponse;
 }
 
+/** A saved IDX transaction: one that can be continued (it has its interaction handle). */
+export type IdxSavedTransaction = SavedTransaction & { interactionHandle: string };
+
 /** Claims of a validated ID token. */
 export interface IdTokenClaims {
   iss: string;

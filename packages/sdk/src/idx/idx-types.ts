@@ -1,7 +1,7 @@
 import type { FetchLike } from '../http.js';
 import type { ClientCredentials } from '../oauth/client-auth.js';
 import type { AuthStorage } from '../storage/auth-storage.js';
-import type { Flow, IdxTransaction, SavedTransaction, Tokens } from '../types.js';
+import type { Flow, IdxSavedTransaction, IdxTransaction, SavedTransaction, Tokens } from '../types.js';
 
 /** What the IDX API needs from its client. */
 export interface IdxHost {
@@ -81,6 +81,6 @@ export interface IdxApi {
   handleEmailVerifyCallback(search: string): Promise<IdxTransaction>;
   isInteractionCodeRedirect(url: string): boolean;
   handleInteractionCodeRedirect(url: string): Promise<Tokens>;
-  getSavedTransaction(state?: string): SavedTransaction | undefined;
+  getSavedTransaction(state?: string): IdxSavedTransaction | undefined;
   clearTransaction(state?: string): void;
 }

@@ -1,5 +1,5 @@
 import { IdxError } from '../errors.js';
-import type { SavedTransaction } from '../types.js';
+import type { IdxSavedTransaction, SavedTransaction } from '../types.js';
 import type { IdxHost } from './idx-types.js';
 
 /**
@@ -20,12 +20,12 @@ export function findTransactionMeta(host: IdxHost, state?: string): SavedTransac
 }
 
 /** A saved transaction that can be continued: its meta and an interaction handle. */
-export function findTransaction(host: IdxHost, state?: string): SavedTransaction | undefined {
+export function findTransaction(host: IdxHost, state?: string): IdxSavedTransaction | undefined {
   const tx = findTransactionMeta(host, state);
-  return tx && typeof tx.interactionHandle === 'string' ? tx : undefined;
+  return tx && typeof tx.interactionHandle === 'string' ? (tx as IdxSavedTransaction) : undefined;
 }
 
-export function getTransaction(host: IdxHost, state?: string): SavedTransaction {
+export function getTransaction(host: IdxHost, state?: string): IdxSavedTransaction {
   const tx = findTransaction(host, state);
   if (!tx) throw new IdxError('idx_no_transaction', 'There is no saved transaction to continue; start one.');
   return tx;
