@@ -88,6 +88,8 @@ export function configure({ dataDir, appUrl, policy, mfa }) {
       '--public',
       '--redirect-uri',
       `${appUrl}/login/callback`,
+      '--redirect-uri',
+      `${appUrl}/authorization-code/callback`,
       '--email-verify-uri',
       `${appUrl}/login/callback`,
       '--post-logout-redirect-uri',
@@ -113,6 +115,19 @@ export function configure({ dataDir, appUrl, policy, mfa }) {
       '--client-id',
       app.clientId,
       ...SELF_SERVICE(appUrl),
+      '--json',
+    ]);
+  }
+  // "Sign in with redirect" comes back to its own callback: a data directory made before it gets
+  // it added (`apps update --redirect-uri` replaces the list, so both are named).
+  const redirectUris = [`${appUrl}/login/callback`, `${appUrl}/authorization-code/callback`];
+  if (!redirectUris.every((uri) => app.redirectUris?.includes(uri))) {
+    app = gatehouse(dataDir, [
+      'apps',
+      'update',
+      '--client-id',
+      app.clientId,
+      ...redirectUris.flatMap((uri) => ['--redirect-uri', uri]),
       '--json',
     ]);
   }
@@ -341,7 +356,7 @@ if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
         '',
         'The Express sample is running next to Gatehouse.',
         '',
-        `  Open         ${example.appUrl}/  and click "Sign in"`,
+        `  Open         ${example.appUrl}/  and click "Sign in" (or "Sign in with redirect")`,
         `  Sign in as   ${example.login}  /  ${example.password}`,
         `  Emails       ${example.mailboxUrl}  (codes and magic links; nothing is really sent)`,
         `  Forgot pwd   ${example.appUrl}/login → "Forgot password?" (the email links to /magic-link/callback)`,

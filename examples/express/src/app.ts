@@ -1,6 +1,7 @@
 /**
  * The Express sample: an integrator's app that signs users in with the Gatehouse Sign-In Widget
- * ("remediation mode") and `@gatehouse/sdk` on the server, with server-side sessions.
+ * ("remediation mode") or by redirect to Gatehouse's hosted page, and `@gatehouse/sdk` on the
+ * server, with server-side sessions.
  *
  * @example
  * const sample = createSampleApp(loadConfig());
@@ -14,6 +15,7 @@ import type { SampleConfig } from './config.js';
 import { messagePage } from './pages.js';
 import { homeRoutes } from './routes/home-routes.js';
 import { loginRoutes } from './routes/login-routes.js';
+import { redirectRoutes } from './routes/redirect-routes.js';
 import { ForbiddenError, securityHeaders, verifyCsrf } from './security.js';
 import { SqliteSessionStore } from './session-store.js';
 
@@ -76,6 +78,7 @@ export function createSampleApp(config: SampleConfig, options: SampleAppOptions 
   app.use(express.urlencoded({ extended: false, limit: '4kb', parameterLimit: 10 }));
   app.use(verifyCsrf(config));
   app.use(loginRoutes(ctx));
+  app.use(redirectRoutes(ctx));
   app.use(homeRoutes(ctx, cookieName));
 
   const page = (res: Response, status: number, title: string, text: string) =>

@@ -84,6 +84,7 @@ export function loginPage(ctx: PageContext, widget: WidgetConfig): string {
   const body = html`<h1>${heading}</h1>
 <div id="sign-in-widget"></div>
 <noscript><p>The sign-in form needs JavaScript.</p></noscript>
+<p class="hint">Or <a href="/login/redirect" id="sign-in-redirect">sign in with redirect</a> on Gatehouse's own page.</p>
 <script type="application/json" id="widget-config">${serializeForScript(widget)}</script>
 <script nonce="${ctx.nonce}" src="/static/login.js" defer></script>`;
   return layout(ctx, title, body, head);
@@ -91,6 +92,8 @@ export function loginPage(ctx: PageContext, widget: WidgetConfig): string {
 
 export interface HomeView {
   claims: Record<string, unknown>;
+  /** How this session signed in. */
+  signInMode?: 'embedded' | 'redirect' | undefined;
   userinfo: Record<string, unknown> | null;
   userinfoError?: string | undefined;
 }
@@ -128,6 +131,16 @@ function amrBlock(amr: unknown): SafeHtml {
   )}</ul>`;
 }
 
+/** Which of the sample's two ways of signing in this session used. */
+function modeBlock(mode: HomeView['signInMode']): SafeHtml {
+  if (!mode) return html``;
+  const text =
+    mode === 'redirect'
+      ? "with redirect: Gatehouse's hosted sign-in page sent an authorization code to /authorization-code/callback. Signing out also ends your Gatehouse session."
+      : 'with the embedded widget on this site: the interaction code came back to /login/callback.';
+  return html`<p id="sign-in-mode" data-mode="${mode}">You signed in ${text}</p>`;
+}
+
 export function homePage(ctx: PageContext, view: HomeView | null, notice?: string): string {
   const noticeBlock = notice ? html`<p class="notice" role="status">${notice}</p>` : '';
   if (!view) {
@@ -136,7 +149,8 @@ export function homePage(ctx: PageContext, view: HomeView | null, notice?: strin
       'Home',
       html`${noticeBlock}<h1>Welcome</h1>
 <p>You are not signed in.</p>
-<p><a class="button" href="/login" id="sign-in">Sign in</a> <a href="/login?flow=resetPassword" id="forgot-password">Forgot your password?</a></p>
+<p><a class="button" href="/login" id="sign-in">Sign in</a> <a class="button secondary" href="/login/redirect" id="sign-in-redirect">Sign in with redirect</a> <a href="/login?flow=resetPassword" id="forgot-password">Forgot your password?</a></p>
+<p class="hint"><em>Sign in</em> shows the sign-in form on this site (the embedded widget); <em>Sign in with redirect</em> goes to Gatehouse's own sign-in page and back.</p>
 <p>New here? <a href="/signup" id="sign-up">Create an account</a> · Locked out? <a href="/unlock" id="unlock-account">Unlock your account</a></p>`,
     );
   }
@@ -151,6 +165,7 @@ export function homePage(ctx: PageContext, view: HomeView | null, notice?: strin
 <p>You are signed in. These claims come from the ID token Gatehouse issued, after the app validated it
 (signature, issuer, audience, expiry):</p>
 <table class="claims" id="id-token-claims"><tbody>${claimRows(view.claims)}</tbody></table>
+${modeBlock(view.signInMode)}
 ${amrBlock(view.claims.amr)}
 <h2>Userinfo</h2>
 <p>Fetched from Gatehouse's userinfo endpoint with the access token kept in this server-side session:</p>

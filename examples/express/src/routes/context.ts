@@ -12,6 +12,8 @@ declare module 'express-session' {
     user?: { sub: string; name: string };
     /** Epoch milliseconds of the sign-in (absolute session lifetime). */
     signedInAt?: number;
+    /** How the user signed in: the embedded widget, or the redirect to Gatehouse's hosted page. */
+    signInMode?: 'embedded' | 'redirect';
     /** The code of a magic link opened in a browser that did not start the sign-in. */
     otpNotice?: { otp: string; at: number };
   }

@@ -23,10 +23,19 @@ export function homeRoutes(ctx: RouteContext, cookieName: string): Router {
       const page = { config, nonce: res.locals.cspNonce as string };
       return res.type('html').send(homePage(page, null, 'Your session has ended. Please sign in again.'));
     }
-    res.type('html').send(homePage(pageContext(ctx, req, res), { claims: tokens.claims, userinfo }));
+    res.type('html').send(
+      homePage(pageContext(ctx, req, res), {
+        claims: tokens.claims,
+        userinfo,
+        signInMode: req.session.signInMode,
+      }),
+    );
   });
 
-  // CSRF-checked (app-level middleware): a cross-site form cannot sign the user out.
+  // CSRF-checked (app-level middleware): a cross-site form cannot sign the user out. Either way of
+  // signing in ends the same: RP-initiated logout with the ID token (id_token_hint) and a
+  // registered post_logout_redirect_uri, which also ends Gatehouse's SSO session of a redirect
+  // sign-in (the next "Sign in with redirect" shows the form again).
   router.post('/logout', async (req, res) => {
     const client = auth.forRequest(req);
     const signedIn = Boolean(req.session.user && client.token.get());

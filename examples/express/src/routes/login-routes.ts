@@ -180,7 +180,11 @@ export function loginRoutes(ctx: RouteContext): Router {
     }
     const name = identity.name ?? identity.preferredUsername ?? identity.email ?? identity.sub;
     // A new session id at sign-in (J2); the tokens move to it.
-    await regenerateSession(req, { user: { sub: identity.sub, name }, signedInAt: ctx.now() });
+    await regenerateSession(req, {
+      user: { sub: identity.sub, name },
+      signedInAt: ctx.now(),
+      signInMode: 'embedded',
+    });
     auth.forRequest(req).storage.setTokens(tokens);
     res.redirect(303, '/');
   });

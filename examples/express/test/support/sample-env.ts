@@ -1,7 +1,7 @@
 /**
  * The sample next to a real Gatehouse: Gatehouse on http://127.0.0.1:<port> (in-memory SQLite,
  * serving the built widget), the sample in-process on http://localhost:<port> (another origin),
- * registered as an app with its callback URIs, sign-in page, sign-up and unlock on (as
+ * registered as an app with its callback URIs (embedded and redirect sign-in), sign-in page, sign-up and unlock on (as
  * `npm run example` registers it), the sample's custom Forgot Password template set, and headless
  * Chromium with one fresh context per test.
  */
@@ -98,7 +98,8 @@ export async function startSampleEnv(options: SampleEnvOptions = {}): Promise<Sa
   const appUrl = `http://localhost:${port}`;
   const { app: gatehouseApp } = await server.createApp({
     name: 'Express sample',
-    redirectUris: [`${appUrl}/login/callback`],
+    // The widget's interaction-code callback and the redirect sign-in's authorization-code callback.
+    redirectUris: [`${appUrl}/login/callback`, `${appUrl}/authorization-code/callback`],
     emailVerifyUri: `${appUrl}/login/callback`,
     postLogoutRedirectUris: [`${appUrl}/`],
     trustedOrigins: [appUrl],
