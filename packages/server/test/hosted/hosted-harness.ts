@@ -269,11 +269,6 @@ export async function waitForEmail(
   }
 }
 
-/** The claims of a compact JWT (no verification: the relying party under test did that). */
-export function jwtClaims(jwt: string): Record<string, unknown> {
-  return JSON.parse(Buffer.from(jwt.split('.')[1] ?? '', 'base64url').toString('utf8'));
-}
-
 /**
  * With GATEHOUSE_SCREENSHOTS=1 (the repo's switch, as in widget-harness.ts; UPDATE_SCREENSHOTS=1
  * is accepted too), saves the hosted page as the guide shows it: docs/guides/img/hosted-<name>.png,

@@ -11,6 +11,7 @@ import {
   expectHostedPage,
   expectText,
   type HostedEnv,
+  HTTP_401,
   type Profile,
   shownText,
   signInWithPassword,
@@ -81,6 +82,27 @@ describe('openid-client relying party, hosted sign-in in Chromium', () => {
       ]);
       expect(await profile.sessionCookie()).toBeDefined();
     });
+  });
+
+  it('a wrong password keeps the hosted form with its error; the right one then ends at the app', async () => {
+    const { user, password } = await env.server.createUser();
+    await withProfiles(
+      env,
+      'openid-client wrong password',
+      async (open) => {
+        const page = await (await open('browser')).newPage();
+        await page.goto(rp.loginUrl());
+        await expectHostedPage(page, env.server);
+        await signInWithPassword(page, { login: user.login, password: `${password}-wrong` });
+        await expectText(page.locator('#gatehouse-sign-in .gh-banner'), 'Unable to sign in');
+        expect(new URL(page.url()).pathname).toBe('/signin');
+        await page.getByLabel('Password', { exact: true }).fill(password);
+        await page.getByRole('button', { name: 'Sign in' }).click();
+        const result = await landedSignedIn(page, rp, user);
+        expect(result.claims.sub).toBe(user.id);
+      },
+      [HTTP_401],
+    );
   });
 
   /** The RP's sign-in up to "check your email"; returns the flow id of the hosted page. */
