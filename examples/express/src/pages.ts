@@ -165,8 +165,8 @@ export function homePage(ctx: PageContext, view: HomeView | null, notice?: strin
 <p>You are signed in. These claims come from the ID token Gatehouse issued, after the app validated it
 (signature, issuer, audience, expiry):</p>
 <table class="claims" id="id-token-claims"><tbody>${claimRows(view.claims)}</tbody></table>
-${modeBlock(view.signInMode)}
 ${amrBlock(view.claims.amr)}
+${modeBlock(view.signInMode)}
 <h2>Userinfo</h2>
 <p>Fetched from Gatehouse's userinfo endpoint with the access token kept in this server-side session:</p>
 ${userinfo}
