@@ -100,6 +100,28 @@ describe('SDK redirect sign-in against Gatehouse', () => {
     expect((await auth.handleLoginRedirect(page.callbackUrl)).claims?.sub).toBe(user.id);
   });
 
+  it('Gatehouse says it always sends iss (RFC 9207): an answer stripped of it is refused, the state used up', async () => {
+    const { app } = await server.createApp({ policy: POLICY });
+    const { user, password } = await server.createUser();
+    const auth = sdkClient(server, app);
+    const discovery = (await auth.discover()) as Record<string, unknown>;
+    expect(discovery.authorization_response_iss_parameter_supported).toBe(true);
+    const request = await auth.buildAuthorizeUrl();
+    const back = await followAuthorize(
+      new GatehouseBrowser(server.url),
+      request.url,
+      { login: user.login, password },
+      REDIRECT_URI,
+    );
+    const stripped = new URL(back.callbackUrl);
+    stripped.searchParams.delete('iss');
+    await expect(auth.handleLoginRedirect(stripped.href)).rejects.toMatchObject({ code: 'issuer_mismatch' });
+    await expect(auth.handleLoginRedirect(back.callbackUrl)).rejects.toMatchObject({
+      code: 'state_mismatch',
+    });
+    expect(auth.token.get()).toBeUndefined();
+  });
+
   it('prompt=none without a session → OAuthError login_required from handleLoginRedirect', async () => {
     const { app } = await server.createApp({ policy: POLICY });
     const auth = sdkClient(server, app);
