@@ -241,7 +241,26 @@ export const OAuthErrors = Object.freeze({
   ),
   unauthorized_client: oauth('unauthorized_client', 400, 'The client is not allowed to use this grant type.'),
   unsupported_grant_type: oauth('unsupported_grant_type', 400, 'The grant type is not supported.'),
-  unsupported_response_type: oauth('unsupported_response_type', 400, 'The response type is not supported.'),
+  unsupported_response_type: oauth(
+    'unsupported_response_type',
+    400,
+    'The response type is not supported (`/authorize` offers `code` only; sent to the redirect URI).',
+  ),
+  login_required: oauth(
+    'login_required',
+    400,
+    '`prompt=none` and no usable SSO session (none, too old for `max_age`, another user than `id_token_hint`, or too weak for the app policy); sent to the redirect URI.',
+  ),
+  request_not_supported: oauth(
+    'request_not_supported',
+    400,
+    'A `request` object was sent to `/authorize`; sent to the redirect URI.',
+  ),
+  request_uri_not_supported: oauth(
+    'request_uri_not_supported',
+    400,
+    'A `request_uri` was sent to `/authorize`; sent to the redirect URI.',
+  ),
   invalid_scope: oauth('invalid_scope', 400, 'A requested scope is unknown or wider than the one granted.'),
   access_denied: oauth('access_denied', 403, 'The request was refused by policy.'),
   unsupported_token_type: oauth('unsupported_token_type', 400, 'The token type hint is not supported.'),

@@ -51,6 +51,9 @@ export interface DiscoveryDocument {
   interaction_endpoint: string;
   response_types_supported: string[];
   response_modes_supported: string[];
+  prompt_values_supported?: string[];
+  /** RFC 9207: `/authorize` answers carry `iss`. */
+  authorization_response_iss_parameter_supported?: boolean;
   grant_types_supported: string[];
   subject_types_supported: string[];
   scopes_supported: string[];

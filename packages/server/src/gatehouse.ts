@@ -6,6 +6,7 @@ import type { GatehouseConfig } from './config/schema.js';
 import { createFlowEngine } from './flows/create-flow-engine.js';
 import { buildHttpApp } from './http/app.js';
 import { PasswordHasher } from './identity/password-hasher.js';
+import { SsoSessions } from './identity/sso-sessions.js';
 import { UserService } from './identity/users.js';
 import { SigningKeys } from './keys/signing-keys.js';
 import { Mailer } from './messaging/mailer.js';
@@ -77,12 +78,21 @@ export async function createServices(
   const servers = new Map<ServerId, ReturnType<typeof authorizationServer>>(
     (['default', 'org'] as const).map((id) => [id, authorizationServer(config.publicUrl, id)]),
   );
+  const sessions = new SsoSessions({
+    sessions: storage.sessions,
+    users: storage.users,
+    grants: storage.grants,
+    events: storage.events,
+    clock,
+    lifetimes: config.sessions,
+  });
   return {
     config,
     clock,
     storage,
     keys,
     hasher,
+    sessions,
     tokens: new TokenIssuer(keys, config.tokens, clock, config.publicUrl),
     users: new UserService(
       storage.users,
@@ -211,6 +221,7 @@ export async function sweep(services: Pick<Services, 'storage' | 'clock' | 'conf
   await storage.interactionCodes.deleteExpired(before);
   await storage.emailChallenges.deleteExpired(before);
   await storage.authenticatorChallenges.deleteExpired(before);
+  await storage.sessions.deleteExpired(before);
   await storage.rateLimits.deleteOlderThan(before);
   await storage.users.deleteStagedBefore(now - config.transactions.ttlSeconds * 1000 - STAGED_USER_GRACE_MS);
   await storage.outbox.deleteDeliveredBefore(now - 7 * 86_400_000);

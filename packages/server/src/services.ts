@@ -4,6 +4,7 @@ import type { Clock } from './clock.js';
 import type { GatehouseConfig } from './config/schema.js';
 import type { FlowEngine } from './flows/shared/flow-engine.js';
 import type { PasswordHasher } from './identity/password-hasher.js';
+import type { SsoSessions } from './identity/sso-sessions.js';
 import type { UserService } from './identity/users.js';
 import type { SigningKeys } from './keys/signing-keys.js';
 import type { Mailer } from './messaging/mailer.js';
@@ -25,6 +26,8 @@ export interface Services {
   keys: SigningKeys;
   tokens: TokenIssuer;
   hasher: PasswordHasher;
+  /** SSO sessions of hosted sign-in. */
+  sessions: SsoSessions;
   users: UserService;
   apps: AppService;
   mailer: Mailer;

@@ -3,9 +3,10 @@ import type { AuthenticatorRegistry } from '../authenticators/registry.js';
 import type { Clock } from '../clock.js';
 import { ConflictError, NotFoundError, ValidationError } from '../errors.js';
 import { hashSecret, randomToken } from '../secrets.js';
-import type { App, AppPolicy, AppsStore, PolicyRequirement } from '../storage/apps-store.js';
+import type { App, AppPolicy, AppsStore, HostedPageTheme, PolicyRequirement } from '../storage/apps-store.js';
 import { assertValidPolicy, DEFAULT_POLICY, parsePolicyExpression } from './app-policy.js';
 import { assertOrigin, assertRedirectUri } from './app-urls.js';
+import { hostedPageTheme } from './hosted-page-theme.js';
 import { type RegistrationInput, registrationPolicy } from './registration-profile.js';
 import {
   assertWebauthnRpIdCoversApp,
@@ -38,7 +39,15 @@ export interface AppSettingsInput {
   trustedOrigins?: string[] | undefined;
   policy?: AppPolicyInput | undefined;
   refreshTokens?: boolean | undefined;
+  /** Sign-in by redirect (`/authorize`, the `authorization_code` grant) at the redirect URIs; on by default. */
+  redirectSignIn?: boolean | undefined;
+  /** A confidential app must send PKCE with `/authorize` too (public apps always must). */
+  requirePkce?: boolean | undefined;
+  /** The hosted sign-in page's theme; members given replace the stored ones, `null` removes one. */
+  hostedPage?: HostedPageInput | undefined;
 }
+
+export type HostedPageInput = { [K in keyof HostedPageTheme]?: string | null | undefined };
 
 export interface NewAppInput extends AppSettingsInput {
   name: string;
@@ -86,8 +95,14 @@ export class AppService {
       grantTypes: [],
       policy: this.policy(DEFAULT_POLICY, {}),
       createdAt: this.clock.now(),
+      requirePkce: false,
+      hostedPage: {},
     };
-    const app = this.apply(blank, { ...input, refreshTokens: input.refreshTokens ?? true });
+    const app = this.apply(blank, {
+      ...input,
+      refreshTokens: input.refreshTokens ?? true,
+      redirectSignIn: input.redirectSignIn ?? true,
+    });
     if (await this.store.findByClientId(clientId))
       throw new ConflictError(`An app with client id ${clientId} already exists`);
     const clientSecret = input.public ? null : (input.secret ?? randomToken(32));
@@ -136,8 +151,9 @@ export class AppService {
     if (input.loginUri !== undefined)
       next.loginUri = input.loginUri ? assertRedirectUri(input.loginUri, 'loginUri') : null;
     if (input.trustedOrigins !== undefined) next.trustedOrigins = input.trustedOrigins.map(assertOrigin);
-    if (input.refreshTokens !== undefined)
-      next.grantTypes = input.refreshTokens ? ['interaction_code', 'refresh_token'] : ['interaction_code'];
+    next.grantTypes = grantTypesOf(next.grantTypes, input);
+    if (input.requirePkce !== undefined) next.requirePkce = input.requirePkce;
+    if (input.hostedPage !== undefined) next.hostedPage = hostedPageTheme(next.hostedPage, input.hostedPage);
     if (input.policy !== undefined) next.policy = this.policy(next.policy, input.policy);
     assertWebauthnRpIdCoversApp(next);
     return next;
@@ -162,6 +178,17 @@ export class AppService {
     assertValidPolicy(policy, this.authenticators);
     return policy;
   }
+}
+
+/** The grants an app may use: interaction codes always; redirect sign-in and refresh tokens as set. */
+function grantTypesOf(current: string[], input: AppSettingsInput): string[] {
+  const redirect = input.redirectSignIn ?? current.includes('authorization_code');
+  const refresh = input.refreshTokens ?? current.includes('refresh_token');
+  return [
+    'interaction_code',
+    ...(redirect ? ['authorization_code'] : []),
+    ...(refresh ? ['refresh_token'] : []),
+  ];
 }
 
 function registrationOf(

@@ -96,6 +96,31 @@ const transactionsSchema = z
   })
   .prefault({});
 
+const sessionsSchema = z
+  .strictObject({
+    idleTtlSeconds: seconds(
+      7200,
+      'SSO session (hosted sign-in): how long it lasts unused, without "Keep me signed in". Its cookie ends with the browser session.',
+      60,
+    ),
+    absoluteTtlSeconds: seconds(
+      43200,
+      'SSO session: how long it lasts at most after signing in, without "Keep me signed in".',
+      60,
+    ),
+    rememberedIdleTtlSeconds: seconds(
+      604800,
+      'SSO session with "Keep me signed in": how long it lasts unused (its cookie persists this long).',
+      60,
+    ),
+    rememberedAbsoluteTtlSeconds: seconds(
+      2592000,
+      'SSO session with "Keep me signed in": how long it lasts at most after signing in.',
+      60,
+    ),
+  })
+  .prefault({});
+
 const lockoutSchema = z
   .strictObject({
     enabled: z.boolean().default(true).meta({ description: 'Lock a user after repeated failed sign-ins.' }),
@@ -205,6 +230,7 @@ export const configSchema = z.strictObject({
   storage: storageSchema,
   tokens: tokensSchema,
   transactions: transactionsSchema,
+  sessions: sessionsSchema,
   lockout: lockoutSchema,
   passwordPolicy: passwordPolicySchema,
   passwordHashing: passwordHashingSchema,

@@ -39,6 +39,7 @@ export function createFlowEngine(parts: FlowEngineParts): FlowEngine {
     grants: storage.grants,
     transactions: storage.transactions,
     interactionCodes: storage.interactionCodes,
+    sessions: storage.sessions,
     events: storage.events,
     clock,
   });

@@ -3,16 +3,21 @@ import formbody from '@fastify/formbody';
 import Fastify, { type FastifyInstance, LogController } from 'fastify';
 import { IdxEndpoints } from '../protocol/idx/idx-endpoints.js';
 import { InteractionCodes } from '../protocol/idx/interaction-codes.js';
+import { AuthorizationCodes } from '../protocol/oauth/authorization-codes.js';
+import { FLOW_ID, HostedSignIn } from '../protocol/oauth/hosted-sign-in.js';
 import type { Services } from '../services.js';
+import { BrowserCookies } from './browser-cookies.js';
 import { installCors } from './cors.js';
 import { installErrorHandling } from './error-handler.js';
 import { rejectNulCharacters } from './reject-nul.js';
 import { devMailboxRoutes } from './routes/dev-mailbox-routes.js';
 import { emailVerifyRoutes } from './routes/email-verify-routes.js';
+import { hostedPageRoutes, hostedServerRoutes } from './routes/hosted-routes.js';
 import { idxRoutes } from './routes/idx-routes.js';
 import { oauthRoutes } from './routes/oauth-routes.js';
 import { widgetRoutes } from './routes/widget-routes.js';
 import { drainUnreadBodies } from './unread-body.js';
+import { WidgetFiles } from './widget-files.js';
 
 /** Builds the HTTP server: the only layer that sees requests and replies. */
 export async function buildHttpApp(services: Services): Promise<FastifyInstance> {
@@ -50,12 +55,49 @@ export async function buildHttpApp(services: Services): Promise<FastifyInstance>
 
   app.get('/healthz', { config: { protocol: 'plain' } }, async () => ({ status: 'ok' }));
   await app.register(async (instance) => idxRoutes(instance, idxEndpoints(services)));
-  await app.register(async (instance) => emailVerifyRoutes(instance, { publicUrl: config.publicUrl }));
-  await app.register(widgetRoutes);
+  const cookies = new BrowserCookies(config.publicUrl);
+  const widgetFiles = new WidgetFiles();
+  const hosted = hostedSignIn(services);
+  const hostedDeps = { services, hosted, cookies, widgetFiles };
+  await app.register(async (instance) =>
+    emailVerifyRoutes(instance, {
+      publicUrl: config.publicUrl,
+      continuesHostedFlow: async (request, state) => {
+        const tx = await hosted.flow(state, FLOW_ID.test(state) ? cookies.flow(request, state) : null);
+        return tx !== null && tx.status === 'active';
+      },
+    }),
+  );
+  await app.register(async (instance) => widgetRoutes(instance, widgetFiles));
+  await app.register(hostedPageRoutes(hostedDeps));
   if (config.devMailbox.enabled) await app.register(async (instance) => devMailboxRoutes(instance, services));
   await app.register(oauthRoutes(services, 'default', '/oauth2/default', '/oauth2/default'));
   await app.register(oauthRoutes(services, 'org', '', '/oauth2'));
+  await app.register(hostedServerRoutes(hostedDeps, 'default', '/oauth2/default'));
+  await app.register(hostedServerRoutes(hostedDeps, 'org', '/oauth2'));
   return app;
+}
+
+/** Sign-in by redirect over the flow engine and the SSO sessions (ADR 0012). */
+function hostedSignIn(services: Services): HostedSignIn {
+  const { storage, clock, config, flows, tokens } = services;
+  return new HostedSignIn({
+    apps: storage.apps,
+    users: storage.users,
+    transactions: storage.transactions,
+    interactionCodes: storage.interactionCodes,
+    engine: flows,
+    sessions: services.sessions,
+    codes: new AuthorizationCodes({
+      interactionCodes: storage.interactionCodes,
+      clock,
+      ttlSeconds: config.tokens.interactionCodeTtlSeconds,
+    }),
+    tokens,
+    clock,
+    server: services.server,
+    transactionTtlSeconds: config.transactions.ttlSeconds,
+  });
 }
 
 /** The IDX edge over the flow engine. */

@@ -58,6 +58,17 @@ export interface AppPolicy {
 /** Policy members added after the first release, with the values older stored policies mean. */
 const POLICY_DEFAULTS = { selfServiceUnlock: false, signInAfterUnlock: false, registration: null } as const;
 
+/** How the hosted sign-in page looks for an app (ADR 0012). */
+export interface HostedPageTheme {
+  /** An https URL (http on loopback) or a `data:image/…` URL. */
+  logo?: string | undefined;
+  brandName?: string | undefined;
+  primaryColor?: string | undefined;
+  primaryTextColor?: string | undefined;
+  /** The sign-in form's heading, instead of "Sign In". */
+  title?: string | undefined;
+}
+
 export interface App {
   id: string;
   clientId: string;
@@ -73,6 +84,9 @@ export interface App {
   grantTypes: string[];
   policy: AppPolicy;
   createdAt: number;
+  /** A confidential app that must send PKCE with `/authorize` too (public apps always must). */
+  requirePkce: boolean;
+  hostedPage: HostedPageTheme;
 }
 
 function toApp(row: Selectable<AppsTable>): App {
@@ -89,6 +103,8 @@ function toApp(row: Selectable<AppsTable>): App {
     grantTypes: JSON.parse(row.grant_types) as string[],
     policy: { ...POLICY_DEFAULTS, ...(JSON.parse(row.policy) as Partial<AppPolicy>) } as AppPolicy,
     createdAt: row.created_at,
+    requirePkce: row.require_pkce === 1,
+    hostedPage: JSON.parse(row.hosted_page) as HostedPageTheme,
   };
 }
 
@@ -115,6 +131,8 @@ function toRow(app: App) {
     trusted_origins: JSON.stringify(app.trustedOrigins),
     grant_types: JSON.stringify(app.grantTypes),
     policy: JSON.stringify(app.policy),
+    require_pkce: app.requirePkce ? 1 : 0,
+    hosted_page: JSON.stringify(app.hostedPage),
   };
 }
 

@@ -28,6 +28,7 @@ import * as passwordAttemptsInFlight from './migrations/0008-password-attempts-i
 import * as usersEmailLookup from './migrations/0009-users-email-lookup.js';
 import * as appLoginUri from './migrations/0010-app-login-uri.js';
 import * as authenticatorEnrollments from './migrations/0011-authenticator-enrollments.js';
+import * as hostedSignIn from './migrations/0012-hosted-sign-in.js';
 import type { Database } from './schema.js';
 
 export type DialectName = 'sqlite' | 'postgres';
@@ -195,6 +196,7 @@ export async function migrateToLatest(db: Kysely<Database>): Promise<string[]> {
         '0009-users-email-lookup': usersEmailLookup,
         '0010-app-login-uri': appLoginUri,
         '0011-authenticator-enrollments': authenticatorEnrollments,
+        '0012-hosted-sign-in': hostedSignIn,
       }),
     },
     migrationTableName: 'gatehouse_migrations',

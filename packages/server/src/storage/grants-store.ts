@@ -17,6 +17,8 @@ export interface Grant {
   /** Absolute end of the refresh-token family. */
   expiresAt: number;
   revokedAt: number | null;
+  /** The SSO session it was made in (hosted sign-in); null for embedded sign-ins. */
+  sessionId: string | null;
 }
 
 export interface RefreshToken {
@@ -42,6 +44,7 @@ function toGrant(row: Selectable<GrantsTable>): Grant {
     createdAt: row.created_at,
     expiresAt: row.expires_at,
     revokedAt: row.revoked_at,
+    sessionId: row.session_id,
   };
 }
 
@@ -59,6 +62,7 @@ export function toGrantRow(grant: Grant): Insertable<GrantsTable> {
     created_at: grant.createdAt,
     expires_at: grant.expiresAt,
     revoked_at: grant.revokedAt,
+    session_id: grant.sessionId,
   };
 }
 
@@ -175,6 +179,18 @@ export class GrantsStore {
       .selectFrom('grants')
       .select('id')
       .where('user_id', '=', userId)
+      .where('revoked_at', 'is', null)
+      .execute();
+    for (const { id } of grants) await this.revokeGrant(id, now);
+    return grants.length;
+  }
+
+  /** Revokes every grant made in an SSO session (it ended: logout, revocation). */
+  async revokeGrantsOfSession(sessionId: string, now: number): Promise<number> {
+    const grants = await this.db
+      .selectFrom('grants')
+      .select('id')
+      .where('session_id', '=', sessionId)
       .where('revoked_at', 'is', null)
       .execute();
     for (const { id } of grants) await this.revokeGrant(id, now);

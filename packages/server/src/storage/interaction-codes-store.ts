@@ -1,8 +1,19 @@
 import type { Insertable, Kysely, Selectable } from 'kysely';
 import type { Database, InteractionCodesTable } from './schema.js';
 
+/**
+ * Which grant may redeem a code: `interaction_code` (an embedded sign-in's, for the app),
+ * `hosted` (a hosted sign-in's, redeemed only by Gatehouse's own `/v1/authorize/complete`) or
+ * `authorization_code` (what `/authorize` hands the app).
+ */
+export type CodeGrantType = 'interaction_code' | 'hosted' | 'authorization_code';
+
 export interface InteractionCode {
   codeHash: string;
+  grantType: CodeGrantType;
+  /** The SSO session an authorization code was minted in; null otherwise. */
+  sessionId: string | null;
+  /** The transaction that produced it; for a code minted from an SSO session, that session's id. */
   transactionId: string;
   serverId: string;
   appId: string;
@@ -20,6 +31,8 @@ export interface InteractionCode {
 function toCode(row: Selectable<InteractionCodesTable>): InteractionCode {
   return {
     codeHash: row.code_hash,
+    grantType: row.grant_type as CodeGrantType,
+    sessionId: row.session_id,
     transactionId: row.transaction_id,
     serverId: row.server_id,
     appId: row.app_id,
@@ -39,6 +52,8 @@ function toCode(row: Selectable<InteractionCodesTable>): InteractionCode {
 export function toCodeRow(code: InteractionCode): Insertable<InteractionCodesTable> {
   return {
     code_hash: code.codeHash,
+    grant_type: code.grantType,
+    session_id: code.sessionId,
     transaction_id: code.transactionId,
     server_id: code.serverId,
     app_id: code.appId,

@@ -38,6 +38,10 @@ export interface AppsTable {
   grant_types: string;
   policy: string;
   created_at: number;
+  /** 1: PKCE is required of this confidential app too (migration 0012). */
+  require_pkce: Generated<number>;
+  /** Theme of the hosted sign-in page, JSON (migration 0012). */
+  hosted_page: Generated<string>;
 }
 
 export interface AppOriginsTable {
@@ -68,6 +72,10 @@ export interface TransactionsTable {
   created_at: number;
   expires_at: number;
   completed_at: number | null;
+  /** JSON of what `/authorize` asked for; null for an embedded (`/v1/interact`) transaction (migration 0012). */
+  authorize_request: string | null;
+  /** "Keep me signed in" was ticked (migration 0012). */
+  remember_me: Generated<number>;
 }
 
 export interface InteractionCodesTable {
@@ -86,6 +94,10 @@ export interface InteractionCodesTable {
   used_at: number | null;
   /** Set when the code was presented again after its redemption (migration 0006). */
   replayed_at: number | null;
+  /** The grant that may redeem it: interaction_code, hosted or authorization_code (migration 0012). */
+  grant_type: Generated<string>;
+  /** The SSO session a hosted sign-in made or used (migration 0012). */
+  session_id: string | null;
 }
 
 export interface GrantsTable {
@@ -100,6 +112,8 @@ export interface GrantsTable {
   created_at: number;
   expires_at: number;
   revoked_at: number | null;
+  /** The SSO session the grant was made in (migration 0012). */
+  session_id: string | null;
 }
 
 export interface AccessTokensTable {
@@ -227,6 +241,23 @@ export interface AuthenticatorChallengesTable {
   consumed_at: number | null;
 }
 
+export interface SessionsTable {
+  id: string;
+  token_hash: string;
+  user_id: string;
+  auth_time: number;
+  factors: string;
+  amr: string;
+  remember_me: number;
+  ip: string | null;
+  user_agent: string | null;
+  created_at: number;
+  last_used_at: number;
+  idle_expires_at: number;
+  expires_at: number;
+  ended_at: number | null;
+}
+
 export interface Database {
   users: UsersTable;
   credentials: CredentialsTable;
@@ -247,4 +278,5 @@ export interface Database {
   password_history: PasswordHistoryTable;
   authenticator_enrollments: AuthenticatorEnrollmentsTable;
   authenticator_challenges: AuthenticatorChallengesTable;
+  sessions: SessionsTable;
 }

@@ -12,6 +12,7 @@ import { KeysStore } from './keys-store.js';
 import { OutboxStore } from './outbox-store.js';
 import { RateLimitsStore } from './rate-limits-store.js';
 import { ServerSecretsStore } from './server-secrets-store.js';
+import { SessionsStore } from './sessions-store.js';
 import { TransactionsStore } from './transactions-store.js';
 import { UsersStore } from './users-store.js';
 
@@ -43,6 +44,7 @@ export interface Storage {
   emailTemplates: EmailTemplatesStore;
   rateLimits: RateLimitsStore;
   serverSecrets: ServerSecretsStore;
+  sessions: SessionsStore;
   /** Runs `work` in one database transaction: committed when it resolves, rolled back when it throws. */
   transaction<T>(work: (stores: TransactionStores) => Promise<T>): Promise<T>;
   close(): Promise<void>;
@@ -74,6 +76,7 @@ export async function openStorage(options: StorageOptions, migrate = true): Prom
     emailTemplates: new EmailTemplatesStore(db),
     rateLimits: new RateLimitsStore(db),
     serverSecrets: new ServerSecretsStore(db),
+    sessions: new SessionsStore(db),
     transaction: (work) =>
       db.transaction().execute((trx) =>
         work({

@@ -6,6 +6,19 @@ import type { Database, TransactionsTable } from './schema.js';
 export type FlowName = 'sign-in' | 'recovery' | 'registration' | 'unlock';
 export type TransactionStatus = 'active' | 'completed' | 'canceled' | 'failed';
 
+/**
+ * What a browser's `/authorize` asked for beyond the transaction's own columns (ADR 0012); a
+ * transaction without one is embedded (`/v1/interact`).
+ */
+export interface AuthorizeRequest {
+  /** The app's `state`, returned with the code (the transaction's `state` is the flow id). */
+  clientState: string | null;
+  responseMode: 'query' | 'form_post';
+  loginHint: string | null;
+  /** `ui_locales`, space-separated, as sent. */
+  uiLocales: string | null;
+}
+
 /** A sign-in or recovery transaction: what the user is doing, which step it is at. */
 export interface Transaction {
   id: string;
@@ -32,6 +45,10 @@ export interface Transaction {
   createdAt: number;
   expiresAt: number;
   completedAt: number | null;
+  /** Set for a hosted sign-in (`/authorize`); null for an embedded one. */
+  authorizeRequest: AuthorizeRequest | null;
+  /** "Keep me signed in" was ticked on the identify form. */
+  rememberMe: boolean;
 }
 
 export type TransactionPatch = Partial<
@@ -47,6 +64,7 @@ export type TransactionPatch = Partial<
     | 'verified'
     | 'status'
     | 'completedAt'
+    | 'rememberMe'
   >
 >;
 
@@ -66,6 +84,7 @@ export type TransactionOpening = Pick<
   | 'state'
   | 'nonce'
   | 'codeChallenge'
+  | 'authorizeRequest'
 >;
 
 /** The keys a transaction is found by step to step; a restart replaces them. */
@@ -95,6 +114,8 @@ function toTransaction(row: Selectable<TransactionsTable>): Transaction {
     createdAt: row.created_at,
     expiresAt: row.expires_at,
     completedAt: row.completed_at,
+    authorizeRequest: row.authorize_request ? (JSON.parse(row.authorize_request) as AuthorizeRequest) : null,
+    rememberMe: row.remember_me === 1,
   };
 }
 
@@ -110,6 +131,7 @@ function toRowPatch(patch: TransactionPatch): Updateable<TransactionsTable> {
   if (patch.verified !== undefined) row.verified = JSON.stringify(patch.verified);
   if (patch.status !== undefined) row.status = patch.status;
   if (patch.completedAt !== undefined) row.completed_at = patch.completedAt;
+  if (patch.rememberMe !== undefined) row.remember_me = patch.rememberMe ? 1 : 0;
   return row;
 }
 
@@ -142,6 +164,8 @@ export class TransactionsStore {
         created_at: tx.createdAt,
         expires_at: tx.expiresAt,
         completed_at: tx.completedAt,
+        authorize_request: tx.authorizeRequest ? JSON.stringify(tx.authorizeRequest) : null,
+        remember_me: tx.rememberMe ? 1 : 0,
       })
       .execute();
   }

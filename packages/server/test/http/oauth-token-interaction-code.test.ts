@@ -339,7 +339,6 @@ describe('POST /v1/token grant_type=interaction_code', () => {
 
   it('other unsupported grant types → unsupported_grant_type', async () => {
     for (const grantType of [
-      'authorization_code',
       'client_credentials',
       'implicit',
       'urn:ietf:params:oauth:grant-type:device_code',

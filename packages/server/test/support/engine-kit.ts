@@ -138,6 +138,7 @@ export async function engineKit(options: EngineKitOptions = {}): Promise<EngineK
         scopes: ['openid'],
         state: randomUUID(),
         nonce: null,
+        authorizeRequest: null,
         codeChallenge: 'x'.repeat(43),
       });
       return engine.load(transaction);

@@ -200,6 +200,8 @@ describe('authenticateClient (over a real in-memory store)', () => {
       registration: null,
     },
     createdAt: 1,
+    requirePkce: false,
+    hostedPage: {},
   };
 
   beforeAll(async () => {

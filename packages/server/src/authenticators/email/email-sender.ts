@@ -181,9 +181,13 @@ export class EmailSender {
     return { id: randomUUID(), ...email, createdAt: now, status };
   }
 
-  /** `<app email-verify callback>?otp=…&state=…`, or Gatehouse's own page when the app has none. */
+  /**
+   * `<app email-verify callback>?otp=…&state=…`, or Gatehouse's own page when the app has none or
+   * the sign-in is hosted (Gatehouse's page then continues it in the browser that started it).
+   */
   private magicLink(ctx: AuthenticatorContext, code: string): string {
-    const url = new URL(ctx.app.emailVerifyUri ?? `${this.deps.settings.publicUrl}/email/verify`);
+    const appCallback = ctx.transaction.authorizeRequest ? null : ctx.app.emailVerifyUri;
+    const url = new URL(appCallback ?? `${this.deps.settings.publicUrl}/email/verify`);
     url.searchParams.set('otp', code);
     url.searchParams.set('state', ctx.transaction.state);
     return url.toString();

@@ -51,7 +51,8 @@ const originOf = (url: string): string | null => {
 
 /**
  * The relying party of a ceremony in `transaction` (docs/protocol/idx-protocol-2.md §6.3, §6.6).
- * The client runs on the page the sign-in returns to (the redirect URI's origin): passkeys are
+ * The client runs on the page the sign-in returns to (the redirect URI's origin; Gatehouse's own for
+ * a hosted sign-in): passkeys are
  * scoped to the host of that page unless the app names a parent domain (`webauthnRpId`). The
  * allowed origins are that page, the app's trusted origins and redirect URIs, and the server's own
  * public URL: those of them the RP ID covers. A page the RP ID does not cover cannot hold a
@@ -59,7 +60,8 @@ const originOf = (url: string): string | null => {
  * its URIs when they are saved, `apps/webauthn-settings.ts`).
  */
 export function relyingParty(app: App, transaction: Transaction, publicUrl: string): RelyingParty {
-  const page = originOf(transaction.redirectUri);
+  // A hosted sign-in's page is Gatehouse's own (ADR 0012).
+  const page = originOf(transaction.authorizeRequest ? publicUrl : transaction.redirectUri);
   if (!page) throw new EngineError('STEP_NOT_ALLOWED', { detail: 'The sign-in has no page origin.' });
   const pageHost = new URL(page).hostname;
   const id = app.policy.webauthnRpId ?? pageHost.replace(/^\[|\]$/g, '');

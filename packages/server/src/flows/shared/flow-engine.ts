@@ -71,6 +71,7 @@ export class FlowEngine {
       createdAt: now,
       expiresAt: now + this.deps.settings.transactionTtlSeconds * 1000,
       completedAt: null,
+      rememberMe: false,
     };
     await this.deps.transactions.create(transaction);
     return transaction;

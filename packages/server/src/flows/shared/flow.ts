@@ -36,6 +36,8 @@ export interface IdentifyInput {
   identifier: string;
   /** The answer asked together with the identifier (one-step sign-in), when the form has one. */
   answer?: string | undefined;
+  /** "Keep me signed in": a hosted sign-in's SSO session lasts longer (ADR 0012). */
+  rememberMe?: boolean | undefined;
 }
 
 /**

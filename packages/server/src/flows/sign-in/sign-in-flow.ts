@@ -92,14 +92,20 @@ export class SignInFlow implements Flow {
 
   async identify(state: FlowState, input: IdentifyInput, request: RequestInfo): Promise<FlowOutcome> {
     const { user, held } = await this.deps.lookup.byLoginKey(loginKey(input.identifier));
+    const rememberMe = input.rememberMe === true;
     const identified: FlowState = {
       ...state,
       user,
       held,
-      transaction: { ...state.transaction, userId: user?.id ?? null, identifier: input.identifier },
+      transaction: {
+        ...state.transaction,
+        userId: user?.id ?? null,
+        identifier: input.identifier,
+        rememberMe,
+      },
     };
     const asked = this.deps.requirements.withIdentifier(state.app.policy);
-    if (!asked) return this.deps.progress.advance(identified, []);
+    if (!asked) return this.deps.progress.advance(identified, [], { rememberMe });
     if (!input.answer) throw new EngineError('INPUT_REQUIRED', { field: 'answer' });
     const context = this.deps.steps.context(identified, 'sign-in', request);
     const result = await asked.verifier.verify(context, input.answer);
@@ -109,7 +115,7 @@ export class SignInFlow implements Flow {
         result.error.code === 'RATE_LIMITED' ? result.error : new EngineError('AUTHENTICATION_FAILED');
       return rejected(state, error);
     }
-    return this.deps.progress.advance(identified, [asked.key]);
+    return this.deps.progress.advance(identified, [asked.key], { rememberMe });
   }
 
   select(state: FlowState, input: SelectInput, request: RequestInfo): Promise<FlowOutcome> {

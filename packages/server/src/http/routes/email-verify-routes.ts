@@ -7,13 +7,20 @@ const OTP = /^[0-9]{6}$/;
 
 export interface EmailVerifyRouteOptions {
   publicUrl: string;
+  /**
+   * Whether this browser started the hosted sign-in `state` names and it is still going (its flow
+   * cookie, ADR 0012): the link then continues it on the hosted page.
+   */
+  continuesHostedFlow(request: FastifyRequest, state: string): Promise<boolean>;
 }
 
-type VerifyRequest = FastifyRequest<{ Querystring: { otp?: unknown }; Body: unknown }>;
+type VerifyRequest = FastifyRequest<{ Querystring: { otp?: unknown; state?: unknown }; Body: unknown }>;
 
 /**
  * `/email/verify?otp=…&state=…`: where magic links point when an app has no email-verify callback
- * URI. It never signs anyone in and consumes nothing. Mail scanners and link previews open links,
+ * URI, and for every hosted sign-in. In the browser that started a hosted sign-in it continues on
+ * the hosted page (whose widget submits the code); anywhere else it never signs anyone in and
+ * consumes nothing. Mail scanners and link previews open links,
  * so a GET only offers a button; the code is shown in answer to the POST that button sends (same
  * origin, with the page's CSRF token, `page-csrf.ts`). The form has no `action`: it posts back to
  * the page's own URL, query included, so the code is never written into the GET page.
@@ -39,6 +46,13 @@ export async function emailVerifyRoutes(
 
   app.get(PATH, { config: { protocol: 'plain' } }, async (request: VerifyRequest, reply) => {
     if (!validOtp(request)) return invalidLink(reply);
+    const { state, otp } = request.query;
+    // The browser that started a hosted sign-in goes on with it; nothing is consumed by this GET.
+    if (typeof state === 'string' && (await options.continuesHostedFlow(request, state)))
+      return reply
+        .header('cache-control', 'no-store')
+        .header('referrer-policy', 'no-referrer')
+        .redirect(`/signin?${new URLSearchParams({ flow: state, otp: otp as string })}`, 303);
     const token = csrf.issue(reply);
     return htmlPage(
       reply,

@@ -2,18 +2,16 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { ServerId } from '../../protocol/oauth/authorization-servers.js';
 import { ClientAuthenticator } from '../../protocol/oauth/client-auth.js';
 import { discoveryDocument } from '../../protocol/oauth/discovery.js';
-import { interactionCodeGrant } from '../../protocol/oauth/grants/interaction-code-grant.js';
+import { codeGrant } from '../../protocol/oauth/grants/code-grant.js';
 import { refreshTokenGrant } from '../../protocol/oauth/grants/refresh-token-grant.js';
 import { interact } from '../../protocol/oauth/interact.js';
 import { introspect } from '../../protocol/oauth/introspect.js';
-import { logout } from '../../protocol/oauth/logout.js';
 import { OAuthError } from '../../protocol/oauth/oauth-error.js';
 import { readParams } from '../../protocol/oauth/params.js';
 import { revoke } from '../../protocol/oauth/revoke.js';
 import { TokenEndpoint } from '../../protocol/oauth/token-endpoint.js';
 import { userinfo } from '../../protocol/oauth/userinfo.js';
 import type { Services } from '../../services.js';
-import { htmlPage } from '../html-page.js';
 
 const FORM = 'application/x-www-form-urlencoded';
 
@@ -45,17 +43,19 @@ export function oauthRoutes(
     limiter: services.limiter,
     limit: services.config.rateLimits.clientAuthFailuresPerClient,
   });
+  const codeGrantDeps = {
+    interactionCodes,
+    grants,
+    users,
+    events,
+    tokens,
+    clock,
+    server: services.server,
+    refreshTokenAbsoluteTtlSeconds: services.config.tokens.refreshTokenAbsoluteTtlSeconds,
+  };
   const tokenEndpoint = new TokenEndpoint(clients, {
-    interaction_code: interactionCodeGrant({
-      interactionCodes,
-      grants,
-      users,
-      events,
-      tokens,
-      clock,
-      server: services.server,
-      refreshTokenAbsoluteTtlSeconds: services.config.tokens.refreshTokenAbsoluteTtlSeconds,
-    }),
+    interaction_code: codeGrant(codeGrantDeps, 'interaction_code'),
+    authorization_code: codeGrant(codeGrantDeps, 'authorization_code'),
     refresh_token: refreshTokenGrant({ grants, users, events, tokens, clock, server: services.server }),
   });
   const tokenDeps = { clients, apps, grants, users, events, tokens, clock };
@@ -103,22 +103,5 @@ export function oauthRoutes(
       noStore(reply).send(await userinfo(tokenDeps, server, authorization(request)));
     app.get(`${endpointPrefix}/v1/userinfo`, { config }, userinfoHandler);
     app.post(`${endpointPrefix}/v1/userinfo`, { config }, userinfoHandler);
-
-    app.get(`${endpointPrefix}/v1/logout`, { config }, async (request, reply) => {
-      const outcome = await logout(tokenDeps, server, readParams(undefined, request.query));
-      if (outcome.kind === 'redirect') return reply.redirect(outcome.location, 302);
-      if (outcome.kind === 'signed-out')
-        return htmlPage(reply, 200, 'Signed out', 'You have been signed out. You can close this window.');
-      return htmlPage(reply, 400, 'Sign-out failed', outcome.message);
-    });
-
-    app.get(`${endpointPrefix}/v1/authorize`, { config }, async (_request, reply) =>
-      htmlPage(
-        reply,
-        400,
-        'Not supported',
-        'This server signs users in through the embedded Interaction Code flow (/v1/interact); browser redirects to /v1/authorize are not supported.',
-      ),
-    );
   };
 }

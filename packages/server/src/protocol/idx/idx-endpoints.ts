@@ -74,7 +74,11 @@ export class IdxEndpoints {
   }
 
   identify(body: IdentifyBody, request: RequestInfo): Promise<IdxReply> {
-    const input = { identifier: body.identifier, answer: body.credentials?.passcode };
+    const input = {
+      identifier: body.identifier,
+      answer: body.credentials?.passcode,
+      rememberMe: body.rememberMe,
+    };
     return this.run(body, (state) => this.deps.engine.identify(state, input, request), request);
   }
 

@@ -16,6 +16,7 @@ export interface IntrospectBody {
 export interface IdentifyBody extends StateHandleBody {
   identifier: string;
   credentials?: { passcode?: string };
+  rememberMe?: boolean;
 }
 
 export interface ChallengeBody extends StateHandleBody {
@@ -79,6 +80,7 @@ export const IdxBodySchemas = {
       stateHandle: handle,
       identifier: { type: 'string', minLength: 1, maxLength: 256 },
       credentials: { type: 'object', properties: { passcode } },
+      rememberMe: { type: 'boolean' },
     },
   },
   challenge: {

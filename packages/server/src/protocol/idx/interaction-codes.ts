@@ -43,11 +43,15 @@ export class InteractionCodes {
         verified: tx.verified,
         step: tx.step,
         authenticatorKey: tx.authenticatorKey,
+        rememberMe: tx.rememberMe,
         status: 'completed',
         completedAt: now,
       },
       {
         codeHash: hashSecret(code),
+        // A hosted sign-in's code is Gatehouse's own, redeemed by `/v1/authorize/complete` (ADR 0012).
+        grantType: tx.authorizeRequest ? 'hosted' : 'interaction_code',
+        sessionId: null,
         transactionId: tx.id,
         serverId: tx.serverId,
         appId: tx.appId,

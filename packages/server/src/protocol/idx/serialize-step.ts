@@ -29,6 +29,8 @@ export function serializeStep(
   messages: IdxMessageRef[],
   form: FormBuilder,
   response: IdxResponse,
+  /** A hosted sign-in (ADR 0012): the identify form offers "Keep me signed in" (`rememberMe`). */
+  hosted = false,
 ): IdxForm[] {
   const { step } = view;
   const fieldMessages = (field: string) => messagesFor(messages.filter((m) => m.field === field));
@@ -40,6 +42,8 @@ export function serializeStep(
       ];
       if (step.withIdentifier)
         fields.push(credentialsField(answerFields(step.withIdentifier, 'challenge'), passcodeMessages));
+      if (hosted && view.flow === 'sign-in')
+        fields.push({ name: 'rememberMe', type: 'boolean', label: 'Keep me signed in', required: false });
       const name = view.flow === 'recovery' ? Remediation.identifyRecovery : Remediation.identify;
       if (view.recoverable) {
         // "Forgot password?" on the identify page (auth-js: currentAuthenticator-recover).

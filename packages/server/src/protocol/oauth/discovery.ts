@@ -17,8 +17,10 @@ export function discoveryDocument(server: AuthorizationServer): DiscoveryDocumen
     end_session_endpoint: `${v1}/logout`,
     interaction_endpoint: `${v1}/interact`,
     response_types_supported: ['code'],
-    response_modes_supported: ['query'],
-    grant_types_supported: ['interaction_code', 'refresh_token'],
+    response_modes_supported: ['query', 'form_post'],
+    prompt_values_supported: ['none', 'login'],
+    grant_types_supported: ['authorization_code', 'interaction_code', 'refresh_token'],
+    authorization_response_iss_parameter_supported: true,
     subject_types_supported: ['public'],
     scopes_supported: [...SUPPORTED_SCOPES],
     claims_supported: [

@@ -80,6 +80,7 @@ export async function interact(
     state,
     nonce,
     codeChallenge,
+    authorizeRequest: null,
   });
   return { interaction_handle: interactionHandle };
 }

@@ -20,6 +20,8 @@ export interface IssueRequest {
   app: App;
   user: User;
   grantId: string;
+  /** The SSO session of a hosted sign-in (the ID token's `sid`); null: the grant id is the `sid`. */
+  sessionId: string | null;
   scopes: string[];
   nonce: string | null;
   authTime: number;
@@ -85,7 +87,7 @@ export class TokenIssuer {
         idp: this.orgIssuer,
         auth_time: Math.floor(req.authTime / 1000),
         at_hash: atHash(accessToken),
-        sid: req.grantId,
+        sid: req.sessionId ?? req.grantId,
         ...(req.nonce ? { nonce: req.nonce } : {}),
         ...profileClaims(req.user, req.scopes),
       })

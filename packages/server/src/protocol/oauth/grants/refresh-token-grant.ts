@@ -66,6 +66,7 @@ export function refreshTokenGrant(deps: RefreshTokenGrantDeps): GrantHandler {
       app,
       user,
       grantId: grant.id,
+      sessionId: grant.sessionId,
       scopes: requested,
       nonce: null,
       authTime: grant.authTime,
