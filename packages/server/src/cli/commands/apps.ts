@@ -25,6 +25,13 @@ interface SettingsOptions extends CommonOptions {
   webauthnRpId?: string;
   webauthnUserVerification?: string;
   refreshTokens?: boolean;
+  redirectSignIn?: boolean;
+  requirePkce?: boolean;
+  logo?: string;
+  brandName?: string;
+  brandColor?: string;
+  brandTextColor?: string;
+  signInTitle?: string;
 }
 
 interface CreateOptions extends SettingsOptions {
@@ -47,6 +54,9 @@ export function appRecord(app: App, clientSecret?: string | null) {
     emailVerifyUri: app.emailVerifyUri,
     trustedOrigins: app.trustedOrigins,
     grantTypes: app.grantTypes,
+    redirectSignIn: app.grantTypes.includes('authorization_code'),
+    requirePkce: app.secretHash === null || app.requirePkce,
+    hostedPage: app.hostedPage,
     loginUri: app.loginUri,
     policy: { factors: describeRequirements(app.policy.requirements), ...app.policy },
     createdAt: new Date(app.createdAt).toISOString(),
@@ -87,6 +97,15 @@ function settingsInput(options: SettingsOptions): AppSettingsInput {
     trustedOrigins: options.trustedOrigin,
     policy: policyInput(options),
     refreshTokens: options.refreshTokens,
+    redirectSignIn: options.redirectSignIn,
+    requirePkce: options.requirePkce,
+    hostedPage: {
+      logo: options.logo,
+      brandName: options.brandName,
+      primaryColor: options.brandColor,
+      primaryTextColor: options.brandTextColor,
+      title: options.signInTitle,
+    },
   };
 }
 
@@ -116,6 +135,21 @@ function withSelfServiceOptions(command: Command): Command {
     .option(
       '--webauthn-user-verification <mode>',
       'preferred (default) or required: whether a passkey must verify its user (PIN, biometrics); a passkey-only policy always requires it',
+    )
+    .option(
+      '--redirect-sign-in',
+      'allow sign-in by redirect (/authorize, the hosted page) at the redirect URIs (default)',
+    )
+    .option('--no-redirect-sign-in', 'embedded sign-in only: /authorize refuses this app')
+    .option('--require-pkce', 'a confidential app must send PKCE to /authorize too (public apps always must)')
+    .option('--no-require-pkce', 'a confidential app may leave PKCE out (its secret binds the code)')
+    .option('--logo <url>', "hosted sign-in page: logo (https URL or data:image/…; '' removes it)")
+    .option('--brand-name <name>', "hosted sign-in page: name shown above the form ('' removes it)")
+    .option('--brand-color <color>', "hosted sign-in page: button colour, #rrggbb or a name ('' removes it)")
+    .option('--brand-text-color <color>', "hosted sign-in page: text colour on buttons ('' removes it)")
+    .option(
+      '--sign-in-title <text>',
+      "hosted sign-in page: the form's heading instead of \"Sign In\" ('' removes it)",
     );
 }
 
@@ -133,7 +167,16 @@ function describeApp(app: App): string {
     `  sign-up:        ${registration}`,
     `  unlock:         ${policy.selfServiceUnlock ? `on${policy.signInAfterUnlock ? ', then sign-in' : ''}` : 'off'}`,
     `  passkeys:       RP ID ${policy.webauthnRpId ?? "(the app page's host)"}, user verification ${policy.webauthnUserVerification ?? 'preferred'}`,
+    `  redirect:       ${app.grantTypes.includes('authorization_code') ? `on, PKCE ${app.secretHash === null || app.requirePkce ? 'required' : 'optional'}` : 'off (embedded only)'}`,
+    `  hosted page:    ${describeTheme(app)}`,
   ].join('\n');
+}
+
+function describeTheme(app: App): string {
+  const entries = Object.entries(app.hostedPage).map(([key, value]) =>
+    key === 'logo' && value.startsWith('data:') ? 'logo=(inline image)' : `${key}=${value}`,
+  );
+  return entries.length ? entries.join(', ') : '(default look)';
 }
 
 export function appsCommand(program: Command): void {
