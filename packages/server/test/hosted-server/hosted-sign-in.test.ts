@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { newPkce } from '../support/pkce.js';
 import { startTestServer, type TestServer } from '../support/test-server.js';
-import { CookieJar, hostedSignIn } from './hosted-http.js';
+import { browserGet, CookieJar, hostedSignIn, pageConfig } from './hosted-http.js';
 
 const REDIRECT = 'http://localhost:8080/login/callback';
 
@@ -97,6 +97,28 @@ describe('hosted sign-in over HTTP', () => {
     const back = new URL(result.location);
     expect(back.searchParams.get('error')).toBe('login_required');
     expect(back.searchParams.get('state')).toBe('app-state-1');
+  });
+
+  it('login_hint fills the identify form, which offers "Keep me signed in" (rememberMe)', async () => {
+    const jar = new CookieJar();
+    const first = await browserGet(jar, authorizeUrl(newPkce(), { login_hint: 'hinted@example.com' }));
+    const page = await browserGet(jar, `${server.url}${first.headers.get('location')}`);
+    const config = pageConfig(await page.text());
+    const response = await fetch(`${server.url}/idp/idx/introspect`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ interactionHandle: config.interactionHandle }),
+    });
+    const body = (await response.json()) as {
+      remediation: { value: Array<{ name: string; value: unknown[] }> };
+    };
+    const identify = body.remediation.value.find((r) => r.name === 'identify')!;
+    expect(identify.value).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({ name: 'identifier', value: 'hinted@example.com' }),
+        expect.objectContaining({ name: 'rememberMe', type: 'boolean' }),
+      ]),
+    );
   });
 
   it('an unregistered redirect URI is a page, never a redirect', async () => {

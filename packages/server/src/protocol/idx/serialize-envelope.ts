@@ -20,7 +20,8 @@ export function serializeView(
 ): IdxResponse {
   const form = formBuilder(urls, stateHandle);
   const response = envelope(state, stateHandle);
-  const hosted = state.transaction.authorizeRequest !== null;
+  const request = state.transaction.authorizeRequest;
+  const hosted = request ? { loginHint: request.loginHint } : null;
   const remediations = serializeStep(view, messages, form, response, hosted);
   if (remediations.length) response.remediation = array(remediations);
   // The widget titles recovery steps "Reset your password" when this names the password.

@@ -29,20 +29,27 @@ export function serializeStep(
   messages: IdxMessageRef[],
   form: FormBuilder,
   response: IdxResponse,
-  /** A hosted sign-in (ADR 0012): the identify form offers "Keep me signed in" (`rememberMe`). */
-  hosted = false,
+  /**
+   * A hosted sign-in (ADR 0012): the identify form offers "Keep me signed in" (`rememberMe`) and
+   * starts filled with the app's `login_hint`.
+   */
+  hosted: { loginHint: string | null } | null = null,
 ): IdxForm[] {
   const { step } = view;
   const fieldMessages = (field: string) => messagesFor(messages.filter((m) => m.field === field));
   const passcodeMessages = fieldMessages('credentials.passcode');
   switch (step.name) {
     case 'identify': {
+      const hint = hosted?.loginHint ? { value: hosted.loginHint } : {};
       const fields: IdxField[] = [
-        withMessages({ name: 'identifier', label: 'Username', required: true }, fieldMessages('identifier')),
+        withMessages(
+          { name: 'identifier', label: 'Username', required: true, ...hint },
+          fieldMessages('identifier'),
+        ),
       ];
       if (step.withIdentifier)
         fields.push(credentialsField(answerFields(step.withIdentifier, 'challenge'), passcodeMessages));
-      if (hosted && view.flow === 'sign-in')
+      if (hosted !== null && view.flow === 'sign-in')
         fields.push({ name: 'rememberMe', type: 'boolean', label: 'Keep me signed in', required: false });
       const name = view.flow === 'recovery' ? Remediation.identifyRecovery : Remediation.identify;
       if (view.recoverable) {
