@@ -69,6 +69,21 @@ try {
     await page.getByRole('button', { name: 'Sign out' }).first().click();
     await page.locator('#sign-in').waitFor();
 
+    // Sign in with redirect: Gatehouse's hosted page, then the same signed-in page.
+    await page.locator('#sign-in-redirect').click();
+    await view(page, 'identify');
+    await shoot(page, '12-redirect-hosted-page.png');
+    await page.getByLabel('Username').fill(example.login);
+    await page.getByLabel('Password', { exact: true }).fill(example.password);
+    await page.keyboard.press('Enter');
+    await page.locator('#sign-in-mode').waitFor();
+    await page.locator('#sign-in-mode').scrollIntoViewIfNeeded();
+    await page.waitForLoadState('networkidle');
+    await page.screenshot({ path: join(DOCS, '13-redirect-signed-in.png') });
+    console.log('  docs/13-redirect-signed-in.png');
+    await page.getByRole('button', { name: 'Sign out' }).first().click();
+    await page.locator('#sign-in').waitFor();
+
     await page.goto(`${example.appUrl}/login`);
     await view(page, 'identify');
     await page.getByRole('button', { name: 'Forgot password?' }).click();
