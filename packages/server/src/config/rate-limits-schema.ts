@@ -73,6 +73,12 @@ export const rateLimitsSchema = z
       'Sign-up profile submissions for one email address (new or existing), across IPs.',
       'GATEHOUSE_RATE_LIMIT_REGISTRATION_PER_EMAIL',
     ),
+    hostedSignInsPerIp: limit(
+      300,
+      600,
+      'Hosted sign-ins started from one client IP (an /authorize that opens a sign-in, not one the SSO session answers); once reached, /authorize shows a 429 page with Retry-After until the window ends.',
+      'GATEHOUSE_RATE_LIMIT_HOSTED_SIGN_INS_PER_IP',
+    ),
     clientAuthFailuresPerClient: limit(
       10,
       300,

@@ -97,6 +97,8 @@ function hostedSignIn(services: Services): HostedSignIn {
     clock,
     server: services.server,
     transactionTtlSeconds: config.transactions.ttlSeconds,
+    limiter: services.limiter,
+    startsPerIp: config.rateLimits.hostedSignInsPerIp,
   });
 }
 

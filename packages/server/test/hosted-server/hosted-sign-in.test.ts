@@ -130,3 +130,34 @@ describe('hosted sign-in over HTTP', () => {
     expect(response.headers.get('content-type')).toContain('text/html');
   });
 });
+
+describe('hosted sign-in starts per IP', () => {
+  let server: TestServer;
+  beforeAll(async () => {
+    server = await startTestServer({
+      config: { rateLimits: { hostedSignInsPerIp: { limit: 2, windowSeconds: 600 } } },
+    });
+  });
+  afterAll(() => server?.close());
+
+  it('are limited: past the limit /authorize is a 429 page with Retry-After', async () => {
+    const { app } = await server.createApp();
+    const url = new URL(`${server.issuer}/v1/authorize`);
+    for (const [k, v] of Object.entries({
+      client_id: app.clientId,
+      redirect_uri: REDIRECT,
+      response_type: 'code',
+      scope: 'openid',
+      code_challenge: newPkce().challenge,
+      code_challenge_method: 'S256',
+    }))
+      url.searchParams.set(k, v);
+    const statuses: number[] = [];
+    for (let i = 0; i < 3; i++) statuses.push((await fetch(url, { redirect: 'manual' })).status);
+    expect(statuses).toEqual([302, 302, 429]);
+    const refused = await fetch(url, { redirect: 'manual' });
+    expect(Number(refused.headers.get('retry-after'))).toBeGreaterThan(0);
+    expect(refused.headers.get('content-type')).toContain('text/html');
+    expect(await refused.text()).toContain('Too many sign-ins');
+  });
+});

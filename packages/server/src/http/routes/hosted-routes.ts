@@ -85,6 +85,13 @@ export function hostedServerRoutes(deps: HostedRoutesDeps, serverId: ServerId, e
       if (outcome.kind === 'page-error')
         return htmlPage(reply, 400, 'Sign-in request not valid', outcome.message);
       if (outcome.kind === 'respond') return sendAuthorizationResponse(reply, outcome.response);
+      if (outcome.kind === 'throttled')
+        return htmlPage(
+          reply.header('retry-after', String(outcome.retryAfterSeconds)),
+          429,
+          'Too many sign-ins',
+          `Too many sign-ins were started from your network. Try again in ${Math.ceil(outcome.retryAfterSeconds / 60)} minute(s).`,
+        );
       cookies.set(reply, cookies.flowName(outcome.flowId), outcome.interactionHandle, outcome.ttlSeconds);
       return reply
         .header('cache-control', 'no-store')

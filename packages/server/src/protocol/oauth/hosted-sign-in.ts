@@ -1,6 +1,7 @@
 import type { Clock } from '../../clock.js';
 import type { FlowEngine } from '../../flows/shared/flow-engine.js';
 import type { SsoSessions } from '../../identity/sso-sessions.js';
+import { type Limit, overLimit, type RateLimiter } from '../../rate-limits/rate-limiter.js';
 import { hashSecret, randomToken } from '../../secrets.js';
 import type { AppsStore } from '../../storage/apps-store.js';
 import type { InteractionCodesStore } from '../../storage/interaction-codes-store.js';
@@ -38,7 +39,9 @@ export interface AuthorizationResponse {
 export type AuthorizeOutcome =
   | { kind: 'page-error'; message: string }
   | { kind: 'respond'; response: AuthorizationResponse }
-  | { kind: 'sign-in'; flowId: string; interactionHandle: string; ttlSeconds: number };
+  | { kind: 'sign-in'; flowId: string; interactionHandle: string; ttlSeconds: number }
+  /** Too many sign-ins started from this address. */
+  | { kind: 'throttled'; retryAfterSeconds: number };
 
 export type CompleteOutcome =
   | { kind: 'page-error'; message: string }
@@ -61,6 +64,9 @@ export interface HostedSignInDeps {
   clock: Clock;
   server(id: ServerId): AuthorizationServer;
   transactionTtlSeconds: number;
+  limiter: RateLimiter;
+  /** Hosted sign-ins a client IP may start per window. */
+  startsPerIp: Limit;
 }
 
 const ANOTHER_BROWSER =
@@ -123,6 +129,13 @@ export class HostedSignIn {
     }
     if (request.prompt.none)
       return this.error(serverId, target, new OAuthError('login_required', 'The user must sign in.'));
+    // Each start writes a transaction: counted per address, as sign-in attempts are.
+    const throttled = await overLimit(
+      this.deps.limiter,
+      `hosted-start:${browser.ip ?? 'unknown'}`,
+      this.deps.startsPerIp,
+    );
+    if (throttled) return { kind: 'throttled', retryAfterSeconds: throttled.retryAfterSeconds ?? 60 };
 
     const flowId = randomToken(16);
     const interactionHandle = newInteractionHandle();
