@@ -316,7 +316,8 @@ describe('the browser bundle in Chromium against Gatehouse', () => {
       }).catch(() => undefined);
       await page.waitForURL((url) => url.origin === server.url && url.pathname === '/signin');
       await page.locator('.gh-widget[data-gh-view="identify"]').waitFor();
-      await page.getByLabel('Username').fill(user.login);
+      // login_hint pre-fills the username (docs/adr/0012).
+      expect(await page.getByLabel('Username').inputValue()).toBe(user.login);
       await page.getByLabel('Password', { exact: true }).fill(password);
       await page.keyboard.press('Enter');
       await page.waitForURL((url) => url.href.startsWith(`${config.redirectUri}?`));
@@ -368,27 +369,6 @@ describe('the browser bundle in Chromium against Gatehouse', () => {
       await page.waitForURL((url) => url.origin === server.url && url.pathname === '/signin');
       await page.locator('.gh-widget[data-gh-view="identify"]').waitFor();
       expect(problems).toEqual([]);
-    } finally {
-      await context.close();
-    }
-  });
-  // Server bug (docs/adr/0012 "/authorize decisions" 5: `login_hint` pre-fills the identifier):
-  // Gatehouse keeps login_hint with the transaction but passes it neither to the hosted page's
-  // configuration nor to the identify form, so the Username field is empty. Remove `.fails` once fixed.
-  it.fails('signInWithRedirect({ loginHint }) pre-fills the username on the hosted page', async () => {
-    const config = await appFor(
-      { factors: 'password', identifierFirst: false },
-      '/authorization-code/callback',
-    );
-    const context = await newContext();
-    try {
-      const page = await open(context, `${appUrl}/`);
-      await run(page, config, 'await auth.signInWithRedirect({ loginHint: args.login });', {
-        login: 'ada@example.com',
-      }).catch(() => undefined);
-      await page.waitForURL((url) => url.origin === server.url && url.pathname === '/signin');
-      await page.locator('.gh-widget[data-gh-view="identify"]').waitFor();
-      expect(await page.getByLabel('Username').inputValue()).toBe('ada@example.com');
     } finally {
       await context.close();
     }
