@@ -9,7 +9,7 @@ export const en: Record<string, string> = {
   'primaryauth.username.placeholder': 'Username',
   'primaryauth.password.placeholder': 'Password',
   'primaryauth.submit': 'Sign in',
-  remember: 'Remember me',
+  remember: 'Keep me signed in',
   'oform.next': 'Next',
   'oform.verify': 'Verify',
   'oform.submit': 'Continue',

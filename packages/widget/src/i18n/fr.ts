@@ -4,7 +4,7 @@ export const fr: Record<string, string> = {
   'primaryauth.username.placeholder': "Nom d'utilisateur",
   'primaryauth.password.placeholder': 'Mot de passe',
   'primaryauth.submit': 'Se connecter',
-  remember: 'Se souvenir de moi',
+  remember: 'Rester connecté',
   'oform.next': 'Suivant',
   'oform.verify': 'Vérifier',
   'oform.submit': 'Continuer',
