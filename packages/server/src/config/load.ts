@@ -43,6 +43,7 @@ export const ENV_KEYS: ReadonlyArray<{ env: string; path: string[]; parse?: (v: 
       ['GATEHOUSE_RATE_LIMIT_FAILED_OTP_PER_USER', 'failedOtpPerUser'],
       ['GATEHOUSE_RATE_LIMIT_REGISTRATION_PER_IP', 'registrationPerIp'],
       ['GATEHOUSE_RATE_LIMIT_REGISTRATION_PER_EMAIL', 'registrationPerEmail'],
+      ['GATEHOUSE_RATE_LIMIT_HOSTED_SIGN_INS_PER_IP', 'hostedSignInsPerIp'],
       ['GATEHOUSE_RATE_LIMIT_CLIENT_AUTH_FAILURES_PER_CLIENT', 'clientAuthFailuresPerClient'],
     ] as const
   ).map(([env, key]) => ({ env, path: ['rateLimits', key], parse: parseLimit })),
