@@ -1,21 +1,19 @@
+import { compactVerify, type JWTVerifyGetKey } from 'jose';
+// Classes one by one (the `errors` namespace would put every jose error class in the browser build).
+import {
+  JOSEAlgNotAllowed,
+  JOSEError,
+  JWKSMultipleMatchingKeys,
+  JWKSNoMatchingKey,
+  JWSSignatureVerificationFailed,
+} from 'jose/errors';
 import { ValidationError, type ValidationErrorCode } from '../errors.js';
 import { isRecord } from '../http.js';
-import { base64UrlEncode, sha256, webCrypto } from '../pkce.js';
+import { base64UrlEncode, sha256 } from '../pkce.js';
 import type { IdTokenClaims } from '../types.js';
-import type { GetKey, KeyHeader } from './jwks.js';
 
-/**
- * WebCrypto's parameters (key import and verification) of each accepted ID token algorithm: never
- * `none`, never a symmetric one. The JWS is verified with WebCrypto itself (RFC 7515 §5.2): the
- * algorithm comes from this table, never from the key or the token.
- */
-const ALGORITHMS: Record<string, { name: string; hash: string; namedCurve?: string }> = {
-  RS256: { name: 'RSASSA-PKCS1-v1_5', hash: 'SHA-256' },
-  ES256: { name: 'ECDSA', hash: 'SHA-256', namedCurve: 'P-256' },
-};
-
-/** Signature algorithms accepted for ID tokens. */
-export const ID_TOKEN_ALGORITHMS = Object.keys(ALGORITHMS);
+/** Signature algorithms accepted for ID tokens: never `none`, never a symmetric one. */
+export const ID_TOKEN_ALGORITHMS = ['RS256', 'ES256'];
 
 export const DEFAULT_CLOCK_SKEW_SECONDS = 120;
 
@@ -43,10 +41,14 @@ const fail = (code: ValidationErrorCode, message: string, cause?: unknown): neve
   throw new ValidationError(code, message, cause === undefined ? undefined : { cause });
 };
 
-/** Strict base64url (RFC 7515 §2: no padding, no other characters) to bytes. */
-function fromBase64Url(text: string): Uint8Array<ArrayBuffer> {
-  if (!/^[\w-]*$/.test(text)) throw new TypeError('not base64url');
-  return Uint8Array.from(atob(text.replace(/-/g, '+').replace(/_/g, '/')), (c) => c.charCodeAt(0));
+function mapJoseError(err: unknown): never {
+  if (err instanceof JWSSignatureVerificationFailed)
+    fail('id_token_signature', 'The ID token signature does not verify.', err);
+  if (err instanceof JWKSNoMatchingKey || err instanceof JWKSMultipleMatchingKeys)
+    fail('id_token_kid', 'No single signing key matches the ID token header.', err);
+  if (err instanceof JOSEAlgNotAllowed) fail('id_token_alg', 'The ID token algorithm is not allowed.', err);
+  if (err instanceof JOSEError) fail('id_token_malformed', `The ID token is malformed (${err.code}).`, err);
+  throw err;
 }
 
 /**
@@ -56,53 +58,31 @@ function fromBase64Url(text: string): Uint8Array<ArrayBuffer> {
  */
 export async function validateIdToken(
   idToken: string,
-  getKey: GetKey,
+  getKey: JWTVerifyGetKey,
   expected: IdTokenExpectations,
 ): Promise<IdTokenClaims> {
-  // A compact JWS: three base64url parts, a JSON object header (RFC 7515 §7.1, §5.2).
-  const parts = idToken.split('.');
-  let header: KeyHeader;
-  let signature: Uint8Array<ArrayBuffer>;
+  let alg: unknown;
   try {
-    if (parts.length !== 3) throw new TypeError('not three parts');
-    header = JSON.parse(new TextDecoder().decode(fromBase64Url(parts[0]!)));
-    signature = fromBase64Url(parts[2]!);
-    if (!isRecord(header)) throw new TypeError('the header is not an object');
+    // The protected header of the compact JWS (base64url JSON); jose checks the rest of the form.
+    const header = JSON.parse(atob(idToken.split('.')[0]!.replace(/-/g, '+').replace(/_/g, '/')));
+    if (!isRecord(header)) throw new TypeError('The protected header is not an object.');
+    alg = header.alg;
   } catch (err) {
-    return fail('id_token_malformed', 'The ID token is not a JWS.', err);
+    fail('id_token_malformed', 'The ID token is not a JWS.', err);
   }
-  const algorithm = ALGORITHMS[header.alg];
-  if (!Object.hasOwn(ALGORITHMS, header.alg) || !algorithm)
-    fail('id_token_alg', `The ID token algorithm ${String(header.alg)} is not allowed.`);
-  // Extensions the SDK does not understand must be refused (RFC 7515 §4.1.11); `b64` is one (RFC 7797).
-  if (header.crit !== undefined || header.b64 !== undefined)
-    fail('id_token_malformed', 'The ID token has header extensions.');
-  const jwk = await getKey(header);
-  let key: CryptoKey | undefined;
-  try {
-    // Only the key material: its use, key_ops and alg were checked when it was chosen.
-    const { kty, n, e, crv, x, y } = jwk;
-    key = await webCrypto().subtle.importKey('jwk', { kty, n, e, crv, x, y }, algorithm!, false, ['verify']);
-  } catch (err) {
-    fail('id_token_kid', 'The signing key cannot be used.', err);
-  }
-  // RFC 7518 §3.3: RSA keys of 2048 bits or more.
-  if (((key!.algorithm as { modulusLength?: number }).modulusLength ?? 2048) < 2048)
-    fail('id_token_kid', 'The signing key is too short.');
-  const signed = new TextEncoder().encode(`${parts[0]}.${parts[1]}`);
-  if (
-    !(await webCrypto()
-      .subtle.verify(algorithm!, key!, signature, signed)
-      .catch(() => false))
-  )
-    fail('id_token_signature', 'The ID token signature does not verify.');
+  if (typeof alg !== 'string' || !ID_TOKEN_ALGORITHMS.includes(alg))
+    fail('id_token_alg', `The ID token algorithm ${String(alg)} is not allowed.`);
+
   const now = (expected.now ?? Date.now()) / 1000;
   const skew = expected.clockSkewSeconds ?? DEFAULT_CLOCK_SKEW_SECONDS;
   let claims = {} as IdTokenClaims;
   try {
-    claims = JSON.parse(new TextDecoder().decode(fromBase64Url(parts[1]!)));
+    // jose checks the JWS: the algorithm allowlist and the signature with the key chosen by kid.
+    const { payload } = await compactVerify(idToken, getKey, { algorithms: ID_TOKEN_ALGORITHMS });
+    claims = JSON.parse(new TextDecoder().decode(payload));
   } catch (err) {
-    fail('id_token_malformed', 'The ID token payload is not JSON.', err);
+    if (err instanceof SyntaxError) fail('id_token_malformed', 'The ID token payload is not JSON.', err);
+    mapJoseError(err);
   }
   if (!claims || typeof claims !== 'object')
     fail('id_token_malformed', 'The ID token payload is not an object.');

@@ -1,33 +1,12 @@
-import { ValidationError } from '../errors.js';
+import type { JWK, JWTHeaderParameters } from 'jose';
+import { JWKSInvalid, JWKSMultipleMatchingKeys, JWKSNoMatchingKey } from 'jose/errors';
 import { assertOAuthSuccess, type FetchLike, httpRequest } from '../http.js';
 
-/** A published key (RFC 7517), as far as the SDK reads it. */
-export interface JWK {
-  kty?: string;
-  kid?: string;
-  alg?: string;
-  use?: string;
-  key_ops?: string[];
-  crv?: string;
-  n?: string;
-  e?: string;
-  x?: string;
-  y?: string;
-  d?: string;
-  [member: string]: unknown;
-}
-
-/** The members of a JWS protected header that choose the key. */
-export interface KeyHeader {
-  alg: string;
-  kid?: string | undefined;
-  [member: string]: unknown;
-}
-
-/** Resolves the one published key that may verify a token with this header (e.g. `JwksCache.getKey`). */
-export type GetKey = (header: KeyHeader) => Promise<JWK>;
-
-/** The JWK key type (and EC curve) of each ID token algorithm (id-token.ts `ID_TOKEN_ALGORITHMS`). */
+/**
+ * The JWK key type (and EC curve) of each ID token algorithm (id-token.ts `ID_TOKEN_ALGORITHMS`).
+ * A set for these two only: jose's `createLocalJWKSet` knows every JOSE algorithm, which costs
+ * the size-capped browser build more than this selection does.
+ */
 const KEY_TYPES: Record<string, [kty: string, crv?: string]> = { RS256: ['RSA'], ES256: ['EC', 'P-256'] };
 
 /**
@@ -35,7 +14,7 @@ const KEY_TYPES: Record<string, [kty: string, crv?: string]> = { RS256: ['RSA'],
  * `createLocalJWKSet`): its type and curve fit `alg`, same `kid` when the header names one, its
  * own `alg` (if any) is `alg`, it is for signatures (`use`, `key_ops`) and it is public.
  */
-function fits(jwk: JWK, header: KeyHeader): boolean {
+function fits(jwk: JWK, header: JWTHeaderParameters): boolean {
   const [kty, crv] = KEY_TYPES[header.alg] ?? [];
   const ops = jwk.key_ops;
   return (
@@ -52,7 +31,7 @@ function fits(jwk: JWK, header: KeyHeader): boolean {
 /**
  * The server's signing keys, fetched once and kept. A token signed with a `kid` the cached set
  * does not have causes exactly one refetch (key rotation) before it is rejected (docs/security.md N1).
- * The one key that fits the token's header is returned; `validateIdToken` imports it and verifies.
+ * The one key that fits the token's header is handed to jose, which imports it and verifies.
  */
 export class JwksCache {
   private keys: JWK[] | null = null;
@@ -73,18 +52,17 @@ export class JwksCache {
     const { keys } = assertOAuthSuccess(await httpRequest(this.fetchFn, await this.jwksUri()));
     this.fetchCount++;
     if (!Array.isArray(keys) || !keys.every((k) => k && typeof k === 'object'))
-      throw new ValidationError('id_token_kid', 'The JSON Web Key Set is malformed.');
+      throw new JWKSInvalid('JSON Web Key Set malformed');
     this.keys = keys;
     return keys;
   }
 
-  /** The key for a token's header: cached keys first, one refetch on a miss; else `id_token_kid`. */
-  readonly getKey: GetKey = async (header) => {
+  /** A key resolver for jose's `compactVerify`: cached keys first, one refetch on a miss. */
+  readonly getKey = async (header: JWTHeaderParameters): Promise<JWK> => {
     const cached = this.keys;
     let found = (cached ?? (await this.load())).filter((k) => fits(k, header));
     if (cached && !found.length) found = (await this.load()).filter((k) => fits(k, header));
-    if (found.length !== 1)
-      throw new ValidationError('id_token_kid', 'No single signing key matches the ID token header.');
+    if (found.length !== 1) throw found.length ? new JWKSMultipleMatchingKeys() : new JWKSNoMatchingKey();
     return found[0]!;
   };
 }

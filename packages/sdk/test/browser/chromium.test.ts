@@ -186,11 +186,11 @@ describe('the browser bundle in Chromium against Gatehouse', () => {
     );
   }
 
-  it('the bundle is small: under 15 KB gzipped', () => {
+  it('the bundle is small: under 16 KB gzipped', () => {
     console.log(
       `gatehouse-sdk.browser.js: ${bundle.bytes} bytes minified, ${bundle.gzipBytes} bytes gzipped`,
     );
-    expect(bundle.gzipBytes).toBeLessThan(15 * 1024);
+    expect(bundle.gzipBytes).toBeLessThan(16 * 1024);
   });
 
   it('password sign-in in the page: SUCCESS, tokens validated, none left in Web Storage', async () => {
