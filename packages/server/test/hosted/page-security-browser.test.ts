@@ -137,7 +137,7 @@ describe('hosted page security (Chromium)', () => {
         expect(await watched.violations()).toEqual([]);
 
         await signInOnPage(watched.page);
-        await watched.page.waitForURL((u) => u.href.startsWith(REDIRECT));
+        await watched.page.waitForURL((u) => u.href.startsWith(REDIRECT), { timeout: 10_000 });
         expect(appRequests).toHaveLength(1);
         const arrived = appRequests[0]!;
         const params =
@@ -175,7 +175,7 @@ describe('hosted page security (Chromium)', () => {
       // The flow itself is intact: the page still works at the top level.
       await watched.page.goto(framedUrl);
       await signInOnPage(watched.page);
-      await watched.page.waitForURL((u) => u.href.startsWith(REDIRECT));
+      await watched.page.waitForURL((u) => u.href.startsWith(REDIRECT), { timeout: 10_000 });
     } finally {
       await context.close();
     }
