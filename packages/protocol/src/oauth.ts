@@ -64,6 +64,7 @@ export interface DiscoveryDocument {
   introspection_endpoint_auth_methods_supported: string[];
   code_challenge_methods_supported: string[];
   request_parameter_supported: boolean;
+  request_uri_parameter_supported?: boolean;
   claims_parameter_supported: boolean;
 }
 

@@ -125,9 +125,8 @@ describe('hosted sign-in, Basic OP conformance: the code flow', () => {
       expect(as.request_parameter_supported).not.toBe(true);
     });
 
-    // Server bug (88e8acf): discovery omits request_uri_parameter_supported, which then means true,
-    // while /authorize answers request_uri_not_supported. Remove `.fails` once discovery says false.
-    it.fails('request_uri_parameter_supported is false (omitted, it defaults to true: OIDC Discovery §3)', async () => {
+    // Omitted, the member means true, while /authorize answers request_uri_not_supported.
+    it('request_uri_parameter_supported is false (omitted, it defaults to true: OIDC Discovery §3)', async () => {
       const as = await discover(server.issuer);
       expect(as.request_uri_parameter_supported).toBe(false);
     });

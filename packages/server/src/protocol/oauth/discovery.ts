@@ -49,6 +49,8 @@ export function discoveryDocument(server: AuthorizationServer): DiscoveryDocumen
     introspection_endpoint_auth_methods_supported: clientAuth,
     code_challenge_methods_supported: ['S256'],
     request_parameter_supported: false,
+    // Omitted, it would default to true (OpenID Connect Discovery §3).
+    request_uri_parameter_supported: false,
     claims_parameter_supported: false,
   };
 }
