@@ -7,31 +7,16 @@
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import {
-  type Browser,
-  type BrowserContext,
-  type Cookie,
-  chromium,
-  type Locator,
-  type Page,
-} from 'playwright-core';
+import type { Browser, BrowserContext, Cookie, Locator, Page } from 'playwright-core';
 import { expect } from 'vitest';
+import { buildWidget } from '../../../widget/scripts/build.mjs';
+import { launchChromium } from '../../../widget/test/support/chromium.js';
 import type { DeepPartial } from '../../src/config/load.js';
 import type { ConfigInput } from '../../src/config/schema.js';
 import { startTestServer, type TestServer } from '../support/test-server.js';
 
 const RESULTS_DIR = fileURLToPath(new URL('../../../../test-results/hosted/', import.meta.url));
 const DOCS_IMG_DIR = fileURLToPath(new URL('../../../../docs/guides/img/', import.meta.url));
-
-const CHROMIUM_ARGS = [
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
 
 /** The console error Chromium logs for an expected 401 (a wrong password or code). */
 export const HTTP_401 = /Failed to load resource: the server responded with a status of 401/;
@@ -45,12 +30,11 @@ export interface HostedEnv {
 export async function startHostedEnv(
   options: { config?: DeepPartial<ConfigInput> } = {},
 ): Promise<HostedEnv> {
+  // The hosted page serves packages/widget/dist: built from the current sources, as the widget's
+  // own end-to-end tests do (atomic writes, so a server reading it never sees half a file).
+  await buildWidget();
   const server = await startTestServer(options.config ? { config: options.config } : {});
-  const browser = await chromium.launch({
-    executablePath: '/usr/bin/chromium',
-    headless: true,
-    args: CHROMIUM_ARGS,
-  });
+  const browser = await launchChromium();
   return {
     server,
     browser,
@@ -212,12 +196,8 @@ export async function widgetView(page: Page, view: string | RegExp, timeout = 10
   return (await widget.getAttribute('data-gh-view'))!;
 }
 
-/**
- * The "Keep me signed in" checkbox of the identify form (Okta's `rememberMe` field). Issue 16 names
- * it "Keep me signed in"; @gatehouse/widget labels it with its `remember` message, "Remember me".
- */
-export const rememberMeBox = (page: Page) =>
-  page.getByRole('checkbox', { name: /^(Keep me signed in|Remember me)$/ });
+/** The "Keep me signed in" checkbox of the identify form (Okta's `rememberMe` field). */
+export const rememberMeBox = (page: Page) => page.getByRole('checkbox', { name: 'Keep me signed in' });
 
 /**
  * Signs in with a password on the hosted identify form the browser shows (one-step, or

@@ -130,6 +130,7 @@ describe('the hosted sign-in page: default, themed, "Keep me signed in", French'
       await expectText(page.locator('#gatehouse-sign-in h2'), 'Connexion');
       expect(await page.getByLabel("Nom d'utilisateur").isVisible()).toBe(true);
       expect(await page.getByLabel('Mot de passe', { exact: true }).isVisible()).toBe(true);
+      expect(await page.getByRole('checkbox', { name: 'Rester connecté' }).isVisible()).toBe(true);
       expect(await shownText(submitButton(page))).toBe('Se connecter');
       await docsScreenshot(page, 'fr');
     });

@@ -133,6 +133,7 @@ describe('re-authentication through the hosted page (openid-client RPs, Chromium
       await page.keyboard.press('Enter');
       const result = signedIn(await nextResult(page, mfaApp, before));
       expect(result.claims.sub).toBe(user.id);
+      // Both factors; no `mfa`, because email counts as low assurance (flows/shared/progress.ts).
       expect([...(result.claims.amr as string[])].sort()).toEqual(['email', 'pwd']);
       expect(signinPages(profile.gatehousePaths())).toBe(2);
     });
