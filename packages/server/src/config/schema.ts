@@ -110,12 +110,12 @@ const sessionsSchema = z
     ),
     rememberedIdleTtlSeconds: seconds(
       604800,
-      'SSO session with "Keep me signed in": how long it lasts unused (its cookie persists this long).',
+      'SSO session with "Keep me signed in": how long it lasts unused (checked on the server; its cookie persists until the absolute end).',
       60,
     ),
     rememberedAbsoluteTtlSeconds: seconds(
       2592000,
-      'SSO session with "Keep me signed in": how long it lasts at most after signing in.',
+      'SSO session with "Keep me signed in": how long it lasts at most after signing in (and how long its cookie persists).',
       60,
     ),
   })
