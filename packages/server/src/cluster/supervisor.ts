@@ -1,4 +1,5 @@
 import cluster, { type Worker } from 'node:cluster';
+import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import type { GatehouseConfig } from '../config/schema.js';
 import { type ClusterMessage, isClusterMessage } from './messages.js';
@@ -80,7 +81,10 @@ export class WorkerSupervisor {
   private fork(slot: Slot): void {
     slot.restart = null;
     slot.listening = false;
-    const worker = cluster.fork();
+    // A worker's thread pool is sized before its first line runs: more threads than hashes (bin/gatehouse.js).
+    const worker = cluster.fork({
+      UV_THREADPOOL_SIZE: process.env.UV_THREADPOOL_SIZE || String(availableParallelism() + 4),
+    });
     slot.worker = worker;
     worker.on('message', (message: unknown) => this.onMessage(slot, worker, message));
     worker.on('exit', (code, signal) => this.onExit(slot, worker, code, signal));
