@@ -171,8 +171,8 @@ export function hostedPageRoutes(deps: HostedRoutesDeps) {
       const flowId = params.flow ?? '';
       const handle = FLOW_ID.test(flowId) ? cookies.flow(request, flowId) : null;
       const tx = await hosted.flow(flowId, handle);
-      const app = tx ? await services.storage.apps.findById(tx.appId) : null;
-      if (!tx || !handle || !app || tx.status !== 'active')
+      const client = tx ? await services.storage.apps.findById(tx.appId) : null;
+      if (!tx || !handle || !client || tx.status !== 'active')
         return htmlPage(
           reply,
           400,
@@ -182,7 +182,7 @@ export function hostedPageRoutes(deps: HostedRoutesDeps) {
       const otp = params.otp && /^[0-9]{6}$/.test(params.otp) ? params.otp : undefined;
       const server = services.server(tx.serverId === 'org' ? 'org' : 'default');
       return sendHostedPage(reply, widgetFiles, {
-        app,
+        app: client,
         issuer: server.issuer,
         completeUrl: `${server.endpointBase}/authorize/complete`,
         interactionHandle: handle,
