@@ -13,6 +13,8 @@
 //                      [--pairs 4] [--peer-concurrency 16] [--codes 4000] [--mint-seconds 15] [--hashes 50]
 //                      [--scale-sizes 1000,100000,1000000] [--scale-stores sqlite,postgres]
 //                      [--scale-scenarios email-otp,password-one-step] [--scale-concurrency 16] [--keep-data]
+//                      [--arrival-rate 300] [--open-loop-scenarios email-otp] [--profile email-otp|none]
+//                      [--profile-concurrency 1] [--profile-interval 100] [--page this|off|<base result.json>]
 
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
@@ -21,6 +23,7 @@ import { performance } from 'node:perf_hooks';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { argon2Ceiling } from './lib/argon2-ceiling.mjs';
+import { profileFlow } from './lib/cpu-profile.mjs';
 import { SCENARIOS } from './lib/flow-driver.mjs';
 import { lean, measureFlow, measureRequests, seedStore } from './lib/gatehouse-runs.mjs';
 import { runPeerComparison } from './lib/peer-runs.mjs';
@@ -39,6 +42,7 @@ import {
 } from './lib/stores.mjs';
 import { CLK_TCK, freePort, machine } from './lib/system.mjs';
 import { computeTargets } from './lib/targets.mjs';
+import { workersComparisons } from './lib/workers-compare.mjs';
 
 const FLOW_SCENARIOS = Object.keys(SCENARIOS);
 const REQUEST_SCENARIOS = ['token-exchange', 'token-refresh', 'discovery', 'jwks'];
@@ -102,6 +106,12 @@ const { values: args } = parseArgs({
     'scale-scenarios': { type: 'string' },
     'scale-concurrency': { type: 'string', default: '16' },
     'keep-data': { type: 'boolean', default: false },
+    'arrival-rate': { type: 'string' },
+    'open-loop-scenarios': { type: 'string' },
+    profile: { type: 'string' },
+    'profile-concurrency': { type: 'string', default: '1' },
+    'profile-interval': { type: 'string', default: '100' },
+    page: { type: 'string', default: 'this' },
     help: { type: 'boolean', default: false },
   },
 });
@@ -109,7 +119,7 @@ if (args.help) {
   process.stdout.write(
     `${readFileSync(fileURLToPath(import.meta.url), 'utf8')
       .split('\n')
-      .slice(1, 16)
+      .slice(1, 18)
       .join('\n')}\n`,
   );
   process.exit(0);
@@ -163,7 +173,21 @@ const options = {
   scaleStores: list(args['scale-stores'] ?? (quick ? 'sqlite' : 'sqlite,postgres')),
   scaleScenarios: list(args['scale-scenarios'] ?? (quick ? 'email-otp' : 'email-otp,password-one-step')),
   scaleConcurrency: Math.round(positive('scale-concurrency', args['scale-concurrency'])),
+  // Open loop: flows started per second (comma-separated rates), on SQLite, one server process.
+  arrivalRates: counts('arrival-rate', args['arrival-rate'] ?? '300'),
+  openLoopScenarios: list(
+    args['open-loop-scenarios'] ?? (scenarios.includes('email-otp') ? 'email-otp' : ''),
+  ).filter((s) => s !== 'none'),
+  // CPU profile of the server (the per-step budget): scenarios, on every active store.
+  profile: list(args.profile ?? (scenarios.includes('email-otp') ? 'email-otp' : 'none')).filter(
+    (s) => s !== 'none',
+  ),
+  profileConcurrency: Math.round(positive('profile-concurrency', args['profile-concurrency'])),
+  profileIntervalUs: Math.round(positive('profile-interval', args['profile-interval'])),
+  page: args.page,
 };
+for (const s of [...options.openLoopScenarios, ...options.profile])
+  if (!FLOW_SCENARIOS.includes(s)) fail(`--open-loop-scenarios and --profile take flow scenarios, not ${s}`);
 for (const s of options.scenarios)
   if (!SETS.all.includes(s)) fail(`unknown scenario ${s} (known: ${SETS.all.join(', ')})`);
 for (const s of [...options.stores, ...options.scaleStores])
@@ -238,7 +262,10 @@ function timeBudgetSeconds() {
         (perRun +
           (s === 'token-exchange' ? 2 * options.mintSeconds : 0) +
           (s === 'password-recovery' ? 30 : 0));
-    seconds += WORKER_SCENARIOS.length * (perRun + 2 * options.mintSeconds);
+    seconds += 2 * WORKER_SCENARIOS.length * (perRun + 2 * options.mintSeconds);
+    seconds += options.profile.length * (perRun + 30); // writing and reading the profile
+    if (store === 'sqlite')
+      seconds += options.openLoopScenarios.length * options.arrivalRates.length * perRun;
   }
   seconds += wants(PEER_SCENARIOS).length * (90 + (2 * options.pairs + 2) * (perRun + options.mintSeconds));
   if (wants(['scaling']).length)
@@ -318,16 +345,22 @@ const runOptions = () => ({
   log,
 });
 
-async function runOne(ctx, scenario, concurrency, workers, argon2) {
-  const what = `${ctx.store.store}: ${scenario} × ${concurrency} VUs${workers > 1 ? ` × ${workers} workers` : ''}`;
+async function runOne(ctx, scenario, concurrency, workers, argon2, arrivalRate) {
+  const load = arrivalRate ? `open loop at ${arrivalRate} flows/s` : `${concurrency} VUs`;
+  const what = `${ctx.store.store}: ${scenario} × ${load}${workers > 1 ? ` × ${workers} workers` : ''}`;
   log(`bench: ${what} (${options.warmupS} s warm-up + ${options.durationS} s)…`);
-  const run = { ...runOptions(), workers };
+  const run = { ...runOptions(), workers, ...(arrivalRate ? { arrivalRate } : {}) };
   const r = FLOW_SCENARIOS.includes(scenario)
     ? await measureFlow(ctx, scenario, concurrency, run)
     : await measureRequests(ctx, scenario, concurrency, run);
   if (argon2 && (scenario === 'password-one-step' || scenario === 'password-identifier-first'))
     r.percentOfArgon2Ceiling = (100 * r.flowsPerSecond) / argon2.ceilingFlowsPerSecond;
-  log(`bench:   ${r.flows} ops, ${r.flowsPerSecond.toFixed(1)}/s, ${r.errors} errors`);
+  log(
+    `bench:   ${r.flows} ops, ${r.flowsPerSecond.toFixed(1)}/s, ${r.errors} errors` +
+      (r.open
+        ? `, ${r.open.dropped} dropped, ${r.open.late} late, arrivals ${r.open.achievedRate.toFixed(1)}/s`
+        : ''),
+  );
   return lean(r);
 }
 
@@ -397,6 +430,7 @@ async function main() {
   ];
 
   const runs = [];
+  const cpuProfiles = [];
   const idleRss = [];
   const peers = [];
   const contexts = {};
@@ -418,9 +452,53 @@ async function main() {
     for (const scenario of mainScenarios)
       for (const c of concurrencyFor(storeName, scenario))
         runs.push(await runOne(ctx, scenario, c, 1, argon2));
-    if (workersSupported && (storeName === 'sqlite' || !quick))
-      for (const scenario of wants(WORKER_SCENARIOS))
-        runs.push(await runOne(ctx, scenario, Math.max(...options.concurrency), options.workers, argon2));
+    // The workers variant at the store's largest concurrency; quick runs do PostgreSQL's email-otp
+    // only (the scale-out comparison of issue 17).
+    if (workersSupported)
+      for (const scenario of wants(WORKER_SCENARIOS)) {
+        if (quick && storeName !== 'sqlite' && scenario !== 'email-otp') continue;
+        const levels = concurrencyFor(storeName, scenario);
+        if (!levels.length) continue;
+        const c = Math.max(...levels);
+        // The one-process run to compare with, when the matrix did not have it.
+        if (
+          !runs.some(
+            (r) =>
+              r.store === storeName &&
+              r.scenario === scenario &&
+              r.concurrency === c &&
+              r.workers === 1 &&
+              r.mode !== 'open-loop',
+          )
+        )
+          runs.push(await runOne(ctx, scenario, c, 1, argon2));
+        runs.push(await runOne(ctx, scenario, c, options.workers, argon2));
+      }
+    // Open loop: a fixed arrival rate on the embedded store, one server process.
+    if (storeName === 'sqlite')
+      for (const scenario of options.openLoopScenarios)
+        for (const rate of options.arrivalRates)
+          runs.push(await runOne(ctx, scenario, null, 1, argon2, rate));
+    for (const scenario of options.profile) {
+      log(
+        `bench: ${storeName}: ${scenario} under --cpu-prof at ${options.profileConcurrency} VU(s) ` +
+          `(${options.warmupS} s warm-up + ${options.durationS} s)…`,
+      );
+      const p = await profileFlow(ctx, scenario, {
+        concurrency: options.profileConcurrency,
+        intervalUs: options.profileIntervalUs,
+        warmupS: options.warmupS,
+        durationS: options.durationS,
+        maxFlows: options.maxFlows,
+        steps: [...SCENARIOS[scenario], 'mailbox'],
+        dir: join(dataDir, 'profiles'),
+        keepProfile: args['keep-data'],
+      });
+      log(
+        `bench:   ${p.flows} flows, ${p.flow ? (p.flow.totalUs / 1000).toFixed(2) : '–'} ms main-thread CPU per flow`,
+      );
+      cpuProfiles.push(p);
+    }
   }
 
   if (peerScenarios.length) {
@@ -493,6 +571,8 @@ async function main() {
     peers,
     scaling: scaling.length === 1 ? scaling[0] : scaling.length ? scaling : null,
     scalingSkipped,
+    cpuProfiles,
+    workersComparisons: workersComparisons(runs, info.cores),
   };
   result.targets = computeTargets(result);
 
@@ -510,9 +590,19 @@ async function main() {
   } catch {}
   let page = null;
   try {
-    const publish = await import('./lib/publish.mjs');
-    await publish.writeBenchmarksPage(result, { root: ROOT });
-    page = 'docs/benchmarks.md';
+    if (options.page !== 'off') {
+      const publish = await import('./lib/publish.mjs');
+      // `--page <base.json>`: the page stays that (full) run's, with this run's open-loop runs, CPU
+      // profiles and workers comparisons added as a supplement (short runs on a busy box do not
+      // replace a full run's tables).
+      if (options.page === 'this') await publish.writeBenchmarksPage(result, { root: ROOT });
+      else
+        await publish.writeBenchmarksPage(JSON.parse(readFileSync(options.page, 'utf8')), {
+          root: ROOT,
+          supplement: result,
+        });
+      page = 'docs/benchmarks.md';
+    }
   } catch (error) {
     if (error?.code === 'ERR_MODULE_NOT_FOUND' && /publish\.mjs/.test(String(error.message)))
       log('bench: bench/lib/publish.mjs is missing: docs/benchmarks.md not written');

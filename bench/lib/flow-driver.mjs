@@ -1,7 +1,8 @@
-// Closed-loop load drivers for the Gatehouse bench. Virtual users (VUs) run complete IDX flows, or
+// Load drivers for the Gatehouse bench. Closed loop: virtual users (VUs) run complete IDX flows, or
 // single requests, back to back over one undici keep-alive Pool to a loopback origin, until a
-// deadline or a count budget. Every step's latency is kept (all samples, in milliseconds), so the
-// percentiles are exact, not bucketed.
+// deadline or a count budget. Open loop (`arrivalRate`): flows start on a fixed schedule whatever
+// the server's answers, each timed from its scheduled start (no coordinated omission). Every step's
+// latency is kept (all samples, in milliseconds), so the percentiles are exact, not bucketed.
 
 import { createHash, randomBytes } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
@@ -53,6 +54,9 @@ const MAILBOX_TRIES = 5;
  *   finish?: 'token' | 'code',
  *   keepTokens?: boolean,
  *   preconnectPath?: string,
+ *   arrivalRate?: number,
+ *   lateMs?: number,
+ *   timeline?: Array<[string, number, number]>,
  * }} DriverOptions
  * @typedef {{
  *   scenario: string,
@@ -124,11 +128,14 @@ export function createRecorder(steps) {
 
 /**
  * An HTTP client over one keep-alive Pool: `send` returns status, headers and parsed JSON and
- * records the latency of 2xx answers under the step's name (non-2xx throw a StepError).
+ * records the latency of 2xx answers under the step's name (non-2xx throw a StepError). With
+ * `timeline`, every request (any status) is also pushed as [step, send µs, answer read µs] on the
+ * monotonic clock (`process.hrtime`, the clock of V8's CPU profiles), to tag profile samples by step.
  * @param {URL} origin
- * @param {{ connections: number, requestTimeoutMs: number, recorder: ReturnType<typeof createRecorder> }} options
+ * @param {{ connections: number, requestTimeoutMs: number, recorder: ReturnType<typeof createRecorder>,
+ *   timeline?: Array<[string, number, number]> | null }} options
  */
-export function createClient(origin, { connections, requestTimeoutMs, recorder }) {
+export function createClient(origin, { connections, requestTimeoutMs, recorder, timeline = null }) {
   const pool = new Pool(origin.origin, {
     connections,
     pipelining: 1,
@@ -142,10 +149,12 @@ export function createClient(origin, { connections, requestTimeoutMs, recorder }
    */
   const send = async (step, { method = 'POST', path, headers = {}, body, record = true }) => {
     const t0 = performance.now();
+    const mono0 = timeline ? monotonicMicros() : 0;
     requests++;
     const res = await pool.request({ method, path, headers, body });
     const text = await res.body.text(); // always read, so the socket is reused
     const ms = performance.now() - t0;
+    if (timeline) timeline.push([step, mono0, monotonicMicros()]);
     let json = null;
     try {
       json = text ? JSON.parse(text) : null;
@@ -215,6 +224,115 @@ export async function closedLoop({
   };
   await Promise.all(Array.from({ length: concurrency }, (_, i) => vu(i)));
   return performance.now() - t0;
+}
+
+/**
+ * Open loop: operation n is due at `n ÷ rate` seconds after the start, whether or not earlier ones
+ * have finished (a fixed arrival rate; latency includes no queueing inside the generator). Each
+ * completed operation is timed from its scheduled start, so a late start counts against it. An
+ * arrival that finds no free slot (`acquire` returns null: every user busy, the in-flight cap) is
+ * dropped, not delayed; one started more than `lateMs` after its time counts as late. Arrivals stop
+ * at `durationMs` (or after `maxOps`); operations in progress then finish.
+ * @template S
+ * @param {{ rate: number, durationMs: number, maxOps?: number, lateMs?: number,
+ *   acquire?: (n: number) => S | null, release?: (slot: S) => void,
+ *   op: (slot: S, n: number) => Promise<unknown>,
+ *   recorder: ReturnType<typeof createRecorder>,
+ *   now?: () => number, wait?: (ms: number) => Promise<unknown> }} options
+ */
+export async function openLoop({
+  rate,
+  durationMs,
+  maxOps = Number.POSITIVE_INFINITY,
+  lateMs = 10,
+  acquire = (n) => n,
+  release = () => {},
+  op,
+  recorder,
+  now = () => performance.now(),
+  wait = (ms) => sleep(ms),
+}) {
+  if (!(rate > 0)) throw new Error(`the arrival rate must be positive, not ${rate}`);
+  const interval = 1000 / rate;
+  const t0 = now();
+  const deadline = t0 + durationMs;
+  let scheduled = 0;
+  let started = 0;
+  let dropped = 0;
+  let late = 0;
+  /** @type {number[]} */
+  const startDelays = [];
+  /** @type {Set<Promise<void>>} */
+  const inFlight = new Set();
+  const run = async (slot, n, due) => {
+    try {
+      await op(slot, n);
+      recorder.done.push(now() - due);
+    } catch (error) {
+      recorder.fail(error);
+    } finally {
+      release(slot);
+    }
+  };
+  for (;;) {
+    for (;;) {
+      const due = t0 + scheduled * interval;
+      if (scheduled >= maxOps || due >= deadline || due > now()) break;
+      const n = scheduled++;
+      const slot = acquire(n);
+      if (slot === null || slot === undefined) {
+        dropped++;
+        continue;
+      }
+      const delay = now() - due;
+      startDelays.push(delay);
+      if (delay > lateMs) late++;
+      started++;
+      const p = run(slot, n, due);
+      inFlight.add(p);
+      p.finally(() => inFlight.delete(p));
+    }
+    const next = t0 + scheduled * interval;
+    if (scheduled >= maxOps || next >= deadline) break;
+    await wait(Math.max(0, next - now()));
+  }
+  // The arrival window: the whole duration, or up to the last arrival when maxOps ended it early.
+  const windowMs = scheduled >= maxOps ? Math.min(durationMs, scheduled * interval) : durationMs;
+  await Promise.all(inFlight);
+  return {
+    elapsedMs: now() - t0,
+    open: {
+      arrivalRate: rate,
+      windowMs,
+      scheduled,
+      started,
+      dropped,
+      late,
+      lateMs,
+      achievedRate: started / (windowMs / 1000),
+      startDelay: summarize(startDelays),
+    },
+  };
+}
+
+/**
+ * Free users for open-loop flows: an arrival takes the user free the longest (FIFO) and gives it
+ * back when its flow ends, so two flows of one user never overlap; null when every user is busy.
+ * @template T
+ * @param {T[]} users
+ */
+export function userPool(users) {
+  if (!users.length) throw new Error('at least one user is needed');
+  const free = [...users];
+  return {
+    acquire: () => (free.length ? /** @type {T} */ (free.shift()) : null),
+    release: (/** @type {T} */ user) => {
+      free.push(user);
+    },
+    get free() {
+      return free.length;
+    },
+  };
 }
 
 /**
@@ -295,14 +413,21 @@ export async function runFlows(options) {
     finish = 'token',
     keepTokens = false,
     preconnectPath = '/healthz',
+    arrivalRate,
+    lateMs = 10,
+    timeline = null,
   } = options;
   const steps = SCENARIOS[scenario];
   if (!steps) throw new Error(`unknown scenario ${scenario} (known: ${Object.keys(SCENARIOS).join(', ')})`);
   const usesMailbox = MAILBOX_SCENARIOS.has(scenario);
-  const pick = userPicker(users, concurrency, usesMailbox);
+  const open = arrivalRate !== undefined && arrivalRate !== null;
+  // Open loop: at most one flow per user in flight (users.length), one connection each, so a
+  // request never waits inside undici for a connection.
+  const connections = open ? users.length : concurrency;
+  const pick = open ? null : userPicker(users, concurrency, usesMailbox);
   const origin = loopbackOrigin(baseUrl);
   const recorder = createRecorder(finish === 'code' ? steps.filter((s) => s !== 'token') : steps);
-  const client = createClient(origin, { connections: concurrency, requestTimeoutMs, recorder });
+  const client = createClient(origin, { connections, requestTimeoutMs, recorder, timeline });
   const mailboxStats = { reads: 0, retries: 0 };
   /** @type {MintedCode[]} */
   const codes = [];
@@ -446,22 +571,39 @@ export async function runFlows(options) {
   };
 
   let elapsedMs;
+  let openStats = null;
   try {
     await client.preconnect(preconnectPath);
-    elapsedMs = await closedLoop({
-      concurrency,
-      durationMs,
-      maxOps: maxFlows,
-      recorder,
-      op: (vu, n) => oneFlow(pick(vu, n)),
-    });
+    if (open) {
+      const pool = userPool(users);
+      const r = await openLoop({
+        rate: arrivalRate,
+        durationMs,
+        maxOps: maxFlows,
+        lateMs,
+        acquire: pool.acquire,
+        release: pool.release,
+        op: (user) => oneFlow(user),
+        recorder,
+      });
+      elapsedMs = r.elapsedMs;
+      openStats = r.open;
+    } else
+      elapsedMs = await closedLoop({
+        concurrency,
+        durationMs,
+        maxOps: maxFlows,
+        recorder,
+        op: (vu, n) => oneFlow(pick(vu, n)),
+      });
   } finally {
     await client.close();
   }
   const flows = recorder.done.length;
   return {
     scenario,
-    concurrency,
+    ...(open ? { mode: 'open-loop', arrivalRate, open: openStats } : {}),
+    concurrency: open ? users.length : concurrency,
     flows,
     errors: recorder.errors,
     errorsByStep: recorder.errorsByStep,
@@ -581,6 +723,11 @@ export function summarize(values) {
     p99: rank(0.99),
     max: sorted[sorted.length - 1],
   };
+}
+
+/** Microseconds on the monotonic clock (CLOCK_MONOTONIC, like the timestamps of `--cpu-prof`). */
+export function monotonicMicros() {
+  return Number(process.hrtime.bigint() / 1000n);
 }
 
 /** The path (and query) of an href the server built from its public URL, to send to our loopback origin. */

@@ -155,11 +155,15 @@ export function codeQueue(codes, toRequest) {
  * Complete flows of one scenario on a fresh server: a discarded warm-up, then the measured window.
  * @param {{ store: import('./processes.mjs').Store, apps: Record<string, string>, users: any[],
  *   recoveryUsers?: any[], usersInStore: number }} ctx
- * @param {{ warmupS: number, durationS: number, maxFlows: number, workers?: number, users?: any[] }} run
+ * With `run.arrivalRate` both windows are open-loop (that many flows started per second, at most one
+ * per user in flight; `concurrency` is then ignored). `run.nodeArgs` go to the server's Node (e.g.
+ * `--cpu-prof`), `run.timeline` collects the measured window's requests (flow-driver `timeline`).
+ * @param {{ warmupS: number, durationS: number, maxFlows: number, workers?: number, users?: any[],
+ *   arrivalRate?: number, nodeArgs?: string[], timeline?: Array<[string, number, number]> }} run
  */
 export async function measureFlow(ctx, scenario, concurrency, run) {
   const workers = run.workers ?? 1;
-  const { child, url } = await startServer(ctx.store, await freePort(), { workers });
+  const { child, url } = await startServer(ctx.store, await freePort(), { workers, nodeArgs: run.nodeArgs });
   const loadAverage1mBefore = loadavg()[0];
   try {
     const common = {
@@ -169,11 +173,14 @@ export async function measureFlow(ctx, scenario, concurrency, run) {
       users: run.users ?? (scenario === 'password-recovery' ? ctx.recoveryUsers : ctx.users),
       concurrency,
       maxFlows: run.maxFlows,
+      ...(run.arrivalRate ? { arrivalRate: run.arrivalRate } : {}),
     };
     const warmup = await runFlows({ ...common, durationMs: run.warmupS * 1000 });
-    const r = await measured(child.pid, () => runFlows({ ...common, durationMs: run.durationS * 1000 }), {
-      database: databaseName(ctx.store),
-    });
+    const r = await measured(
+      child.pid,
+      () => runFlows({ ...common, durationMs: run.durationS * 1000, timeline: run.timeline ?? null }),
+      { database: databaseName(ctx.store) },
+    );
     return {
       kind: 'flow',
       store: ctx.store.store,

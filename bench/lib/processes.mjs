@@ -68,11 +68,13 @@ export function serverSupportsWorkers() {
  * Starts `gatehouse start` on a store and resolves once it prints its ready line.
  * @param {Store} store
  * @param {number} port
- * @param {{ workers?: number }} [options] workers > 1 passes `--workers <n>`
+ * @param {{ workers?: number, nodeArgs?: string[] }} [options] workers > 1 passes `--workers <n>`;
+ *   nodeArgs go to Node before the script (e.g. `--cpu-prof`)
  */
-export function startServer(store, port, { workers = 1 } = {}) {
+export function startServer(store, port, { workers = 1, nodeArgs = [] } = {}) {
   return new Promise((resolve, reject) => {
     const argv = [
+      ...(nodeArgs ?? []),
       BIN,
       'start',
       '--data-dir',

@@ -135,6 +135,41 @@ describe('bench flow driver against a real server', () => {
     ).rejects.toThrow(/mailbox: newest email belongs to another transaction/);
   });
 
+  it('email-otp open loop: a fixed arrival rate, one flow per user at a time, every request on the timeline', async () => {
+    const { app } = await server.createApp({
+      policy: { factors: 'email', identifierFirst: true, selfServiceRecovery: true },
+    });
+    const timeline: Array<[string, number, number]> = [];
+    const result = (await runFlows({
+      baseUrl: server.url,
+      clientId: app.clientId,
+      scenario: 'email-otp',
+      users,
+      concurrency: 999, // ignored in open loop: at most one flow per user in flight
+      durationMs: 1000,
+      arrivalRate: 10,
+      timeline,
+    })) as DriverResult & {
+      mode: string;
+      concurrency: number;
+      open: { scheduled: number; started: number; dropped: number; achievedRate: number };
+    };
+    expect(result.errorSamples).toEqual([]);
+    expect(result.mode).toBe('open-loop');
+    expect(result.concurrency).toBe(users.length);
+    expect(result.open.scheduled).toBe(10);
+    expect(result.open.started + result.open.dropped).toBe(10);
+    expect(result.flows).toBe(result.open.started);
+    expect(result.mailbox!.reads).toBe(result.flows);
+    expectOrdered(result.flow);
+    // Seven requests per flow (six steps and the mailbox read), each a window on the monotonic clock.
+    expect(timeline).toHaveLength(7 * result.flows);
+    for (const [, start, end] of timeline) expect(end).toBeGreaterThanOrEqual(start);
+    expect(new Set(timeline.map((w) => w[0]))).toEqual(
+      new Set(['interact', 'introspect', 'identify', 'challenge', 'mailbox', 'answer', 'token']),
+    );
+  });
+
   it('email-otp refuses to share a user between VUs (a user would read the other flow’s code)', async () => {
     const { app } = await server.createApp({
       policy: { factors: 'email', identifierFirst: true, selfServiceRecovery: true },

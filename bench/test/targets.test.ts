@@ -10,6 +10,7 @@ interface Target {
   met: boolean | null;
   note: string;
   peer?: string;
+  baseline: { value: number; text: string } | null;
 }
 
 const step = (p99: number) => ({ count: 10, min: 1, mean: 2, p50: 2, p95: p99 / 2, p99, max: p99 + 1 });
@@ -26,6 +27,22 @@ const emailRun = (over: Record<string, unknown>) => ({
   ...over,
 });
 
+const openRun = (over: Record<string, unknown>) =>
+  emailRun({
+    mode: 'open-loop',
+    arrivalRate: 300,
+    concurrency: 100,
+    flowsPerSecond: 9000,
+    steps: { interact: step(8), token: step(40) },
+    flow: { p99: 70 },
+    open: { scheduled: 900, started: 900, dropped: 0, late: 2, lateMs: 10, achievedRate: 299.5 },
+    ...over,
+  }) as Record<string, unknown> & { open: Record<string, unknown> };
+const withOpen = (open: Record<string, unknown>, over: Record<string, unknown> = {}) => {
+  const r = openRun(over);
+  return { ...r, open: { ...r.open, ...open } };
+};
+
 /** A result shaped like bench/run.mjs writes it, with every target measurable. */
 function fullResult() {
   return {
@@ -39,6 +56,8 @@ function fullResult() {
       emailRun({ concurrency: 100, workers: 2, flowsPerSecond: 900, errors: 3, steps: { token: step(12) } }),
       // Another store does not count for the embedded-store targets.
       emailRun({ store: 'postgres', flowsPerSecond: 5000 }),
+      // Open loop: its own target only (100 in flight at most is not "100 VUs").
+      openRun({}),
       {
         kind: 'flow',
         scenario: 'password-one-step',
@@ -90,7 +109,9 @@ describe('bench targets', () => {
     const t = byId(computeTargets(fullResult()));
     expect(Object.keys(t)).toEqual([
       'email-otp-throughput',
+      'postgres-email-otp-throughput',
       'email-otp-p99-step-100',
+      'email-otp-p99-step-open-300',
       'token-exchange-vs-oidc-provider',
       'email-otp-vs-better-auth',
       'password-vs-argon2-ceiling',
@@ -103,6 +124,14 @@ describe('bench targets', () => {
     // The slowest step's p99 of the single-process run at 100 VUs.
     expect(t['email-otp-p99-step-100']).toMatchObject({ measured: 55, target: 50, unit: 'ms', met: false });
     expect(t['email-otp-p99-step-100']!.note).toContain('token');
+    expect(t['postgres-email-otp-throughput']).toMatchObject({ measured: 5000, target: 300, met: true });
+    // The open-loop run: its slowest step's p99, judged against 50 ms.
+    expect(t['email-otp-p99-step-open-300']).toMatchObject({ measured: 40, target: 50, met: true });
+    expect(t['email-otp-p99-step-open-300']!.note).toContain('0 dropped');
+    // Today's column of issue 17 rides along with every target.
+    expect(t['email-otp-throughput']!.baseline).toMatchObject({ value: 168 });
+    expect(t['email-otp-p99-step-open-300']!.baseline!.text).toContain('closed loop');
+    expect(t['postgres-email-otp-throughput']!.baseline).toMatchObject({ value: 93 });
     expect(t['token-exchange-vs-oidc-provider']).toMatchObject({
       measured: 1.4,
       met: false,
@@ -147,6 +176,20 @@ describe('bench targets', () => {
     expect(t['scaling-spread']).toMatchObject({ measured: 100, met: null });
     expect(t['scaling-spread']!.note).toContain('did not span');
     expect(t['idle-rss']).toMatchObject({ measured: null, met: null });
+  });
+
+  it('misses the open-loop target when flows were dropped, the rate was not kept, or a flow failed', () => {
+    const judge = (run: Record<string, unknown>) =>
+      byId(computeTargets({ machine: { cores: 2 }, runs: [run] }))['email-otp-p99-step-open-300']!;
+    expect(judge(withOpen({}))).toMatchObject({ measured: 40, met: true });
+    expect(judge(withOpen({ dropped: 3 }))).toMatchObject({ measured: 40, met: false });
+    expect(judge(withOpen({ achievedRate: 250 }))).toMatchObject({ measured: 40, met: false });
+    expect(judge(withOpen({}, { errors: 1 }))).toMatchObject({ measured: 40, met: false });
+    // Another rate is not the target's run; closed-loop targets ignore open-loop runs.
+    const other = byId(computeTargets({ machine: { cores: 2 }, runs: [withOpen({}, { arrivalRate: 100 })] }));
+    expect(other['email-otp-p99-step-open-300']).toMatchObject({ measured: null, met: null });
+    expect(other['email-otp-throughput']).toMatchObject({ measured: null, met: null });
+    expect(other['email-otp-p99-step-100']).toMatchObject({ measured: null, met: null });
   });
 
   it('computes the spread as max ÷ min − 1 over the points', () => {
