@@ -551,6 +551,7 @@ async function main() {
   await dropAll();
   const setName = options.set ? options.set.replace(/,/g, '+') : options.scenarios.join('+');
   const result = {
+    command: `npm run bench -- ${process.argv.slice(2).join(' ')}`.trim().replace(/ --$/, ''),
     startedAt,
     loadAverage1mAtStart,
     finishedAt: new Date().toISOString(),
@@ -596,11 +597,11 @@ async function main() {
       // profiles and workers comparisons added as a supplement (short runs on a busy box do not
       // replace a full run's tables).
       if (options.page === 'this') await publish.writeBenchmarksPage(result, { root: ROOT });
-      else
-        await publish.writeBenchmarksPage(JSON.parse(readFileSync(options.page, 'utf8')), {
-          root: ROOT,
-          supplement: result,
-        });
+      else {
+        const base = JSON.parse(readFileSync(options.page, 'utf8'));
+        base.targets = computeTargets(base); // today's definitions (and baseline) over the base run
+        await publish.writeBenchmarksPage(base, { root: ROOT, supplement: result });
+      }
       page = 'docs/benchmarks.md';
     }
   } catch (error) {

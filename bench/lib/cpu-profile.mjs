@@ -31,7 +31,7 @@ export const CATEGORY_LABELS = {
 
 /** What each category holds (for the page and the README). */
 export const CATEGORY_RULES = {
-  http: 'fastify, @fastify/*, find-my-way, avvio, light-my-request, Node http/net/stream internals',
+  http: "fastify, @fastify/*, find-my-way, avvio, light-my-request, Node's http internals; socket and stream internals called from nothing else that decides (on PostgreSQL that includes reading the pg client's socket)",
   parsing: 'JSON.parse, ajv, zod, secure-json-parse, querystring / form bodies',
   storage: "kysely, better-sqlite3, pg, Gatehouse's storage/ modules",
   crypto: 'jose, node:crypto, @node-rs/argon2',
@@ -53,10 +53,17 @@ const PATTERNS = [
   ['crypto', /node_modules\/(jose|@node-rs\/argon2[^/]*|otpauth)\/|node:crypto|internal\/crypto\//],
   [
     'http',
-    /node_modules\/(fastify|@fastify\/[^/]*|find-my-way|avvio|light-my-request|fast-content-type-parse|process-warning|abstract-logging|pino[^/]*)\/|node:_http_|node:http\b|node:net\b|internal\/http|internal\/streams\/|node:stream\b|internal\/stream_base_commons|_http_(common|incoming|outgoing|server)/,
+    /node_modules\/(fastify|@fastify\/[^/]*|find-my-way|avvio|light-my-request|fast-content-type-parse|process-warning|abstract-logging|pino[^/]*)\/|node:_http_|node:http\b|internal\/http|_http_(common|incoming|outgoing|server)/,
   ],
   ['ours', /\/packages\/[^/]+\/(dist|src)\//],
 ];
+
+/**
+ * Node's socket and stream internals serve both the HTTP server and the PostgreSQL client's socket:
+ * they decide nothing; a stack that has them and nothing else that decides counts as HTTP.
+ */
+const SOCKET =
+  /node:net\b|internal\/streams\/|node:stream\b|internal\/stream_base_commons|node:internal\/net\b/;
 
 /**
  * The category of one stack frame, or null when the frame says nothing (a builtin, a Node
@@ -96,23 +103,19 @@ export function nodeCategories(profile) {
     for (const child of node.children ?? []) parent.set(child, node.id);
   }
   const memo = new Map();
+  // Nodes are categorised independently (a memo of the decided ancestor would lose the socket
+  // hint of the frames below it); profiles have a few thousand nodes.
   const categoryOf = (id) => {
-    const path = [];
-    let found = null;
+    let socket = false;
     for (let at = id; at !== undefined; at = parent.get(at)) {
-      if (memo.has(at)) {
-        found = memo.get(at);
-        break;
-      }
-      path.push(at);
-      found = classifyFrame(byId.get(at).callFrame);
-      if (found) break;
+      const frame = byId.get(at).callFrame;
+      const found = classifyFrame(frame);
+      if (found) return found === 'runtime' && socket ? 'http' : found;
+      if (SOCKET.test(frame.url ?? '')) socket = true;
     }
-    // Only nodes below the match inherit it (their own frames said nothing).
-    for (const at of path) memo.set(at, found ?? 'runtime');
-    return found ?? 'runtime';
+    return socket ? 'http' : 'runtime';
   };
-  for (const node of profile.nodes) categoryOf(node.id);
+  for (const node of profile.nodes) memo.set(node.id, categoryOf(node.id));
   return memo;
 }
 

@@ -136,7 +136,7 @@ export function markdown(report) {
     lines.push('');
   }
 
-  const flows = report.runs.filter((r) => r.kind === 'flow');
+  const flows = report.runs.filter((r) => r.kind === 'flow' && r.mode !== 'open-loop');
   if (flows.length) {
     lines.push('### Complete flows');
     lines.push('');
@@ -181,6 +181,56 @@ export function markdown(report) {
         : '–';
       lines.push(runRow(r, { afterErrors: [prepared] }));
     }
+    lines.push('');
+  }
+
+  const open = report.runs.filter((r) => r.mode === 'open-loop');
+  if (open.length) {
+    lines.push('### Open loop (fixed arrival rate, each flow timed from its scheduled start)');
+    lines.push('');
+    lines.push(
+      '| store | scenario | offered/s | started/s | dropped | late | completed/s | errors | flow p50 / p99 ms | server CPU ms/flow | other load cores |',
+    );
+    lines.push('|---|---|---:|---:|---:|---:|---:|---:|---|---:|---:|');
+    for (const r of open)
+      lines.push(
+        `| ${storeOf(r)} | ${r.scenario} | ${r.arrivalRate} | ${f1(r.open.achievedRate)} | ${r.open.dropped} of ${r.open.scheduled} | ` +
+          `${r.open.late} | ${f1(r.flowsPerSecond)} | ${r.errors} | ${f1(r.flow.p50)} / ${f1(r.flow.p99)} | ` +
+          `${ms(r.serverCpuSecondsPerFlow)} | ${f2(r.otherCores)} |`,
+      );
+    lines.push('');
+    lines.push('Per server step (ms):');
+    lines.push('');
+    stepRows(lines, open);
+    lines.push('');
+  }
+
+  for (const p of report.cpuProfiles ?? []) {
+    const cats = Object.keys(p.flow?.us ?? {});
+    lines.push(
+      `### CPU budget: ${p.scenario} on ${p.store}, ${p.concurrency} VU(s), main thread µs per request ` +
+        `(profile ${f2((p.flow?.totalUs ?? 0) / 1000)} ms/flow, /proc ${ms(p.serverCpuSecondsPerFlow)} ms/flow)`,
+    );
+    lines.push('');
+    lines.push(`| step | ${cats.join(' | ')} | total |`);
+    lines.push(`|---|${cats.map(() => '---:').join('|')}|---:|`);
+    const row = (name, x) =>
+      lines.push(
+        `| ${name} | ${cats.map((c) => Math.round(x.us[c])).join(' | ')} | ${Math.round(x.totalUs)} |`,
+      );
+    for (const st of p.steps) row(st.step, st);
+    if (p.between) row('between requests (per flow)', p.between);
+    if (p.flow) row('whole flow', p.flow);
+    lines.push('');
+  }
+
+  for (const c of report.workersComparisons ?? []) {
+    lines.push(
+      `Workers, ${c.store} ${c.scenario} × ${c.concurrency} VUs: ${f1(c.one.flowsPerSecond)} → ${f1(c.many.flowsPerSecond)} flows/s ` +
+        `with ${c.many.workers} workers (**${f2(c.ratio)}×**); CPU per flow server + database + generator ` +
+        `${f2(c.one.totalMsPerFlow)} → ${f2(c.many.totalMsPerFlow)} ms, ceiling ${c.cores} cores ÷ that = ` +
+        `${f1(c.one.ceilingFlowsPerSecond)} → ${f1(c.many.ceilingFlowsPerSecond)} flows/s.`,
+    );
     lines.push('');
   }
 

@@ -19,13 +19,14 @@ export function workersComparisons(runs, cores) {
   );
   const out = [];
   for (const multi of closed.filter((r) => workersOf(r) > 1)) {
-    const single = closed.find(
-      (r) =>
-        workersOf(r) === 1 &&
-        storeOf(r) === storeOf(multi) &&
-        r.scenario === multi.scenario &&
-        r.concurrency === multi.concurrency,
-    );
+    // The one-process run just before it (the bench runs them back to back), else any.
+    const same = (r) =>
+      workersOf(r) === 1 &&
+      storeOf(r) === storeOf(multi) &&
+      r.scenario === multi.scenario &&
+      r.concurrency === multi.concurrency;
+    const before = closed.slice(0, closed.indexOf(multi)).filter(same);
+    const single = before.length ? before[before.length - 1] : closed.find(same);
     if (!single) continue;
     const side = (r) => {
       const server = r.serverCpuSecondsPerFlow;

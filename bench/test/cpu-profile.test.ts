@@ -37,6 +37,23 @@ describe('CPU profile classification', () => {
     expect(classifyFrame(callFrame)).toBe(category);
   });
 
+  it("counts socket internals as their caller's: the pg client's writes are storage, a bare socket read HTTP", () => {
+    const profile = {
+      nodes: [
+        { id: 1, callFrame: frame('(root)'), children: [2, 5] },
+        { id: 2, callFrame: frame('query', `file://${NM}/pg/lib/client.js`), children: [3] },
+        { id: 3, callFrame: frame('Socket._writeGeneric', 'node:net'), children: [4] },
+        { id: 4, callFrame: frame('writeGeneric', 'node:internal/stream_base_commons'), children: [] },
+        { id: 5, callFrame: frame('onStreamRead', 'node:internal/stream_base_commons'), children: [6] },
+        { id: 6, callFrame: frame('(program)'), children: [] },
+      ],
+    };
+    const c = nodeCategories(profile);
+    expect(c.get(4)).toBe('storage');
+    expect(c.get(5)).toBe('http');
+    expect(c.get(6)).toBe('runtime'); // (program) decides for itself
+  });
+
   it('gives a frame that says nothing the category of its nearest classified caller', () => {
     const profile = {
       nodes: [
@@ -49,6 +66,7 @@ describe('CPU profile classification', () => {
       ],
     };
     const c = nodeCategories(profile);
+    expect(c.get(1)).toBe('runtime');
     expect(c.get(2)).toBe('ours');
     expect(c.get(4)).toBe('storage');
     expect(c.get(5)).toBe('storage');

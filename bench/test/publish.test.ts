@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 // @ts-expect-error plain ESM benchmark code without declarations
-import { benchmarksPage, resultFileName, writeBenchmarksPage } from '../lib/publish.mjs';
+import { benchmarksPage, keptSections, resultFileName, writeBenchmarksPage } from '../lib/publish.mjs';
 
 /** docs/benchmarks.md and its SVG plots, from the sample quick result plus the fields of later runs. */
 
@@ -355,6 +355,169 @@ describe('benchmarks page', () => {
       await writeBenchmarksPage(withPostgres(), { root });
       expect(() => readFileSync(join(root, 'docs/benchmarks/scaling.svg'))).toThrow(/ENOENT/);
       expect(readFileSync(join(root, 'docs/benchmarks.md'), 'utf8')).not.toContain('scaling.svg');
+    });
+  });
+
+  describe('issue 17 additions', () => {
+    const latency = (p99: number) => ({
+      count: 100,
+      min: 1,
+      mean: 5,
+      p50: 4,
+      p95: p99 - 1,
+      p99,
+      max: p99 + 1,
+    });
+    const openRun = {
+      kind: 'flow',
+      mode: 'open-loop',
+      arrivalRate: 300,
+      scenario: 'email-otp',
+      store: 'sqlite',
+      workers: 1,
+      concurrency: 100,
+      flows: 880,
+      errors: 0,
+      flowsPerSecond: 290,
+      flow: latency(80),
+      steps: { interact: latency(12), token: latency(41) },
+      open: { scheduled: 900, started: 880, dropped: 20, late: 3, lateMs: 10, achievedRate: 293.3 },
+      serverCpuSecondsPerFlow: 0.004,
+      serverCores: 1.2,
+      otherCores: 0.05,
+    };
+    const pgRun = (workers: number, flowsPerSecond: number) => ({
+      kind: 'flow',
+      scenario: 'email-otp',
+      store: 'postgres',
+      workers,
+      concurrency: 16,
+      flows: 500,
+      errors: 0,
+      flowsPerSecond,
+      flow: latency(200),
+      steps: {},
+      serverCpuSecondsPerFlow: 0.01,
+      databaseCpuSecondsPerFlow: 0.005,
+      clientCpuSecondsPerFlow: 0.001,
+      serverCores: 0.9,
+      databaseCores: 0.45,
+      clientCores: 0.1,
+      otherCores: 0.02,
+    });
+    const us = (http: number, storage: number) => ({
+      http,
+      parsing: 1,
+      storage,
+      crypto: 2,
+      serialization: 3,
+      ours: 4,
+      runtime: 5,
+    });
+    const profile = {
+      scenario: 'email-otp',
+      store: 'sqlite',
+      concurrency: 1,
+      intervalUs: 100,
+      flows: 300,
+      flowsPerSecond: 100,
+      serverCpuSecondsPerFlow: 0.0091,
+      windowSeconds: 3,
+      idleShare: 0.25,
+      overlapping: false,
+      steps: [
+        { step: 'identify', requests: 300, perFlow: 1, us: us(300, 400), totalUs: 715 },
+        { step: 'mailbox', requests: 300, perFlow: 1, us: us(200, 100), totalUs: 315 },
+      ],
+      between: { us: us(9, 0), totalUs: 24 },
+      flow: { us: us(509, 500), totalUs: 1054 },
+    };
+    const baseline = (t: { id: string }) => ({
+      ...t,
+      baseline: t.id === 'idle-rss' ? { value: 107, text: '107 MB' } : null,
+    });
+    const additions = () => {
+      const result = withPostgres();
+      result.runs.push(openRun, pgRun(1, 90), pgRun(2, 120));
+      result.cpuProfiles = [profile];
+      result.targets = result.targets.map(baseline);
+      return result;
+    };
+
+    it('adds the baseline column of issue 17 to the targets when targets carry one', async () => {
+      const { markdown } = await benchmarksPage(additions());
+      expect(markdown).toContain('| target | goal | today (issue 17 baseline) | this run | met | note |');
+      expect(markdown).toContain('| Idle RSS, SQLite | 128 MiB | 107 MB | 81.0 MiB | ✅ met |  |');
+      expect(markdown).toContain('"Today" is the column of issue 17');
+    });
+
+    it('keeps open-loop runs out of the closed-loop tables and gives them their own', async () => {
+      const { markdown } = await benchmarksPage(additions());
+      expect(markdown).not.toMatch(/\| email-otp \| 100 \| 1 \| [^|]+ \| 290\.0 \|/);
+      expect(markdown).toContain('## Open loop (fixed arrival rate)');
+      expect(markdown).toContain(
+        '| SQLite | email-otp | 300 | 293.3 | 20 of 900 | 3 | 290.0 | 0 | 4.0 / 80.0 | 41.0 (token) | 4.00 | 1.20 | 0.05 |',
+      );
+      expect(markdown).toContain('| 300 | token | 4.0 | 40.0 | 41.0 | 42.0 |');
+    });
+
+    it('tabulates the per-step CPU budget by category, with the whole flow', async () => {
+      const { markdown } = await benchmarksPage(additions());
+      expect(markdown).toContain(
+        '| step | requests per flow | HTTP µs | parsing µs | storage µs | crypto µs | serialization µs | our code µs | runtime µs | **total µs** |',
+      );
+      expect(markdown).toContain('| identify | 1.00 | 300 | 1 | 400 | 2 | 3 | 4 | 5 | **715** |');
+      expect(markdown).toContain('| mailbox read (driver) | 1.00 | 200 |');
+      expect(markdown).toContain('| **whole flow** | – | **509** | **1** | **500** |');
+      expect(markdown).toContain('main thread in the profile **1.05 ms per flow**');
+    });
+
+    it('compares one process with two on PostgreSQL and explains the ceiling from CPU per flow', async () => {
+      const { markdown } = await benchmarksPage(additions());
+      expect(markdown).toContain('## Workers on PostgreSQL (scale-out)');
+      expect(markdown).toContain('| email-otp | 16 | 2 | 120.0 |');
+      expect(markdown).toContain('**1.33×**');
+      // 2 cores ÷ (10 + 5 + 1 ms) per flow.
+      expect(markdown).toContain('2 cores ÷ 16.00 ms ≈ **125.0 flows/s**');
+    });
+
+    it('takes sections and unmeasured targets from a supplement, saying where they come from', async () => {
+      const base = withPostgres();
+      base.targets = base.targets.map(baseline);
+      const supplement = additions();
+      supplement.startedAt = '2026-12-05T18:41:00.000Z';
+      supplement.scenarioSet = 'email-otp';
+      supplement.command = 'npm run bench -- --scenarios email-otp --duration 3';
+      supplement.targets = supplement.targets.map((t: { id: string }) =>
+        t.id === 'postgres-email-otp' ? { ...t, measured: 120, met: false, note: 'best run' } : t,
+      );
+      const { markdown } = await benchmarksPage(base, { supplement });
+      const additionsPage = (await benchmarksPage(additions())).markdown;
+      expect(markdown).toContain(
+        'From a short run of 2026-12-05 18:41 UTC (`bench/results/2026-12-05T18-41-00Z-email-otp.json`): `npm run bench -- --scenarios email-otp --duration 3`',
+      );
+      expect(markdown).toContain('| identify | 1.00 | 300 |');
+      expect(markdown).toContain('short run of 2026-12-05 18:41 UTC');
+      expect(markdown).toMatch(
+        /\| Email-OTP sign-ins per second, PostgreSQL \| 500 flows\/s \| – \| 120 flows\/s \| ❌ missed \| short run/,
+      );
+      // The base's own closed-loop tables are not replaced.
+      expect(section(markdown, 'Complete flows — PostgreSQL')).not.toContain('| 120.0 |');
+      expect(section(additionsPage, 'Complete flows — PostgreSQL')).toContain('| 120.0 |');
+    });
+
+    it('keeps a hand-written section of the page it replaces', async () => {
+      const previous =
+        '# Gatehouse benchmarks\n\n## Idle memory\n\nold\n\n## Statements and commits per step\n\n| step | statements |\n|---|---:|\n| identify | 3 |\n\n## How to read this page\n\n- …\n';
+      expect(keptSections(previous)).toEqual([
+        '## Statements and commits per step\n\n| step | statements |\n|---|---:|\n| identify | 3 |',
+      ]);
+      const { markdown } = await benchmarksPage(additions(), { previous });
+      expect(markdown).toContain('## Statements and commits per step\n\n| step | statements |');
+      expect(markdown.indexOf('## Statements and commits per step')).toBeLessThan(
+        markdown.indexOf('## How to read this page'),
+      );
+      expect(keptSections('# no such section\n')).toEqual([]);
     });
   });
 
