@@ -3,7 +3,15 @@ import type { AuthenticatorRegistry } from '../authenticators/registry.js';
 import type { Clock } from '../clock.js';
 import { ConflictError, NotFoundError, ValidationError } from '../errors.js';
 import { hashSecret, randomToken } from '../secrets.js';
-import type { App, AppPolicy, AppsStore, HostedPageTheme, PolicyRequirement } from '../storage/apps-store.js';
+import {
+  type App,
+  type AppPolicy,
+  type AppsStore,
+  type HostedPageTheme,
+  type PolicyRequirement,
+  TOKEN_SIGNING_ALGS,
+  type TokenSigningAlg,
+} from '../storage/apps-store.js';
 import { assertValidPolicy, DEFAULT_POLICY, parsePolicyExpression } from './app-policy.js';
 import { assertOrigin, assertRedirectUri } from './app-urls.js';
 import { hostedPageTheme } from './hosted-page-theme.js';
@@ -45,6 +53,8 @@ export interface AppSettingsInput {
   requirePkce?: boolean | undefined;
   /** The hosted sign-in page's theme; members given replace the stored ones, `null` removes one. */
   hostedPage?: HostedPageInput | undefined;
+  /** How the app's ID and access tokens are signed (OIDC `id_token_signed_response_alg`); RS256 by default. */
+  tokenSigningAlg?: TokenSigningAlg | undefined;
 }
 
 export type HostedPageInput = { [K in keyof HostedPageTheme]?: string | null | undefined };
@@ -97,6 +107,7 @@ export class AppService {
       createdAt: this.clock.now(),
       requirePkce: false,
       hostedPage: {},
+      tokenSigningAlg: 'RS256',
     };
     const app = this.apply(blank, {
       ...input,
@@ -154,6 +165,14 @@ export class AppService {
     next.grantTypes = grantTypesOf(next.grantTypes, input);
     if (input.requirePkce !== undefined) next.requirePkce = input.requirePkce;
     if (input.hostedPage !== undefined) next.hostedPage = hostedPageTheme(next.hostedPage, input.hostedPage);
+    if (input.tokenSigningAlg !== undefined) {
+      if (!(TOKEN_SIGNING_ALGS as readonly string[]).includes(input.tokenSigningAlg))
+        throw new ValidationError(
+          'tokenSigningAlg',
+          `token signing algorithm must be ${TOKEN_SIGNING_ALGS.join(', ')}`,
+        );
+      next.tokenSigningAlg = input.tokenSigningAlg;
+    }
     if (input.policy !== undefined) next.policy = this.policy(next.policy, input.policy);
     assertWebauthnRpIdCoversApp(next);
     return next;

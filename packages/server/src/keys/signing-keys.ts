@@ -1,11 +1,22 @@
-import { calculateJwkThumbprint, exportJWK, generateKeyPair, importJWK, type JWK } from 'jose';
+import {
+  createPrivateKey,
+  createPublicKey,
+  generateKeyPair,
+  type JsonWebKey,
+  type KeyObject,
+} from 'node:crypto';
+import { promisify } from 'node:util';
+import { calculateJwkThumbprint, type JWK } from 'jose';
 import type { Clock } from '../clock.js';
+import { TOKEN_SIGNING_ALGS, type TokenSigningAlg } from '../storage/apps-store.js';
 import type { KeysStore, SigningKeyRecord } from '../storage/keys-store.js';
 
-export const SIGNING_ALG = 'RS256';
+/** The algorithm of apps that ask for none (Okta's clients accept nothing else). */
+export const SIGNING_ALG: TokenSigningAlg = 'RS256';
+/** Every algorithm Gatehouse signs tokens with; each has its own active key, all are published. */
+export const SIGNING_ALGS = TOKEN_SIGNING_ALGS;
+export type SigningAlg = TokenSigningAlg;
 
-/** A key as jose imports it (a CryptoKey on Node). */
-export type JoseKey = Awaited<ReturnType<typeof importJWK>>;
 /** How long the keys read from the store are reused before asking again (another process may rotate). */
 const CACHE_MS = 10_000;
 /** An unknown `kid` reloads the keys at most this often, so made-up kids cannot cost a read per request. */
@@ -13,8 +24,15 @@ const UNKNOWN_KID_RELOAD_MS = 1_000;
 
 export interface ActiveKey {
   kid: string;
-  alg: string;
-  key: JoseKey;
+  alg: SigningAlg;
+  /** Imported once per snapshot; jose keeps its own WebCrypto form of a KeyObject cached. */
+  key: KeyObject;
+}
+
+/** A published public key and the one algorithm its signatures are checked with. */
+export interface VerificationKey {
+  alg: SigningAlg;
+  key: KeyObject;
 }
 
 export interface PublicJwks {
@@ -23,15 +41,16 @@ export interface PublicJwks {
 
 interface Snapshot {
   at: number;
-  active: ActiveKey;
+  active: Map<SigningAlg, ActiveKey>;
   jwks: PublicJwks;
-  verifyKeys: Map<string, JoseKey>;
+  verifyKeys: Map<string, VerificationKey>;
 }
 
 /**
- * RS256 signing keys kept in the store: generated on first start, rotated on demand. A retired key
- * stays in the JWKS until every token it signed has expired. Imported keys are cached so that no
- * request pays for parsing a JWK.
+ * Signing keys kept in the store, one active key per algorithm (RS256, ES256, EdDSA): generated on
+ * first start (or on first need), rotated on demand. A retired key stays in the JWKS until every
+ * token it signed has expired. Keys are imported once as `KeyObject`s, so no request pays for
+ * parsing a JWK.
  */
 export class SigningKeys {
   private snapshot: Snapshot | null = null;
@@ -42,32 +61,45 @@ export class SigningKeys {
     private readonly clock: Clock,
   ) {}
 
-  /** Creates the first key if the store has none active. */
+  /** Creates the active key of every algorithm that has none (all are published from the start). */
   async ensureActiveKey(): Promise<void> {
-    if (await this.store.findActive()) return;
-    await this.store.insertIfNoneActive(await generateRecord(this.clock.now()));
-    this.snapshot = null;
+    let created = false;
+    for (const alg of SIGNING_ALGS) {
+      if (await this.store.findActive(alg)) continue;
+      created = (await this.store.insertIfNoneActive(await generateRecord(alg, this.clock.now()))) || created;
+    }
+    if (created) this.snapshot = null;
   }
 
-  /** Makes a new active key; the old one stays published for `publishForSeconds`. */
-  async rotate(publishForSeconds: number): Promise<{ kid: string; retired: string | null }> {
-    const previous = await this.store.findActive();
-    const next = await generateRecord(this.clock.now());
+  /** Makes a new active key for `alg`; the old one stays published for `publishForSeconds`. */
+  async rotate(
+    publishForSeconds: number,
+    alg: SigningAlg = SIGNING_ALG,
+  ): Promise<{ kid: string; alg: SigningAlg; retired: string | null }> {
+    const previous = await this.store.findActive(alg);
+    const next = await generateRecord(alg, this.clock.now());
     await this.store.rotate(next, this.clock.now(), this.clock.now() + publishForSeconds * 1000);
     this.snapshot = null;
-    return { kid: next.kid, retired: previous?.kid ?? null };
+    return { kid: next.kid, alg, retired: previous?.kid ?? null };
   }
 
-  async activeKey(): Promise<ActiveKey> {
-    return (await this.load()).active;
+  /** The key new tokens of `alg` are signed with; made on first need when the store has none. */
+  async activeKey(alg: SigningAlg = SIGNING_ALG): Promise<ActiveKey> {
+    const active = (await this.load()).active.get(alg);
+    if (active) return active;
+    await this.store.insertIfNoneActive(await generateRecord(alg, this.clock.now()));
+    this.snapshot = null;
+    const created = (await this.load()).active.get(alg);
+    if (!created) throw new Error(`No active ${alg} signing key; run \`gatehouse keys rotate --alg ${alg}\``);
+    return created;
   }
 
   async jwks(): Promise<PublicJwks> {
     return (await this.load()).jwks;
   }
 
-  /** The published public key with this `kid`, or null. */
-  async verificationKey(kid: string): Promise<JoseKey | null> {
+  /** The published public key with this `kid` and its algorithm, or null. */
+  async verificationKey(kid: string): Promise<VerificationKey | null> {
     const snapshot = await this.load();
     const key = snapshot.verifyKeys.get(kid);
     if (key) return key;
@@ -91,45 +123,51 @@ export class SigningKeys {
 
   private async read(now: number): Promise<Snapshot> {
     const records = await this.store.listPublished(now);
-    const activeRecord = records.find((r) => r.status === 'active');
-    if (!activeRecord)
-      throw new Error('No active signing key; run `gatehouse keys rotate` or restart the server');
-    const verifyKeys = new Map<string, JoseKey>();
+    const verifyKeys = new Map<string, VerificationKey>();
+    const active = new Map<SigningAlg, ActiveKey>();
     const keys: JWK[] = [];
     for (const record of records) {
+      const alg = record.alg as SigningAlg;
+      if (!SIGNING_ALGS.includes(alg)) continue;
       const jwk = JSON.parse(record.publicJwk) as JWK;
       keys.push(jwk);
-      verifyKeys.set(record.kid, await importJWK(jwk, record.alg));
+      verifyKeys.set(record.kid, { alg, key: createPublicKey({ key: jwk as JsonWebKey, format: 'jwk' }) });
+      if (record.status === 'active' && !active.has(alg)) {
+        const privateJwk = JSON.parse(record.privateJwk) as JsonWebKey;
+        active.set(alg, { kid: record.kid, alg, key: createPrivateKey({ key: privateJwk, format: 'jwk' }) });
+      }
     }
-    const active: ActiveKey = {
-      kid: activeRecord.kid,
-      alg: activeRecord.alg,
-      key: await importJWK(JSON.parse(activeRecord.privateJwk) as JWK, activeRecord.alg),
-    };
     return { at: now, active, jwks: { keys }, verifyKeys };
   }
 }
 
-async function generateRecord(now: number): Promise<SigningKeyRecord> {
-  const { privateKey, publicKey } = await generateKeyPair(SIGNING_ALG, {
-    modulusLength: 2048,
-    extractable: true,
-  });
-  const publicJwk = await exportJWK(publicKey);
-  const kid = await calculateJwkThumbprint(publicJwk);
-  const privateJwk = { ...(await exportJWK(privateKey)), kid, alg: SIGNING_ALG };
+const generate = promisify(generateKeyPair);
+
+async function generateKeys(alg: SigningAlg): Promise<{ privateKey: KeyObject; publicKey: KeyObject }> {
+  if (alg === 'ES256') return generate('ec', { namedCurve: 'P-256' });
+  if (alg === 'EdDSA') return generate('ed25519');
+  return generate('rsa', { modulusLength: 2048 });
+}
+
+/** The public members of each key type, in the order RFC 7638 thumbprints them. */
+const PUBLIC_MEMBERS: Record<SigningAlg, string[]> = {
+  RS256: ['kty', 'n', 'e'],
+  ES256: ['kty', 'crv', 'x', 'y'],
+  EdDSA: ['kty', 'crv', 'x'],
+};
+
+async function generateRecord(alg: SigningAlg, now: number): Promise<SigningKeyRecord> {
+  const { privateKey, publicKey } = await generateKeys(alg);
+  const exported = publicKey.export({ format: 'jwk' }) as Record<string, unknown>;
+  const publicMembers = Object.fromEntries(PUBLIC_MEMBERS[alg].map((name) => [name, exported[name]])) as JWK;
+  const kid = await calculateJwkThumbprint(publicMembers);
+  const privateJwk = { ...privateKey.export({ format: 'jwk' }), kid, alg };
+  const { kty, ...material } = publicMembers;
   return {
     kid,
-    alg: SIGNING_ALG,
+    alg,
     privateJwk: JSON.stringify(privateJwk),
-    publicJwk: JSON.stringify({
-      kty: publicJwk.kty,
-      alg: SIGNING_ALG,
-      kid,
-      use: 'sig',
-      n: publicJwk.n,
-      e: publicJwk.e,
-    }),
+    publicJwk: JSON.stringify({ kty, alg, kid, use: 'sig', ...material }),
     status: 'active',
     createdAt: now,
     retiredAt: null,

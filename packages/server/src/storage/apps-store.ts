@@ -87,7 +87,13 @@ export interface App {
   /** A confidential app that must send PKCE with `/authorize` too (public apps always must). */
   requirePkce: boolean;
   hostedPage: HostedPageTheme;
+  /** How this app's ID and access tokens are signed (OIDC `id_token_signed_response_alg`). */
+  tokenSigningAlg: TokenSigningAlg;
 }
+
+/** Signature algorithms of tokens; RS256 is the default (Okta's clients accept nothing else). */
+export const TOKEN_SIGNING_ALGS = ['RS256', 'ES256', 'EdDSA'] as const;
+export type TokenSigningAlg = (typeof TOKEN_SIGNING_ALGS)[number];
 
 function toApp(row: Selectable<AppsTable>): App {
   return {
@@ -105,6 +111,7 @@ function toApp(row: Selectable<AppsTable>): App {
     createdAt: row.created_at,
     requirePkce: row.require_pkce === 1,
     hostedPage: JSON.parse(row.hosted_page) as HostedPageTheme,
+    tokenSigningAlg: row.token_signing_alg as TokenSigningAlg,
   };
 }
 
@@ -133,6 +140,7 @@ function toRow(app: App) {
     policy: JSON.stringify(app.policy),
     require_pkce: app.requirePkce ? 1 : 0,
     hosted_page: JSON.stringify(app.hostedPage),
+    token_signing_alg: app.tokenSigningAlg,
   };
 }
 

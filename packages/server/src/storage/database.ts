@@ -29,6 +29,7 @@ import * as usersEmailLookup from './migrations/0009-users-email-lookup.js';
 import * as appLoginUri from './migrations/0010-app-login-uri.js';
 import * as authenticatorEnrollments from './migrations/0011-authenticator-enrollments.js';
 import * as hostedSignIn from './migrations/0012-hosted-sign-in.js';
+import * as tokenSigningAlg from './migrations/0013-token-signing-alg.js';
 import type { Database } from './schema.js';
 
 export type DialectName = 'sqlite' | 'postgres';
@@ -197,6 +198,7 @@ export async function migrateToLatest(db: Kysely<Database>): Promise<string[]> {
         '0010-app-login-uri': appLoginUri,
         '0011-authenticator-enrollments': authenticatorEnrollments,
         '0012-hosted-sign-in': hostedSignIn,
+        '0013-token-signing-alg': tokenSigningAlg,
       }),
     },
     migrationTableName: 'gatehouse_migrations',

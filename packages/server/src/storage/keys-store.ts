@@ -28,11 +28,13 @@ function toKey(row: Selectable<SigningKeysTable>): SigningKeyRecord {
 export class KeysStore {
   constructor(private readonly db: Kysely<Database>) {}
 
-  async findActive(): Promise<SigningKeyRecord | null> {
+  /** The active key of one algorithm (one active key per algorithm: ES256 and EdDSA beside RS256). */
+  async findActive(alg = 'RS256'): Promise<SigningKeyRecord | null> {
     const row = await this.db
       .selectFrom('signing_keys')
       .selectAll()
       .where('status', '=', 'active')
+      .where('alg', '=', alg)
       .orderBy('created_at', 'desc')
       .executeTakeFirst();
     return row ? toKey(row) : null;
@@ -54,13 +56,17 @@ export class KeysStore {
     return rows.map(toKey);
   }
 
-  /** Inserts the key as the new active one only if none is active (first start races are harmless). */
+  /**
+   * Inserts the key as the new active one of its algorithm only if that algorithm has none active
+   * (first start races are harmless).
+   */
   async insertIfNoneActive(key: SigningKeyRecord): Promise<boolean> {
     return this.db.transaction().execute(async (trx) => {
       const active = await trx
         .selectFrom('signing_keys')
         .select('kid')
         .where('status', '=', 'active')
+        .where('alg', '=', key.alg)
         .executeTakeFirst();
       if (active) return false;
       // A concurrent first start may have inserted one since: the unique index on the active key wins.
@@ -73,13 +79,14 @@ export class KeysStore {
     });
   }
 
-  /** Retires the active key (still published until `publishUntil`) and activates `next`. */
+  /** Retires the active key of `next`'s algorithm (still published until `publishUntil`) and activates `next`. */
   async rotate(next: SigningKeyRecord, now: number, publishUntil: number): Promise<void> {
     await this.db.transaction().execute(async (trx) => {
       await trx
         .updateTable('signing_keys')
         .set({ status: 'retired', retired_at: now, publish_until: publishUntil })
         .where('status', '=', 'active')
+        .where('alg', '=', next.alg)
         .execute();
       await trx.insertInto('signing_keys').values(this.toRow(next)).execute();
     });

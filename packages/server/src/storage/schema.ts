@@ -42,6 +42,8 @@ export interface AppsTable {
   require_pkce: Generated<number>;
   /** Theme of the hosted sign-in page, JSON (migration 0012). */
   hosted_page: Generated<string>;
+  /** `RS256`, `ES256` or `EdDSA`: how this app's tokens are signed (migration 0013). */
+  token_signing_alg: Generated<string>;
 }
 
 export interface AppOriginsTable {

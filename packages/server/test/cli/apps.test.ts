@@ -279,4 +279,47 @@ describe('gatehouse apps (built binary)', () => {
     expect(missing.code).toBe(1);
     expect(missing.stderr).toContain('no-such-app');
   });
+
+  it('apps create/update --token-signing-alg: RS256 by default, ES256 or EdDSA on request; anything else exits 1', async () => {
+    const create = async (clientId: string, extra: string[] = []) =>
+      runCliJson<AppRecord & { tokenSigningAlg: string }>([
+        'apps',
+        'create',
+        ...store(),
+        '--name',
+        clientId,
+        '--client-id',
+        clientId,
+        '--public',
+        '--redirect-uri',
+        'http://localhost:8080/login/callback',
+        ...extra,
+      ]);
+    expect((await create('alg-default')).tokenSigningAlg).toBe('RS256');
+    expect((await create('alg-es256', ['--token-signing-alg', 'ES256'])).tokenSigningAlg).toBe('ES256');
+    const shown = await runCli(['apps', 'show', ...store(), '--client-id', 'alg-es256']);
+    expect(shown.stdout).toMatch(/token signing: +ES256/);
+    const updated = await runCli([
+      'apps',
+      'update',
+      ...store(),
+      '--client-id',
+      'alg-es256',
+      '--token-signing-alg',
+      'EdDSA',
+    ]);
+    expect(updated.code, updated.stderr).toBe(0);
+    expect(updated.stdout).toMatch(/token signing: +EdDSA/);
+    const bad = await runCli([
+      'apps',
+      'update',
+      ...store(),
+      '--client-id',
+      'alg-es256',
+      '--token-signing-alg',
+      'HS256',
+    ]);
+    expect(bad.code).toBe(1);
+    expect(bad.stderr).toMatch(/RS256, ES256, EdDSA/);
+  });
 });

@@ -60,7 +60,8 @@ describe('OAuth discovery and JWKS', () => {
         const responseTypes = doc.response_types_supported as string[];
         expect(responseTypes).toContain('code');
         for (const type of responseTypes) expect(type.split(' ')).not.toContain('token');
-        expect(doc.id_token_signing_alg_values_supported).toEqual(['RS256']);
+        // RS256 by default (Okta's clients), ES256 and EdDSA for the apps that ask (issue 17).
+        expect(doc.id_token_signing_alg_values_supported).toEqual(['RS256', 'ES256', 'EdDSA']);
         expect(doc.scopes_supported).toContain('openid');
         expect(doc.subject_types_supported).toContain('public');
       });
@@ -72,20 +73,29 @@ describe('OAuth discovery and JWKS', () => {
         expect(rfc8414.body).toEqual(oidc.body);
       });
 
-      it('publishes public RS256 signing keys only', async () => {
+      it('publishes public signing keys only, RS256, ES256 and EdDSA', async () => {
         const doc = (await getJson(`${server.url}${c.path}/.well-known/openid-configuration`)).body;
         const res = await getJson(doc.jwks_uri as string);
         expect(res.status).toBe(200);
         const keys = (res.body as { keys: JWK[] }).keys;
         expect(keys.length).toBeGreaterThan(0);
+        expect(new Set(keys.map((k) => k.alg))).toEqual(new Set(['RS256', 'ES256', 'EdDSA']));
         for (const key of keys) {
-          expect(key.kty).toBe('RSA');
-          expect(key.alg).toBe('RS256');
           expect(key.use).toBe('sig');
           expect(typeof key.kid).toBe('string');
           expect(key.kid!.length).toBeGreaterThan(0);
-          expect(key.e).toBe('AQAB');
-          expect(Buffer.from(key.n!, 'base64url').length * 8).toBeGreaterThanOrEqual(2048);
+          if (key.alg === 'RS256') {
+            expect(key.kty).toBe('RSA');
+            expect(key.e).toBe('AQAB');
+            expect(Buffer.from(key.n!, 'base64url').length * 8).toBeGreaterThanOrEqual(2048);
+          } else if (key.alg === 'ES256') {
+            expect(key).toMatchObject({ kty: 'EC', crv: 'P-256' });
+            expect(Buffer.from(key.x!, 'base64url')).toHaveLength(32);
+            expect(Buffer.from(key.y!, 'base64url')).toHaveLength(32);
+          } else {
+            expect(key).toMatchObject({ kty: 'OKP', crv: 'Ed25519', alg: 'EdDSA' });
+            expect(Buffer.from(key.x!, 'base64url')).toHaveLength(32);
+          }
           for (const member of PRIVATE_MEMBERS) expect(key).not.toHaveProperty(member);
           if (key.key_ops) expect(key.key_ops).toContain('verify');
         }

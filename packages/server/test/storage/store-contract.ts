@@ -43,6 +43,7 @@ const EXPECTED_SCHEMA: Record<string, string[]> = {
     'redirect_uris',
     'require_pkce',
     'secret_hash',
+    'token_signing_alg',
     'trusted_origins',
   ],
   credentials: ['created_at', 'secret_hash', 'type', 'user_id'],
@@ -205,6 +206,7 @@ function newApp(partial: Partial<App> = {}): App {
     createdAt: T0,
     requirePkce: false,
     hostedPage: {},
+    tokenSigningAlg: 'RS256',
     ...partial,
   };
 }
@@ -1317,6 +1319,37 @@ export function describeStores(kind: StoreKind): void {
         await store.keys.rotate(only, T0, T0 + MINUTE);
         expect(await store.keys.findActive()).toEqual(only);
         expect(await store.keys.listPublished(T0 + 10 * MINUTE)).toEqual([only]);
+      });
+
+      it('keeps one active key per algorithm: inserting and rotating one leaves the others alone', async () => {
+        const rsa = newKey(T0);
+        const ec = newKey(T0 + 1, { alg: 'ES256' });
+        const ed = newKey(T0 + 2, { alg: 'EdDSA' });
+        for (const key of [rsa, ec, ed]) expect(await store.keys.insertIfNoneActive(key)).toBe(true);
+        expect(await store.keys.insertIfNoneActive(newKey(T0 + 3, { alg: 'ES256' }))).toBe(false);
+        expect(await store.keys.findActive()).toEqual(rsa);
+        expect(await store.keys.findActive('ES256')).toEqual(ec);
+        expect(await store.keys.findActive('EdDSA')).toEqual(ed);
+
+        const ec2 = newKey(T0 + 4, { alg: 'ES256' });
+        await store.keys.rotate(ec2, T0 + 4, T0 + 4 + MINUTE);
+        expect(await store.keys.findActive('ES256')).toEqual(ec2);
+        expect(await store.keys.findActive()).toEqual(rsa);
+        expect(await store.keys.findActive('EdDSA')).toEqual(ed);
+        const active = (await store.keys.listAll()).filter((k) => k.status === 'active').map((k) => k.kid);
+        expect(active.sort()).toEqual([rsa.kid, ec2.kid, ed.kid].sort());
+        expect((await store.keys.listPublished(T0 + 5)).map((k) => k.kid)).toContain(ec.kid);
+
+        // Racing rotations of one algorithm still end with one active key of it.
+        await Promise.allSettled(
+          racers.map((r, i) =>
+            r.keys.rotate(newKey(T0 + 10 + i, { alg: 'EdDSA' }), T0 + 10 + i, T0 + MINUTE),
+          ),
+        );
+        const activeEd = (await store.keys.listAll()).filter(
+          (k) => k.status === 'active' && k.alg === 'EdDSA',
+        );
+        expect(activeEd).toHaveLength(1);
       });
     });
 

@@ -202,6 +202,7 @@ describe('authenticateClient (over a real in-memory store)', () => {
     createdAt: 1,
     requirePkce: false,
     hostedPage: {},
+    tokenSigningAlg: 'RS256',
   };
 
   beforeAll(async () => {

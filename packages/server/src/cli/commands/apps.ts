@@ -3,7 +3,7 @@ import { describeRequirements } from '../../apps/app-policy.js';
 import type { AppPolicyInput, AppSettingsInput } from '../../apps/app-service.js';
 import { parseAttributeSpec } from '../../apps/registration-profile.js';
 import { ValidationError } from '../../errors.js';
-import type { App, RegistrationPolicy } from '../../storage/apps-store.js';
+import type { App, RegistrationPolicy, TokenSigningAlg } from '../../storage/apps-store.js';
 import { type CommonOptions, print, withServices, withStoreOptions } from '../common-options.js';
 
 /** What `apps create` and `apps update` both set. */
@@ -32,6 +32,7 @@ interface SettingsOptions extends CommonOptions {
   brandColor?: string;
   brandTextColor?: string;
   signInTitle?: string;
+  tokenSigningAlg?: string;
 }
 
 interface CreateOptions extends SettingsOptions {
@@ -57,6 +58,7 @@ export function appRecord(app: App, clientSecret?: string | null) {
     redirectSignIn: app.grantTypes.includes('authorization_code'),
     requirePkce: app.secretHash === null || app.requirePkce,
     hostedPage: app.hostedPage,
+    tokenSigningAlg: app.tokenSigningAlg,
     loginUri: app.loginUri,
     policy: { factors: describeRequirements(app.policy.requirements), ...app.policy },
     createdAt: new Date(app.createdAt).toISOString(),
@@ -106,6 +108,7 @@ function settingsInput(options: SettingsOptions): AppSettingsInput {
       primaryTextColor: options.brandTextColor,
       title: options.signInTitle,
     },
+    tokenSigningAlg: options.tokenSigningAlg as TokenSigningAlg | undefined,
   };
 }
 
@@ -150,6 +153,10 @@ function withSelfServiceOptions(command: Command): Command {
     .option(
       '--sign-in-title <text>',
       "hosted sign-in page: the form's heading instead of \"Sign In\" ('' removes it)",
+    )
+    .option(
+      '--token-signing-alg <alg>',
+      "how the app's ID and access tokens are signed: RS256 (default; Okta's clients require it), ES256 or EdDSA",
     );
 }
 
@@ -169,6 +176,7 @@ function describeApp(app: App): string {
     `  passkeys:       RP ID ${policy.webauthnRpId ?? "(the app page's host)"}, user verification ${policy.webauthnUserVerification ?? 'preferred'}`,
     `  redirect:       ${app.grantTypes.includes('authorization_code') ? `on, PKCE ${app.secretHash === null || app.requirePkce ? 'required' : 'optional'}` : 'off (embedded only)'}`,
     `  hosted page:    ${describeTheme(app)}`,
+    `  token signing:  ${app.tokenSigningAlg}`,
   ].join('\n');
 }
 

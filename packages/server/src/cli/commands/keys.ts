@@ -1,4 +1,6 @@
 import type { Command } from 'commander';
+import { ValidationError } from '../../errors.js';
+import { SIGNING_ALG, SIGNING_ALGS, type SigningAlg } from '../../keys/signing-keys.js';
 import { type CommonOptions, print, withServices, withStoreOptions } from '../common-options.js';
 
 export function keysCommand(program: Command): void {
@@ -6,17 +8,22 @@ export function keysCommand(program: Command): void {
   withStoreOptions(
     keys
       .command('rotate')
-      .description('make a new signing key; the old one stays published until the tokens it signed expire')
+      .description(
+        'make a new signing key for one algorithm; the old one stays published until the tokens it signed expire',
+      )
+      .option('--alg <alg>', `the algorithm whose key is replaced: ${SIGNING_ALGS.join(', ')}`, SIGNING_ALG)
       .option('--json', 'print JSON'),
-  ).action((options: CommonOptions) =>
+  ).action((options: CommonOptions & { alg: string }) =>
     withServices(options, async (services) => {
+      if (!(SIGNING_ALGS as readonly string[]).includes(options.alg))
+        throw new ValidationError('alg', `--alg must be one of ${SIGNING_ALGS.join(', ')}`);
       const { tokens } = services.config;
       const graceSeconds = Math.max(tokens.accessTokenTtlSeconds, tokens.idTokenTtlSeconds) + 300;
-      const result = await services.keys.rotate(graceSeconds);
+      const result = await services.keys.rotate(graceSeconds, options.alg as SigningAlg);
       print(
         options,
         { ...result, retiredPublishedForSeconds: graceSeconds },
-        `New signing key ${result.kid}${result.retired ? `; ${result.retired} stays published for ${graceSeconds} s` : ''}`,
+        `New ${result.alg} signing key ${result.kid}${result.retired ? `; ${result.retired} stays published for ${graceSeconds} s` : ''}`,
       );
     }),
   );

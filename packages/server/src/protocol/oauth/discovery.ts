@@ -1,4 +1,5 @@
 import type { DiscoveryDocument } from '@gatehouse/protocol';
+import { SIGNING_ALGS } from '../../keys/signing-keys.js';
 import type { AuthorizationServer } from './authorization-servers.js';
 import { SUPPORTED_SCOPES } from './scopes.js';
 
@@ -43,7 +44,7 @@ export function discoveryDocument(server: AuthorizationServer): DiscoveryDocumen
       'email',
       'email_verified',
     ],
-    id_token_signing_alg_values_supported: ['RS256'],
+    id_token_signing_alg_values_supported: [...SIGNING_ALGS],
     token_endpoint_auth_methods_supported: clientAuth,
     revocation_endpoint_auth_methods_supported: clientAuth,
     introspection_endpoint_auth_methods_supported: clientAuth,

@@ -2,7 +2,7 @@ import { createHash, randomUUID } from 'node:crypto';
 import type { TokenResponse } from '@gatehouse/protocol';
 import { decodeProtectedHeader, type JWTPayload, errors as joseErrors, jwtVerify, SignJWT } from 'jose';
 import type { Clock } from '../../clock.js';
-import type { SigningKeys } from '../../keys/signing-keys.js';
+import { SIGNING_ALG, type SigningKeys } from '../../keys/signing-keys.js';
 import { hashSecret, randomToken } from '../../secrets.js';
 import type { App } from '../../storage/apps-store.js';
 import type { IssuedTokens } from '../../storage/grants-store.js';
@@ -42,7 +42,10 @@ export interface AccessTokenClaims extends JWTPayload {
   scp: string[];
 }
 
-/** Mints JWT access tokens and ID tokens (RS256, `kid` in the header) and opaque refresh tokens. */
+/**
+ * Mints JWT access tokens and ID tokens and opaque refresh tokens. Both JWTs are signed with the
+ * app's algorithm (RS256 by default, ES256 or EdDSA when the app asks), `kid` in the header.
+ */
 export class TokenIssuer {
   constructor(
     private readonly keys: SigningKeys,
@@ -52,7 +55,7 @@ export class TokenIssuer {
   ) {}
 
   async issue(req: IssueRequest): Promise<IssuedTokenSet> {
-    const { kid, alg, key } = await this.keys.activeKey();
+    const { kid, alg, key } = await this.keys.activeKey(req.app.tokenSigningAlg ?? SIGNING_ALG);
     const nowSeconds = Math.floor(this.clock.now() / 1000);
     const accessJti = `AT.${randomToken(24)}`;
     const accessExp = nowSeconds + this.lifetimes.accessTokenTtlSeconds;
@@ -114,16 +117,19 @@ export class TokenIssuer {
     return { response, records };
   }
 
-  /** Verifies one of our JWTs (signature by `kid`, issuer, expiry); null when it does not verify. */
+  /**
+   * Verifies one of our JWTs (signature by `kid`, issuer, expiry); null when it does not verify. The
+   * key found by `kid` decides the algorithm: a token claiming another one is refused.
+   */
   async verify(token: string, issuer: string, options: { audience?: string; ignoreExpiry?: boolean } = {}) {
     try {
       const { kid } = decodeProtectedHeader(token);
       if (!kid) return null;
-      const key = await this.keys.verificationKey(kid);
-      if (!key) return null;
-      const { payload } = await jwtVerify(token, key, {
+      const found = await this.keys.verificationKey(kid);
+      if (!found) return null;
+      const { payload } = await jwtVerify(token, found.key, {
         issuer,
-        algorithms: ['RS256'],
+        algorithms: [found.alg],
         currentDate: new Date(this.clock.now()),
         ...(options.audience ? { audience: options.audience } : {}),
         ...(options.ignoreExpiry ? { clockTolerance: Number.MAX_SAFE_INTEGER } : {}),
