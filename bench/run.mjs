@@ -15,6 +15,7 @@
 //                      [--scale-scenarios email-otp,password-one-step] [--scale-concurrency 16] [--keep-data]
 //                      [--arrival-rate 300] [--open-loop-scenarios email-otp] [--profile email-otp|none]
 //                      [--profile-concurrency 1] [--profile-interval 100] [--page this|off|<base result.json>]
+//                      [--profile-before bench/results/<result with the 'before' CPU profiles>.json|none]
 
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
@@ -45,6 +46,11 @@ import { computeTargets } from './lib/targets.mjs';
 import { workersComparisons } from './lib/workers-compare.mjs';
 
 const FLOW_SCENARIOS = Object.keys(SCENARIOS);
+/**
+ * The CPU profiles of the "before" column of issue 17's per-step budget (a short run on the commit
+ * before its server changes); the page shows them next to every later run's.
+ */
+const DEFAULT_PROFILE_BEFORE = 'bench/results/2026-12-05T18-44-07Z-email-otp.json';
 const REQUEST_SCENARIOS = ['token-exchange', 'token-refresh', 'discovery', 'jwks'];
 const PEER_SCENARIOS = ['vs-oidc-provider', 'vs-better-auth'];
 const SETS = {
@@ -112,6 +118,7 @@ const { values: args } = parseArgs({
     'profile-concurrency': { type: 'string', default: '1' },
     'profile-interval': { type: 'string', default: '100' },
     page: { type: 'string', default: 'this' },
+    'profile-before': { type: 'string', default: DEFAULT_PROFILE_BEFORE },
     help: { type: 'boolean', default: false },
   },
 });
@@ -119,7 +126,7 @@ if (args.help) {
   process.stdout.write(
     `${readFileSync(fileURLToPath(import.meta.url), 'utf8')
       .split('\n')
-      .slice(1, 18)
+      .slice(1, 19)
       .join('\n')}\n`,
   );
   process.exit(0);
@@ -593,14 +600,23 @@ async function main() {
   try {
     if (options.page !== 'off') {
       const publish = await import('./lib/publish.mjs');
+      const beforeFile = args['profile-before'];
+      let before = null;
+      if (beforeFile !== 'none') {
+        try {
+          before = JSON.parse(readFileSync(join(ROOT, beforeFile), 'utf8'));
+        } catch (error) {
+          log(`bench: no 'before' CPU profiles (${beforeFile}: ${error.message})`);
+        }
+      }
       // `--page <base.json>`: the page stays that (full) run's, with this run's open-loop runs, CPU
       // profiles and workers comparisons added as a supplement (short runs on a busy box do not
       // replace a full run's tables).
-      if (options.page === 'this') await publish.writeBenchmarksPage(result, { root: ROOT });
+      if (options.page === 'this') await publish.writeBenchmarksPage(result, { root: ROOT, before });
       else {
         const base = JSON.parse(readFileSync(options.page, 'utf8'));
         base.targets = computeTargets(base); // today's definitions (and baseline) over the base run
-        await publish.writeBenchmarksPage(base, { root: ROOT, supplement: result });
+        await publish.writeBenchmarksPage(base, { root: ROOT, supplement: result, before });
       }
       page = 'docs/benchmarks.md';
     }

@@ -474,8 +474,16 @@ function openLoop(lines, result, supplement) {
   }
 }
 
-function cpuBudget(lines, result, supplement) {
-  const sources = [result, supplement].filter((x) => x?.cpuProfiles?.length);
+/**
+ * The per-step CPU budget: `before` (the profile of the commit before the issue 17 changes, kept
+ * across runs), then this run's and the supplement's, each once; a before → this run table per
+ * scenario and store profiled on both sides.
+ */
+function cpuBudget(lines, result, supplement, before) {
+  const sources = [];
+  for (const x of [before, result, supplement])
+    if (x?.cpuProfiles?.length && !sources.some((y) => y.startedAt === x.startedAt)) sources.push(x);
+  const isBefore = (x) => before && x.startedAt === before.startedAt;
   lines.push('## Per-step CPU budget', '');
   lines.push(
     "Microseconds of the server's **main thread** per request of each IDX step, from a V8 CPU profile of a bench " +
@@ -496,7 +504,7 @@ function cpuBudget(lines, result, supplement) {
   for (const source of sources) {
     provenance(lines, source, result);
     for (const p of source.cpuProfiles) {
-      const label = source === result ? 'this run' : 'before';
+      const label = isBefore(source) ? 'before' : 'this run';
       lines.push(
         `### ${p.scenario}, ${storeLabel(p.store ?? 'sqlite')} — ${label} (git \`${String(source.machine?.gitSha ?? '?').slice(0, 10)}\`)`,
         '',
@@ -548,6 +556,40 @@ function cpuBudget(lines, result, supplement) {
       lines.push('');
     }
   }
+  const after = sources.filter((x) => !isBefore(x));
+  const old = sources.find(isBefore);
+  if (!old) return;
+  for (const x of after)
+    for (const p of x.cpuProfiles) {
+      const q = old.cpuProfiles.find((o) => o.scenario === p.scenario && o.store === p.store);
+      if (!q?.flow || !p.flow) continue;
+      lines.push(
+        `**${p.scenario}, ${storeLabel(p.store ?? 'sqlite')}: before → this run**, main-thread µs per flow (and server ` +
+          `CPU per flow from /proc ${msOf(q.serverCpuSecondsPerFlow)} → ${msOf(p.serverCpuSecondsPerFlow)} ms):`,
+        '',
+      );
+      lines.push('| | before µs | this run µs | change |', '|---|---:|---:|---:|');
+      const change = (a, b) =>
+        finite(a) && finite(b) && a > 0 ? `${(((b - a) / a) * 100).toFixed(0)} %` : '–';
+      const us = (v) => (finite(v) ? Math.round(v).toLocaleString('en-US') : '–');
+      for (const c of CATEGORIES)
+        lines.push(
+          row([CATEGORY_LABELS[c], us(q.flow.us[c]), us(p.flow.us[c]), change(q.flow.us[c], p.flow.us[c])]),
+        );
+      for (const st of p.steps ?? []) {
+        const o = (q.steps ?? []).find((y) => y.step === st.step);
+        lines.push(row([`step: ${st.step}`, us(o?.totalUs), us(st.totalUs), change(o?.totalUs, st.totalUs)]));
+      }
+      lines.push(
+        row([
+          '**whole flow**',
+          `**${us(q.flow.totalUs)}**`,
+          `**${us(p.flow.totalUs)}**`,
+          change(q.flow.totalUs, p.flow.totalUs),
+        ]),
+        '',
+      );
+    }
 }
 
 function workersSection(lines, result, supplement) {
@@ -682,7 +724,7 @@ function footer(lines) {
  * The page and its plots for one bench result, without writing anything.
  * @returns {Promise<{ markdown: string, svgs: Record<string, string> }>}  svgs by file name
  */
-export async function benchmarksPage(result, { supplement = null, previous = null } = {}) {
+export async function benchmarksPage(result, { supplement = null, previous = null, before = null } = {}) {
   const svgs = {};
   const closedRuns = (result.runs ?? []).filter((r) => r.mode !== 'open-loop');
   if (closedRuns.some((r) => finite(r.flowsPerSecond)))
@@ -698,7 +740,7 @@ export async function benchmarksPage(result, { supplement = null, previous = nul
   targets(lines, result, supplement);
   throughput(lines, result, Boolean(svgs['throughput.svg']));
   openLoop(lines, result, supplement);
-  cpuBudget(lines, result, supplement);
+  cpuBudget(lines, result, supplement, before);
   workersSection(lines, result, supplement);
   peers(lines, result, Boolean(svgs['peers.svg']));
   scaling(lines, series, Boolean(svgs['scaling.svg']));
@@ -713,10 +755,10 @@ export async function benchmarksPage(result, { supplement = null, previous = nul
  * data for is removed so that the page never links a stale one.
  * @returns {Promise<string[]>}  the files written
  */
-export async function writeBenchmarksPage(result, { root, supplement = null }) {
+export async function writeBenchmarksPage(result, { root, supplement = null, before = null }) {
   const page = join(root, 'docs/benchmarks.md');
   const previous = existsSync(page) ? readFileSync(page, 'utf8') : null;
-  const { markdown, svgs } = await benchmarksPage(result, { supplement, previous });
+  const { markdown, svgs } = await benchmarksPage(result, { supplement, previous, before });
   const dir = join(root, 'docs/benchmarks');
   mkdirSync(dir, { recursive: true });
   const written = [];

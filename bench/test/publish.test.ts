@@ -506,6 +506,38 @@ describe('benchmarks page', () => {
       expect(section(additionsPage, 'Complete flows — PostgreSQL')).toContain('| 120.0 |');
     });
 
+    it('shows the before profile next to this run, once each, with the change per category and step', async () => {
+      const after = additions();
+      after.startedAt = '2026-12-06T10:00:00.000Z';
+      const before = {
+        ...additions(),
+        startedAt: '2026-12-05T18:44:07.000Z',
+        scenarioSet: 'email-otp',
+        cpuProfiles: [
+          {
+            ...profile,
+            serverCpuSecondsPerFlow: 0.011,
+            steps: [{ ...profile.steps[0], totalUs: 1430 }],
+            flow: { us: us(1018, 1000), totalUs: 2108 },
+          },
+        ],
+      };
+      const { markdown } = await benchmarksPage(after, { before });
+      expect(markdown).toContain('### email-otp, SQLite — before (git');
+      expect(markdown).toContain('### email-otp, SQLite — this run (git');
+      expect(markdown).toContain('From a short run of 2026-12-05 18:44 UTC');
+      expect(markdown).toContain(
+        '**email-otp, SQLite: before → this run**, main-thread µs per flow (and server CPU per flow from /proc 11.00 → 9.10 ms):',
+      );
+      expect(markdown).toContain('| HTTP | 1,018 | 509 | -50 % |');
+      expect(markdown).toContain('| step: identify | 1,430 | 715 | -50 % |');
+      expect(markdown).toContain('| **whole flow** | **2,108** | **1,054** | -50 % |');
+      // The same result as before and as this run: one table, no comparison.
+      const same = (await benchmarksPage(before, { before })).markdown;
+      expect(same.split('### email-otp, SQLite —')).toHaveLength(2);
+      expect(same).not.toContain('before → this run');
+    });
+
     it('keeps a hand-written section of the page it replaces', async () => {
       const previous =
         '# Gatehouse benchmarks\n\n## Idle memory\n\nold\n\n## Statements and commits per step\n\n| step | statements |\n|---|---:|\n| identify | 3 |\n\n## How to read this page\n\n- …\n';
