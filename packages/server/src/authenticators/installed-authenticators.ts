@@ -37,7 +37,8 @@ export function installAuthenticators(parts: AuthenticatorParts): AuthenticatorR
       users: storage.users,
       credentials: storage.credentials,
       events: storage.events,
-      hasher: parts.hasher,
+      hasher: outsideTheStep(parts.hasher, storage),
+      outsideTransaction: storage.handle.units.suspend,
       policy: parts.passwordPolicy,
       lockout: config.lockout,
       limiter: parts.limiter,
@@ -92,4 +93,17 @@ export function installAuthenticators(parts: AuthenticatorParts): AuthenticatorR
       settings: { publicUrl: config.publicUrl, answerPerIp: config.rateLimits.answerPerIp, maxAttempts: 5 },
     }),
   ]);
+}
+
+/**
+ * The hasher, run with no database transaction open: a step's unit of work commits what it wrote
+ * before hashing, so argon2 never holds the SQLite connection (and every other request) behind it.
+ */
+function outsideTheStep(hasher: PasswordHasher, storage: Storage): PasswordHasher {
+  const { suspend } = storage.handle.units;
+  return Object.assign(Object.create(hasher) as PasswordHasher, {
+    hash: (password: string) => suspend(() => hasher.hash(password)),
+    verify: (storedHash: string, password: string) => suspend(() => hasher.verify(storedHash, password)),
+    verifyDummy: (password: string) => suspend(() => hasher.verifyDummy(password)),
+  });
 }

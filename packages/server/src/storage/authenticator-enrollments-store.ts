@@ -1,5 +1,6 @@
 import type { Kysely, Selectable } from 'kysely';
 import { type AuditEvent, insertEvent } from './events-store.js';
+import { PreparedQuery } from './prepared.js';
 import type { AuthenticatorEnrollmentsTable, Database } from './schema.js';
 
 /**
@@ -38,6 +39,15 @@ function toEnrollment(row: Selectable<AuthenticatorEnrollmentsTable>): StoredEnr
   };
 }
 
+const enrollmentsByUser = new PreparedQuery('enrollments.byUser', 1, (db, userId: string) =>
+  db
+    .selectFrom('authenticator_enrollments')
+    .selectAll()
+    .where('user_id', '=', userId)
+    .orderBy('created_at')
+    .orderBy('id'),
+);
+
 export class AuthenticatorEnrollmentsStore {
   constructor(private readonly db: Kysely<Database>) {}
 
@@ -75,13 +85,7 @@ export class AuthenticatorEnrollmentsStore {
 
   /** Every enrollment of the user, oldest first. */
   async listByUser(userId: string): Promise<StoredEnrollment[]> {
-    const rows = await this.db
-      .selectFrom('authenticator_enrollments')
-      .selectAll()
-      .where('user_id', '=', userId)
-      .orderBy('created_at')
-      .orderBy('id')
-      .execute();
+    const { rows } = await enrollmentsByUser.execute(this.db, userId);
     return rows.map(toEnrollment);
   }
 

@@ -1,4 +1,5 @@
 import type { Kysely, Selectable } from 'kysely';
+import { PreparedQuery } from './prepared.js';
 import type { Database, EmailChallengesTable } from './schema.js';
 
 export type ChallengePurpose = 'sign-in' | 'recovery' | 'registration' | 'unlock';
@@ -40,6 +41,33 @@ function toChallenge(row: Selectable<EmailChallengesTable>): EmailChallenge {
   };
 }
 
+const challengeByTransaction = new PreparedQuery(
+  'emailChallenges.byTransaction',
+  1,
+  (db, transactionId: string) =>
+    db.selectFrom('email_challenges').selectAll().where('transaction_id', '=', transactionId),
+);
+const recordChallengeAttempt = new PreparedQuery(
+  'emailChallenges.recordAttempt',
+  2,
+  (db, id: string, now: number) =>
+    db
+      .updateTable('email_challenges')
+      .set((eb) => ({ attempts: eb('attempts', '+', 1) }))
+      .where('id', '=', id)
+      .where('consumed_at', 'is', null)
+      .where((eb) => eb('attempts', '<', eb.ref('max_attempts')))
+      .where('expires_at', '>', now)
+      .returning('attempts'),
+);
+const consumeChallenge = new PreparedQuery('emailChallenges.consume', 2, (db, now: number, id: string) =>
+  db
+    .updateTable('email_challenges')
+    .set({ consumed_at: now })
+    .where('id', '=', id)
+    .where('consumed_at', 'is', null),
+);
+
 export class EmailChallengesStore {
   constructor(private readonly db: Kysely<Database>) {}
 
@@ -68,11 +96,7 @@ export class EmailChallengesStore {
   }
 
   async findByTransaction(transactionId: string): Promise<EmailChallenge | null> {
-    const row = await this.db
-      .selectFrom('email_challenges')
-      .selectAll()
-      .where('transaction_id', '=', transactionId)
-      .executeTakeFirst();
+    const row = await challengeByTransaction.first(this.db, transactionId);
     return row ? toChallenge(row) : null;
   }
 
@@ -81,27 +105,14 @@ export class EmailChallengesStore {
    * its attempt cap. Returns the attempt number, or null when no attempt is left.
    */
   async recordAttempt(id: string, now: number): Promise<number | null> {
-    const row = await this.db
-      .updateTable('email_challenges')
-      .set((eb) => ({ attempts: eb('attempts', '+', 1) }))
-      .where('id', '=', id)
-      .where('consumed_at', 'is', null)
-      .where((eb) => eb('attempts', '<', eb.ref('max_attempts')))
-      .where('expires_at', '>', now)
-      .returning('attempts')
-      .executeTakeFirst();
+    const row = await recordChallengeAttempt.first(this.db, id, now);
     return row ? row.attempts : null;
   }
 
   /** Uses the challenge once, atomically. */
   async consume(id: string, now: number): Promise<boolean> {
-    const result = await this.db
-      .updateTable('email_challenges')
-      .set({ consumed_at: now })
-      .where('id', '=', id)
-      .where('consumed_at', 'is', null)
-      .executeTakeFirst();
-    return Number(result.numUpdatedRows) === 1;
+    const result = await consumeChallenge.execute(this.db, now, id);
+    return Number(result.numAffectedRows) === 1;
   }
 
   /**

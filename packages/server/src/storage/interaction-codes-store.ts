@@ -1,4 +1,5 @@
 import type { Insertable, Kysely, Selectable } from 'kysely';
+import { PreparedQuery } from './prepared.js';
 import type { Database, InteractionCodesTable } from './schema.js';
 
 /**
@@ -69,6 +70,15 @@ export function toCodeRow(code: InteractionCode): Insertable<InteractionCodesTab
   };
 }
 
+const consumeCode = new PreparedQuery('interactionCodes.consume', 2, (db, now: number, codeHash: string) =>
+  db
+    .updateTable('interaction_codes')
+    .set({ used_at: now })
+    .where('code_hash', '=', codeHash)
+    .where('used_at', 'is', null)
+    .returningAll(),
+);
+
 export class InteractionCodesStore {
   constructor(private readonly db: Kysely<Database>) {}
 
@@ -82,13 +92,7 @@ export class InteractionCodesStore {
    * expired code is still burned.
    */
   async consume(codeHash: string, now: number): Promise<InteractionCode | null> {
-    const row = await this.db
-      .updateTable('interaction_codes')
-      .set({ used_at: now })
-      .where('code_hash', '=', codeHash)
-      .where('used_at', 'is', null)
-      .returningAll()
-      .executeTakeFirst();
+    const row = await consumeCode.first(this.db, now, codeHash);
     return row ? toCode(row) : null;
   }
 

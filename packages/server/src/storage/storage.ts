@@ -66,7 +66,7 @@ export async function openStorage(options: StorageOptions, migrate = true): Prom
     enrollments: new AuthenticatorEnrollmentsStore(db),
     authenticatorChallenges: new AuthenticatorChallengesStore(db),
     apps: new AppsStore(db),
-    transactions: new TransactionsStore(db),
+    transactions: new TransactionsStore(db, handle.units),
     interactionCodes: new InteractionCodesStore(db),
     grants: new GrantsStore(db),
     keys: new KeysStore(db),

@@ -1,6 +1,8 @@
 import type { Kysely, Selectable, Updateable } from 'kysely';
+import type { UnitsOfWork } from './database.js';
 import { type AuditEvent, insertEvent } from './events-store.js';
 import { type InteractionCode, toCodeRow } from './interaction-codes-store.js';
+import { PreparedQuery } from './prepared.js';
 import type { Database, TransactionsTable } from './schema.js';
 
 export type FlowName = 'sign-in' | 'recovery' | 'registration' | 'unlock';
@@ -135,8 +137,23 @@ function toRowPatch(patch: TransactionPatch): Updateable<TransactionsTable> {
   return row;
 }
 
+const byStateHandleHash = new PreparedQuery('transactions.byStateHandleHash', 1, (db, hash: string) =>
+  db.selectFrom('transactions').selectAll().where('state_handle_hash', '=', hash),
+);
+
 export class TransactionsStore {
-  constructor(private readonly db: Kysely<Database>) {}
+  constructor(
+    private readonly db: Kysely<Database>,
+    private readonly units: UnitsOfWork = { run: (work) => work(), suspend: (work) => work() },
+  ) {}
+
+  /**
+   * Runs one IDX step as a unit of work: what it writes (the transaction, challenges, counters,
+   * outbox rows, audit events) commits once, when it ends (SQLite; see `UnitsOfWork`).
+   */
+  step<T>(work: () => Promise<T>): Promise<T> {
+    return this.units.run(work);
+  }
 
   async create(tx: Transaction): Promise<void> {
     await this.db
@@ -180,11 +197,7 @@ export class TransactionsStore {
   }
 
   async findByStateHandleHash(hash: string): Promise<Transaction | null> {
-    const row = await this.db
-      .selectFrom('transactions')
-      .selectAll()
-      .where('state_handle_hash', '=', hash)
-      .executeTakeFirst();
+    const row = await byStateHandleHash.first(this.db, hash);
     return row ? toTransaction(row) : null;
   }
 

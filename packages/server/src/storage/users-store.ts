@@ -1,5 +1,6 @@
 import { type Kysely, type Selectable, sql } from 'kysely';
 import { type AuditEvent, insertEvent } from './events-store.js';
+import { PreparedQuery } from './prepared.js';
 import type { Database, UsersTable } from './schema.js';
 
 /** `STAGED`: registered, not yet through the enrollment its app requires (cannot sign in). */
@@ -55,6 +56,13 @@ function toUser(row: Selectable<UsersTable>): User {
   };
 }
 
+const userById = new PreparedQuery('users.byId', 1, (db, id: string) =>
+  db.selectFrom('users').selectAll().where('id', '=', id),
+);
+const userByLoginKey = new PreparedQuery('users.byLoginKey', 1, (db, loginKey: string) =>
+  db.selectFrom('users').selectAll().where('login_key', '=', loginKey),
+);
+
 export class UsersStore {
   constructor(private readonly db: Kysely<Database>) {}
 
@@ -97,16 +105,12 @@ export class UsersStore {
   }
 
   async findById(id: string): Promise<User | null> {
-    const row = await this.db.selectFrom('users').selectAll().where('id', '=', id).executeTakeFirst();
+    const row = await userById.first(this.db, id);
     return row ? toUser(row) : null;
   }
 
   async findByLoginKey(loginKey: string): Promise<User | null> {
-    const row = await this.db
-      .selectFrom('users')
-      .selectAll()
-      .where('login_key', '=', loginKey)
-      .executeTakeFirst();
+    const row = await userByLoginKey.first(this.db, loginKey);
     return row ? toUser(row) : null;
   }
 

@@ -17,6 +17,7 @@ import type { NewUser, User } from '../../src/storage/users-store.js';
 import { createTestDatabase, PG_ADMIN_URL, type TestDatabase } from '../support/postgres.js';
 import { describeAuthenticatorStores } from './authenticators-contract.js';
 import { describeOutboxDelivery } from './outbox-contract.js';
+import { describeUnitsOfWork } from './units-contract.js';
 
 export type StoreKind = 'sqlite' | 'postgres';
 
@@ -1455,6 +1456,7 @@ export function describeStores(kind: StoreKind): void {
 
     describeOutboxDelivery(() => ({ store, race }));
     describeAuthenticatorStores(() => ({ store, race }));
+    describeUnitsOfWork(() => ({ store, race }));
 
     describe('OutboxStore and EmailTemplatesStore', () => {
       it('lists outbox messages newest first, per recipient case-insensitively', async () => {

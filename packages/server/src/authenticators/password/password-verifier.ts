@@ -37,6 +37,12 @@ export interface PasswordVerifierDeps {
   lockout: LockoutPolicy;
   limiter: RateLimiter;
   limits: FailedSignInLimits;
+  /**
+   * Runs `work` with the step's database transaction committed and none open (the unit of work's
+   * `suspend`): waiting for a claim must not hold the one SQLite connection the other attempts
+   * need to settle theirs. Runs `work` as it is when not given.
+   */
+  outsideTransaction?: <T>(work: () => Promise<T>) => Promise<T>;
 }
 
 const NOTHING_TO_SEND: ChallengeResult = { ok: true };
@@ -129,7 +135,8 @@ export class PasswordVerifier implements Verifier {
       );
       if (claim !== 'busy') return claim === 'claimed';
       if (clock.now() >= deadline) return false;
-      await new Promise((resolve) => setTimeout(resolve, CLAIM_RETRY_MS));
+      const wait = () => new Promise((resolve) => setTimeout(resolve, CLAIM_RETRY_MS));
+      await (this.deps.outsideTransaction ? this.deps.outsideTransaction(wait) : wait());
     }
   }
 

@@ -162,8 +162,11 @@ export class IdxEndpoints {
     act: (state: FlowState) => Promise<FlowResult>,
     request: RequestInfo,
   ): Promise<IdxReply> {
-    const state = await this.load(body.stateHandle, false);
-    return this.respond(await act(state), body.stateHandle, request);
+    // One commit per step: the step's reads, guards and writes share one database transaction.
+    return this.deps.transactions.step(async () => {
+      const state = await this.load(body.stateHandle, false);
+      return this.respond(await act(state), body.stateHandle, request);
+    });
   }
 
   private async load(stateHandle: string, allowCompleted: boolean): Promise<FlowState> {
