@@ -46,7 +46,7 @@ import {
  *   oidcc-formpost-basic-certification-test-plan: oidcc-server         → "form_post: …"
  * Not covered: oidcc-scope-address, oidcc-scope-phone (Gatehouse offers neither scope),
  * oidcc-userinfo-post-body (the access token in a form body, RFC 6750 §2.2, is not accepted: the
- * OP may refuse it), oidcc-idtoken-unsigned (ID tokens are always RS256).
+ * OP may refuse it), oidcc-idtoken-unsigned (ID tokens are always signed: RS256, or ES256 or EdDSA per app).
  */
 
 const REDIRECT = 'http://localhost:8080/login/callback';
