@@ -122,6 +122,8 @@ const { values: args } = parseArgs({
     help: { type: 'boolean', default: false },
   },
 });
+// Before anything can fail: `fail` logs with the seconds since this start.
+const started = performance.now();
 if (args.help) {
   process.stdout.write(
     `${readFileSync(fileURLToPath(import.meta.url), 'utf8')
@@ -290,7 +292,6 @@ setTimeout(() => {
   process.exit(2);
 }, budgetS * 1000).unref();
 
-const started = performance.now();
 /** Progress on stderr, each line with the seconds since the start. */
 function log(line) {
   const t = `[${((performance.now() - started) / 1000).toFixed(0).padStart(4)} s] `;
