@@ -1,9 +1,9 @@
 import type { Kysely, Selectable, Updateable } from 'kysely';
-import type { UnitsOfWork } from './database.js';
 import { type AuditEvent, insertEvent } from './events-store.js';
 import { type InteractionCode, toCodeRow } from './interaction-codes-store.js';
 import { PreparedQuery } from './prepared.js';
 import type { Database, TransactionsTable } from './schema.js';
+import type { UnitsOfWork } from './units-of-work.js';
 
 export type FlowName = 'sign-in' | 'recovery' | 'registration' | 'unlock';
 export type TransactionStatus = 'active' | 'completed' | 'canceled' | 'failed';
