@@ -1,17 +1,16 @@
 import type { TokenResponse, UserInfoResponse } from '@gatehouse/protocol';
 import { type AuthClientOptions, defaultStorage, resolveShared, type Shared } from './client-options.js';
-import { ConfigurationError, GatehouseError, OAuthError, ValidationError } from './errors.js';
-import { parseParams } from './idx/email-verify.js';
+import { GatehouseError, ValidationError } from './errors.js';
 import { createIdxApi } from './idx/idx-api.js';
 import type { IdxApi } from './idx/idx-types.js';
-import { type AuthorizeOptions, createAuthorizeUrl } from './oauth/authorize.js';
+import type { AuthorizeOptions } from './oauth/authorize.js';
 import { type Discovery, endpoint } from './oauth/discovery.js';
 import { validateIdToken } from './oauth/id-token.js';
 import { revokeToken, type TokenTypeHint } from './oauth/revoke.js';
 import { buildSignOutUrl } from './oauth/sign-out.js';
-import { authorizationCodeGrant, interactionCodeGrant, refreshTokenGrant, toTokens } from './oauth/token.js';
+import { interactionCodeGrant, refreshTokenGrant, toTokens } from './oauth/token.js';
 import { fetchUserInfo } from './oauth/userinfo.js';
-import { createPkce, randomString } from './pkce.js';
+import { type AuthorizeRequest, createRedirectSignIn } from './redirect-sign-in.js';
 import type { AuthStorage } from './storage/auth-storage.js';
 import type { IdTokenClaims, SavedTransaction, Tokens } from './types.js';
 
@@ -32,7 +31,7 @@ export interface SignOutOptions {
 }
 
 /** A redirect sign-in's saved transaction (`flow: 'redirect'`) and the URL to send the browser to. */
-export type AuthorizeRequest = SavedTransaction & { url: string };
+export type { AuthorizeRequest };
 
 export interface TokenApi {
   /** The stored tokens, if any. */
@@ -205,66 +204,7 @@ function buildClient(shared: Shared, storage: AuthStorage): AuthClient {
     });
   }
 
-  async function buildAuthorizeUrl(options: AuthorizeOptions = {}): Promise<AuthorizeRequest> {
-    const discovery = await shared.discovery();
-    const tx: SavedTransaction = {
-      issuer: shared.issuer,
-      clientId: credentials.clientId,
-      redirectUri: options.redirectUri ?? shared.redirectUri,
-      scopes: options.scopes ?? shared.scopes,
-      state: options.state ?? randomString(),
-      nonce: options.nonce ?? randomString(),
-      ...(await createPkce()),
-      flow: 'redirect',
-      createdAt: shared.now(),
-    };
-    const url = createAuthorizeUrl(endpoint(discovery, 'authorization_endpoint', urls.authorizeUrl), {
-      ...options,
-      ...tx,
-      clientId: tx.clientId,
-    });
-    storage.setTransaction(tx);
-    return { ...tx, url };
-  }
-
-  const here = () => (globalThis as { location?: { href: string } }).location?.href ?? '';
-
-  async function handleLoginRedirect(url = here()): Promise<Tokens> {
-    const params = parseParams(url);
-    const tx = params.state ? storage.getTransaction(params.state) : undefined;
-    if (
-      !tx ||
-      tx.state !== params.state ||
-      tx.flow !== 'redirect' ||
-      tx.issuer !== shared.issuer ||
-      tx.clientId !== credentials.clientId
-    )
-      throw new ValidationError(
-        'state_mismatch',
-        'The redirect state matches no sign-in saved in this storage.',
-      );
-    // One answer per transaction, whatever it is.
-    storage.removeTransaction(tx.state);
-    const discovery = await shared.discovery();
-    // RFC 9207: the server names itself; required when its discovery says it always does.
-    if (
-      params.iss !== undefined
-        ? params.iss !== discovery.issuer
-        : (discovery as Record<string, unknown>).authorization_response_iss_parameter_supported === true
-    )
-      throw new ValidationError('issuer_mismatch', 'The redirect comes from another issuer.');
-    if (params.error) throw new OAuthError(params.error, params.error_description ?? '');
-    if (!params.code) throw new ValidationError('missing_code', 'The redirect carries no code.');
-    const response = await authorizationCodeGrant(
-      shared.fetch,
-      endpoint(discovery, 'token_endpoint', urls.tokenUrl),
-      credentials,
-      { redirectUri: tx.redirectUri, codeVerifier: tx.codeVerifier, code: params.code },
-    );
-    const tokens = await validateTokens(toTokens(response, tx.scopes, shared.now()), tx);
-    storage.setTokens(tokens);
-    return tokens;
-  }
+  const redirect = createRedirectSignIn(shared, storage, validateTokens);
 
   const token: TokenApi = {
     get: () => storage.getTokens(),
@@ -336,18 +276,7 @@ function buildClient(shared: Shared, storage: AuthStorage): AuthClient {
       }
       return url;
     },
-    buildAuthorizeUrl,
-    async signInWithRedirect(options) {
-      const location = (globalThis as { location?: { assign(url: string): void } }).location;
-      if (!location)
-        throw new ConfigurationError('signInWithRedirect needs a browser; use buildAuthorizeUrl.');
-      location.assign((await buildAuthorizeUrl(options)).url);
-    },
-    handleLoginRedirect,
-    isLoginRedirect(url = here()) {
-      const params = parseParams(url);
-      return Boolean(params.state && (params.code || params.error));
-    },
+    ...redirect,
     exchangeInteractionCode,
     async getIdentityFromTokenResponse(tokens, options = {}) {
       const { claims } = await validateTokens(
