@@ -1,9 +1,11 @@
 /** What every route needs: config, the SDK client, page context and session helpers. */
+
+import { GatehouseError, OAuthError } from '@gatehouse/sdk';
 import type { Request, Response } from 'express';
 import type { SessionData } from 'express-session';
 import type { SampleAuth } from '../auth.js';
 import type { SampleConfig } from '../config.js';
-import type { PageContext } from '../pages.js';
+import { messagePage, type PageContext } from '../pages.js';
 import { csrfToken } from '../security.js';
 
 declare module 'express-session' {
@@ -33,6 +35,36 @@ export function pageContext(ctx: RouteContext, req: Request, res: Response): Pag
     user: user?.name,
     csrfToken: user ? csrfToken(req) : undefined,
   };
+}
+
+/** Error texts from a redirect are shown, never trusted: kept short. */
+export const MAX_ERROR_TEXT = 300;
+
+/** A message page with its status (`id` names the page for tests and styles). */
+export function showMessage(
+  ctx: RouteContext,
+  req: Request,
+  res: Response,
+  status: number,
+  title: string,
+  text: string,
+  id: string,
+): Response {
+  return res
+    .status(status)
+    .type('html')
+    .send(messagePage(pageContext(ctx, req, res), title, text, id));
+}
+
+/** "Sign-in failed" with the SDK's error, shortened; anything but an SDK error is rethrown. */
+export function showSignInFailure(ctx: RouteContext, req: Request, res: Response, err: unknown): Response {
+  if (!(err instanceof GatehouseError)) throw err;
+  // An OAuthError's message is already `error: error_description`.
+  const text = (err instanceof OAuthError ? err.message : `${err.code}: ${err.message}`).slice(
+    0,
+    MAX_ERROR_TEXT,
+  );
+  return showMessage(ctx, req, res, 400, 'Sign-in failed', text, 'sign-in-error');
 }
 
 /**

@@ -16,7 +16,7 @@
  */
 import { type AuthClient, GatehouseError, OAuthError } from '@gatehouse/sdk';
 import { type Request, type Response, Router } from 'express';
-import { loginPage, messagePage, otherBrowserPage, type WidgetConfig } from '../pages.js';
+import { loginPage, otherBrowserPage, type WidgetConfig } from '../pages.js';
 import { csrfToken } from '../security.js';
 import {
   OTP_PATTERN,
@@ -25,22 +25,25 @@ import {
   type WidgetFlow,
   widgetFlowOf,
 } from '../sign-in-transactions.js';
-import { pageContext, type RouteContext, regenerateSession, singleParams } from './context.js';
+import {
+  MAX_ERROR_TEXT,
+  pageContext,
+  type RouteContext,
+  regenerateSession,
+  showMessage,
+  showSignInFailure,
+  singleParams,
+} from './context.js';
 
 /** How long the code of a link opened in another browser can be shown there. */
 const OTP_NOTICE_TTL_MS = 15 * 60 * 1000;
-/** Error texts from a redirect are shown, never trusted: kept short. */
-const MAX_ERROR_TEXT = 300;
 
 export function loginRoutes(ctx: RouteContext): Router {
   const router = Router();
   const { config, auth } = ctx;
 
   const show = (req: Request, res: Response, status: number, title: string, text: string, id: string) =>
-    res
-      .status(status)
-      .type('html')
-      .send(messagePage(pageContext(ctx, req, res), title, text, id));
+    showMessage(ctx, req, res, status, title, text, id);
 
   const invalidLink = (req: Request, res: Response) =>
     show(
@@ -52,15 +55,7 @@ export function loginRoutes(ctx: RouteContext): Router {
       'link-invalid',
     );
 
-  const failed = (req: Request, res: Response, err: unknown) => {
-    if (!(err instanceof GatehouseError)) throw err;
-    // An OAuthError's message is already `error: error_description`.
-    const text = (err instanceof OAuthError ? err.message : `${err.code}: ${err.message}`).slice(
-      0,
-      MAX_ERROR_TEXT,
-    );
-    return show(req, res, 400, 'Sign-in failed', text, 'sign-in-error');
-  };
+  const failed = (req: Request, res: Response, err: unknown) => showSignInFailure(ctx, req, res, err);
 
   /**
    * A magic link: in the browser that started the sign-in (its session holds the SDK transaction

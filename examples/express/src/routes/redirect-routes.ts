@@ -9,25 +9,24 @@
  * browser comes straight back without a form, until the user signs out (POST /logout: RP-initiated
  * logout with the ID token, which ends Gatehouse's session too). docs/adr/0012-hosted-sign-in.md.
  */
-import { GatehouseError, OAuthError, ValidationError } from '@gatehouse/sdk';
+import { GatehouseError, ValidationError } from '@gatehouse/sdk';
 import { type Request, type Response, Router } from 'express';
 import { AUTHORIZATION_CODE_CALLBACK } from '../auth.js';
-import { messagePage } from '../pages.js';
 import { STATE_PATTERN } from '../sign-in-transactions.js';
-import { pageContext, type RouteContext, regenerateSession, singleParams } from './context.js';
-
-/** Error texts from a redirect are shown, never trusted: kept short. */
-const MAX_ERROR_TEXT = 300;
+import {
+  type RouteContext,
+  regenerateSession,
+  showMessage,
+  showSignInFailure,
+  singleParams,
+} from './context.js';
 
 export function redirectRoutes(ctx: RouteContext): Router {
   const router = Router();
   const { config, auth } = ctx;
 
   const show = (req: Request, res: Response, status: number, title: string, text: string, id: string) =>
-    res
-      .status(status)
-      .type('html')
-      .send(messagePage(pageContext(ctx, req, res), title, text, id));
+    showMessage(ctx, req, res, status, title, text, id);
 
   // "Sign in with redirect": a GET, like any link to a sign-in page (a cross-site link can only
   // start a sign-in the user then has to finish on Gatehouse's page).
@@ -80,13 +79,7 @@ export function redirectRoutes(ctx: RouteContext): Router {
           'This sign-in response does not belong to a sign-in started in this browser. Please sign in again.',
           'state-refused',
         );
-      if (!(err instanceof GatehouseError)) throw err;
-      // An OAuthError's message is already `error: error_description`.
-      const text = (err instanceof OAuthError ? err.message : `${err.code}: ${err.message}`).slice(
-        0,
-        MAX_ERROR_TEXT,
-      );
-      return show(req, res, 400, 'Sign-in failed', text, 'sign-in-error');
+      return showSignInFailure(ctx, req, res, err);
     }
     const claims = tokens.claims;
     if (!claims)
