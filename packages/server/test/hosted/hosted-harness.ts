@@ -13,6 +13,7 @@ import { buildWidget } from '../../../widget/scripts/build.mjs';
 import { launchChromium } from '../../../widget/test/support/chromium.js';
 import type { DeepPartial } from '../../src/config/load.js';
 import type { ConfigInput } from '../../src/config/schema.js';
+import { saveScreenshots } from '../support/failure-screenshots.js';
 import { startTestServer, type TestServer } from '../support/test-server.js';
 
 const RESULTS_DIR = fileURLToPath(new URL('../../../../test-results/hosted/', import.meta.url));
@@ -103,26 +104,14 @@ export class Profile {
     });
   }
 
-  async screenshots(testName: string): Promise<string[]> {
-    await mkdir(RESULTS_DIR, { recursive: true });
-    const files: string[] = [];
-    for (const [i, page] of this.pages.entries()) {
-      if (page.isClosed()) continue;
-      const file = join(RESULTS_DIR, `${slug(testName)}-${slug(this.name)}-${i + 1}.png`);
-      await page.screenshot({ path: file, fullPage: true }).then(
-        () => files.push(file),
-        () => undefined,
-      );
-    }
-    return files;
+  screenshots(testName: string): Promise<string[]> {
+    return saveScreenshots(RESULTS_DIR, testName, this.name, this.pages);
   }
 
   close(): Promise<void> {
     return this.context.close();
   }
 }
-
-const slug = (text: string) => text.replace(/[^A-Za-z0-9]+/g, '-').replace(/^-|-$/g, '');
 
 /**
  * Runs a browser test with fresh profiles; on failure saves screenshots to test-results/hosted/
