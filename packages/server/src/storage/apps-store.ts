@@ -1,5 +1,25 @@
 import type { Kysely, Selectable } from 'kysely';
+import { type AuditEvent, insertEvent } from './events-store.js';
+import {
+  type AppActivity,
+  appActivity,
+  deleteOwnedRecords,
+  endSessionsOfApp,
+  type RemovedRecords,
+} from './owned-records.js';
 import type { AppsTable, Database } from './schema.js';
+
+/** What deleting an app removed, and the SSO sessions (with their other apps' grants) `force` ended. */
+export interface DeletedApp extends RemovedRecords {
+  endedSessions: number;
+  otherAppsGrantsRevoked: number;
+}
+
+/** The outcome of {@link AppsStore.deleteApp}. */
+export type AppDeletion =
+  | { outcome: 'deleted'; activity: AppActivity; removed: DeletedApp }
+  | { outcome: 'in-use'; activity: AppActivity }
+  | { outcome: 'not-found' };
 
 /** One thing a sign-in must prove: any one of these authenticators (registry keys). */
 export interface PolicyRequirement {
@@ -196,6 +216,52 @@ export class AppsStore {
     });
     this.forget(app);
     return app;
+  }
+
+  /** What the app is in use by at `now`: live SSO sessions it was signed into, live grants and tokens. */
+  activity(appId: string, now: number): Promise<AppActivity> {
+    return appActivity(this.db, appId, now);
+  }
+
+  /**
+   * Deletes an app with its trusted origins, transactions, interaction codes, grants and tokens, and
+   * its audit event, in one transaction. While the app is in use (live sessions, grants or tokens)
+   * it is refused and nothing is written, unless `force`: then the live SSO sessions it was signed
+   * into end first, revoking the grants made in them as any ended session does.
+   */
+  async deleteApp(appId: string, now: number, force: boolean, event: AuditEvent): Promise<AppDeletion> {
+    const deletion = await this.db.transaction().execute(async (trx): Promise<AppDeletion> => {
+      const exists = await trx.selectFrom('apps').select('id').where('id', '=', appId).executeTakeFirst();
+      if (!exists) return { outcome: 'not-found' };
+      const activity = await appActivity(trx, appId, now);
+      if (!force && Object.values(activity).some((n) => n > 0)) return { outcome: 'in-use', activity };
+      const ended = await endSessionsOfApp(trx, appId, now);
+      for (const session of ended.sessions)
+        await insertEvent(
+          trx,
+          {
+            type: 'user.session.end',
+            userId: session.userId,
+            appId,
+            data: { session: session.id, reason: 'app deleted' },
+          },
+          now,
+        );
+      const removed: DeletedApp = {
+        ...(await deleteOwnedRecords(trx, { column: 'app_id', id: appId })),
+        endedSessions: ended.sessions.length,
+        otherAppsGrantsRevoked: ended.otherAppsGrants,
+      };
+      await trx.deleteFrom('apps').where('id', '=', appId).execute();
+      await insertEvent(trx, { ...event, appId, data: { ...event.data, activity, removed } }, now);
+      return { outcome: 'deleted', activity, removed };
+    });
+    if (deletion.outcome === 'deleted') {
+      const cached = this.byId.get(appId);
+      if (cached) this.forget(cached.app);
+      this.trustedOrigins.clear();
+    }
+    return deletion;
   }
 
   private async writeOrigins(trx: Kysely<Database>, app: App): Promise<void> {

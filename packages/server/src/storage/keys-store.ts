@@ -92,6 +92,21 @@ export class KeysStore {
     });
   }
 
+  async findByKid(kid: string): Promise<SigningKeyRecord | null> {
+    const row = await this.db
+      .selectFrom('signing_keys')
+      .selectAll()
+      .where('kid', '=', kid)
+      .executeTakeFirst();
+    return row ? toKey(row) : null;
+  }
+
+  /** Deletes a key: it signs nothing more and leaves the JWKS (false: no such key). */
+  async delete(kid: string): Promise<boolean> {
+    const result = await this.db.deleteFrom('signing_keys').where('kid', '=', kid).executeTakeFirst();
+    return Number(result.numDeletedRows) === 1;
+  }
+
   private toRow(key: SigningKeyRecord) {
     return {
       kid: key.kid,

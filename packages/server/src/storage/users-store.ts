@@ -1,5 +1,6 @@
 import { type Kysely, type Selectable, sql } from 'kysely';
 import { type AuditEvent, insertEvent } from './events-store.js';
+import { deleteOwnedRecords, type RemovedRecords } from './owned-records.js';
 import { PreparedQuery } from './prepared.js';
 import type { Database, UsersTable } from './schema.js';
 
@@ -26,6 +27,21 @@ export interface User {
   createdAt: number;
   updatedAt: number;
   passwordChangedAt: number | null;
+}
+
+/** What a deleted user had, row counts by kind (credentials and enrollments included). */
+export interface DeletedUser extends RemovedRecords {
+  credentials: number;
+  passwordHistory: number;
+  enrollments: number;
+  sessions: number;
+}
+
+/** An administrator's change of a user's address or profile (`undefined`: unchanged). */
+export interface UserChanges {
+  email?: string | undefined;
+  emailVerified?: boolean | undefined;
+  profile?: UserProfile | undefined;
 }
 
 export interface NewUser {
@@ -264,6 +280,53 @@ export class UsersStore {
       .where('id', '=', userId)
       .where((eb) => eb.or([eb('failed_attempts', '>', 0), eb('locked_until', 'is not', null)]))
       .execute();
+  }
+
+  /** Changes the address, its verification and the profile, with the audit event, in one transaction. */
+  async updateUser(userId: string, changes: UserChanges, now: number, event: AuditEvent): Promise<boolean> {
+    return this.db.transaction().execute(async (trx) => {
+      const result = await trx
+        .updateTable('users')
+        .set({
+          updated_at: now,
+          ...(changes.email !== undefined ? { email: changes.email } : {}),
+          ...(changes.emailVerified !== undefined ? { email_verified: changes.emailVerified ? 1 : 0 } : {}),
+          ...(changes.profile !== undefined ? { profile: JSON.stringify(changes.profile) } : {}),
+        })
+        .where('id', '=', userId)
+        .executeTakeFirst();
+      if (Number(result.numUpdatedRows) !== 1) return false;
+      await insertEvent(trx, { ...event, userId }, now);
+      return true;
+    });
+  }
+
+  /**
+   * Deletes a user and everything that is theirs, in one transaction with its audit event: password
+   * and its history, enrollments, SSO sessions, grants with their tokens, transactions (open or
+   * finished) with their challenges and interaction codes. Audit events stay. Null when there was
+   * no such user (nothing written).
+   */
+  async deleteUser(userId: string, now: number, event: AuditEvent): Promise<DeletedUser | null> {
+    return this.db.transaction().execute(async (trx) => {
+      const exists = await trx.selectFrom('users').select('id').where('id', '=', userId).executeTakeFirst();
+      if (!exists) return null;
+      const owned = await deleteOwnedRecords(trx, { column: 'user_id', id: userId });
+      const removed = async (
+        table: 'credentials' | 'password_history' | 'authenticator_enrollments' | 'sessions',
+      ) =>
+        Number((await trx.deleteFrom(table).where('user_id', '=', userId).executeTakeFirst()).numDeletedRows);
+      const deleted: DeletedUser = {
+        credentials: await removed('credentials'),
+        passwordHistory: await removed('password_history'),
+        enrollments: await removed('authenticator_enrollments'),
+        sessions: await removed('sessions'),
+        ...owned,
+      };
+      await trx.deleteFrom('users').where('id', '=', userId).execute();
+      await insertEvent(trx, { ...event, userId, data: { ...event.data, removed: deleted } }, now);
+      return deleted;
+    });
   }
 
   async setStatus(userId: string, status: UserStatus, now: number): Promise<boolean> {

@@ -16,6 +16,7 @@ import type { Transaction } from '../../src/storage/transactions-store.js';
 import type { NewUser, User } from '../../src/storage/users-store.js';
 import { createTestDatabase, PG_ADMIN_URL, type TestDatabase } from '../support/postgres.js';
 import { describeAuthenticatorStores } from './authenticators-contract.js';
+import { describeDeletions } from './deletions-contract.js';
 import { describeOutboxDelivery } from './outbox-contract.js';
 import { describeUnitsOfWork } from './units-contract.js';
 
@@ -1457,6 +1458,7 @@ export function describeStores(kind: StoreKind): void {
     describeOutboxDelivery(() => ({ store, race }));
     describeAuthenticatorStores(() => ({ store, race }));
     describeUnitsOfWork(() => ({ store, race }));
+    describeDeletions(() => ({ store, race }));
 
     describe('OutboxStore and EmailTemplatesStore', () => {
       it('lists outbox messages newest first, per recipient case-insensitively', async () => {
