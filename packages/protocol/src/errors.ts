@@ -89,6 +89,12 @@ export const IdxErrors = Object.freeze({
     'You exceeded the maximum number of requests. Try again in a while.',
     'A rate limit was reached; the response carries `Retry-After`.',
   ),
+  tooManyRequestsWait: idx(
+    'tooManyRequests',
+    429,
+    'Too many attempts. Try again in {0}.',
+    'A rate limit was reached and the wait is known: the response carries `Retry-After` (seconds), and `{0}` says it in words, rounded up ("12 minutes"). Same key as `tooManyRequests`, so the Okta clients treat it as a rate limit.',
+  ),
   challengeLocked: idx(
     'gatehouse.challenge.too_many_attempts',
     429,

@@ -4,6 +4,7 @@ import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config/load.js';
 import { createGatehouse, type Gatehouse } from '../../src/gatehouse.js';
+import { waitInWords } from '../../src/protocol/wait-in-words.js';
 import { IdxConversation, postJson } from '../support/idx-client.js';
 import { TestClock } from '../support/test-clock.js';
 import { freePort, startTestServer, type TestServer } from '../support/test-server.js';
@@ -30,6 +31,12 @@ function expectTooMany(res: { status: number; headers: Headers; body: unknown },
   const retryAfter = Number(res.headers.get('retry-after'));
   expect(retryAfter).toBeGreaterThanOrEqual(1);
   expect(retryAfter).toBeLessThanOrEqual(maxRetryAfter);
+  // The message says how long, the same wait as Retry-After (in words, rounded up).
+  const [message] = (
+    res.body as { messages: { value: Array<{ message: string; i18n: { params?: string[] } }> } }
+  ).messages.value;
+  expect(message?.message).toBe(`Too many attempts. Try again in ${waitInWords(retryAfter)}.`);
+  expect(message?.i18n.params).toEqual([waitInWords(retryAfter)]);
 }
 
 /** Identify and choose Email in a new transaction; returns the raw challenge response. */

@@ -1,5 +1,6 @@
 import type { IdxResponse } from '@gatehouse/protocol';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { waitInWords } from '../../src/protocol/wait-in-words.js';
 import { postFormFrom, postJsonFrom } from '../support/from-address.js';
 import { type HttpResult, IdxConversation } from '../support/idx-client.js';
 import { startTestServer, type TestServer } from '../support/test-server.js';
@@ -107,6 +108,10 @@ describe('sign-in and client-authentication throttles', () => {
     expect(refused.status).toBe(429);
     expect(refused.body.error).toBe('too_many_requests');
     expect(Number(refused.headers.get('retry-after'))).toBeGreaterThan(0);
+    // The description says how long, as Retry-After does (rounded up to words).
+    expect((refused.body as { error_description?: string }).error_description).toBe(
+      `Too many attempts. Try again in ${waitInWords(Number(refused.headers.get('retry-after')))}.`,
+    );
     // Another client is not affected.
     const other = await server.createApp({ public: false });
     const otherRes = await postFormFrom<{ active?: boolean }>('127.0.3.1', `${server.issuer}/v1/introspect`, {

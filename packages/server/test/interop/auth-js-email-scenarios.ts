@@ -355,8 +355,9 @@ export function describeAuthJsEmailInterop(
       expect(throttled.tokens).toBeUndefined();
       expect(throttled.nextStep?.name).toBe('challenge-authenticator');
       expect(messageKeys(throttled)).toEqual(['tooManyRequests']);
+      // The message says how long: the resend interval (30 s), as Retry-After does.
       expect(throttled.messages?.[0]).toMatchObject({
-        message: 'You exceeded the maximum number of requests. Try again in a while.',
+        message: 'Too many attempts. Try again in 30 seconds.',
         class: 'ERROR',
       });
       expect(client.idx.canProceed()).toBe(true);

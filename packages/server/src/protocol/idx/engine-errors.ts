@@ -1,5 +1,6 @@
 import type { IdxErrorId } from '@gatehouse/protocol';
 import type { EngineError, EngineErrorCode, FlowNotice, InputName } from '../../errors.js';
+import { waitInWords } from '../wait-in-words.js';
 
 /** How each engine error reads on the IDX wire: the one place that decides it. */
 export const IDX_ERRORS: Readonly<Record<EngineErrorCode, IdxErrorId>> = Object.freeze({
@@ -48,7 +49,8 @@ export interface IdxMessageRef {
 /**
  * An engine error as an IDX message. A missing input is named in the message (`Api validation
  * failed: credentials.passcode`), except a sign-up attribute, which is marked on its field (Okta's
- * form); a wrong one is shown on its field. An invalid sign-up email has its own key.
+ * form); a wrong one is shown on its field. An invalid sign-up email has its own key. A rate limit
+ * with a known wait says it ("Try again in 12 minutes."), beside the `Retry-After` header.
  */
 export function idxMessageOf(error: EngineError): IdxMessageRef {
   const field = error.field ? wireField(error.field) : undefined;
@@ -57,6 +59,8 @@ export function idxMessageOf(error: EngineError): IdxMessageRef {
     if (error.field?.startsWith('profile.')) return { id: 'profileValueRequired', field };
     return { id: IDX_ERRORS.INPUT_REQUIRED, params: [field ?? 'body'] };
   }
+  if (error.code === 'RATE_LIMITED' && error.retryAfterSeconds !== undefined)
+    return { id: 'tooManyRequestsWait', params: [waitInWords(error.retryAfterSeconds)] };
   if (error.code === 'PROFILE_VALUE_INVALID' && error.field === 'profile.email')
     return { id: 'loginEmailInvalid', params, field };
   return { id: IDX_ERRORS[error.code], params, field };

@@ -1,5 +1,6 @@
 import { type OAuthErrorCode, OAuthErrors } from '@gatehouse/protocol';
 import type { EngineError, EngineErrorCode } from '../../errors.js';
+import { waitInWords } from '../wait-in-words.js';
 import { OAuthError } from './oauth-error.js';
 
 /** How each engine error reads on an OAuth endpoint: the one place that decides it. */
@@ -29,7 +30,11 @@ export const OAUTH_ERRORS: Readonly<Record<EngineErrorCode, OAuthErrorCode>> = O
 /** An engine error as the OAuth error to answer with. */
 export function oauthErrorOf(error: EngineError): OAuthError {
   const code = OAUTH_ERRORS[error.code];
-  return new OAuthError(code, error.options.detail ?? OAuthErrors[code].when, {
+  const wait = error.code === 'RATE_LIMITED' ? error.retryAfterSeconds : undefined;
+  const description =
+    error.options.detail ??
+    (wait === undefined ? OAuthErrors[code].when : `Too many attempts. Try again in ${waitInWords(wait)}.`);
+  return new OAuthError(code, description, {
     retryAfterSeconds: error.retryAfterSeconds,
   });
 }
