@@ -41,27 +41,18 @@ export const emailSchema = z
       description:
         'On a recovery request for an email address no account uses, tell that address (no code, no link). Off: nothing is sent.',
     }),
-    maxAttempts: z
-      .number()
-      .int()
-      .min(1)
-      .max(10)
-      .default(5)
-      .meta({ description: 'Wrong answers that end an email challenge and its transaction.' }),
-    resendIntervalSeconds: z
-      .number()
-      .int()
-      .min(0)
-      .max(600)
-      .default(30)
-      .meta({ description: 'Minimum time between two emails of one challenge.' }),
-    maxSendsPerTransaction: z
-      .number()
-      .int()
-      .min(1)
-      .max(20)
-      .default(5)
-      .meta({ description: 'Emails one transaction may send.' }),
+    maxAttempts: z.number().int().min(1).max(10).default(5).meta({
+      description: 'Wrong answers that end an email challenge and its transaction.',
+      env: 'GATEHOUSE_EMAIL_MAX_ATTEMPTS',
+    }),
+    resendIntervalSeconds: z.number().int().min(0).max(600).default(30).meta({
+      description: 'Minimum time between two emails of one challenge.',
+      env: 'GATEHOUSE_EMAIL_RESEND_INTERVAL_SECONDS',
+    }),
+    maxSendsPerTransaction: z.number().int().min(1).max(20).default(5).meta({
+      description: 'Emails one transaction may send.',
+      env: 'GATEHOUSE_EMAIL_MAX_SENDS_PER_TRANSACTION',
+    }),
     deliveryAttempts: z.number().int().min(1).max(50).default(8).meta({
       description:
         'Attempts to hand an email to the SMTP relay before it is given up (dead; `gatehouse outbox retry` requeues it).',

@@ -33,6 +33,24 @@ export const ENV_KEYS: ReadonlyArray<{ env: string; path: string[]; parse?: (v: 
   { env: 'GATEHOUSE_EMAIL_FROM', path: ['email', 'from'] },
   { env: 'REDIS_URL', path: ['rateLimits', 'redisUrl'] },
   { env: 'GATEHOUSE_SECRET_KEY', path: ['secretKey'] },
+  // The caps that are not windows of a rate limit: the account lockout and the email challenge's.
+  {
+    env: 'GATEHOUSE_LOCKOUT_MAX_FAILED_ATTEMPTS',
+    path: ['lockout', 'maxFailedAttempts'],
+    parse: parseNumber,
+  },
+  { env: 'GATEHOUSE_LOCKOUT_DURATION_SECONDS', path: ['lockout', 'durationSeconds'], parse: parseNumber },
+  { env: 'GATEHOUSE_EMAIL_MAX_ATTEMPTS', path: ['email', 'maxAttempts'], parse: parseNumber },
+  {
+    env: 'GATEHOUSE_EMAIL_RESEND_INTERVAL_SECONDS',
+    path: ['email', 'resendIntervalSeconds'],
+    parse: parseNumber,
+  },
+  {
+    env: 'GATEHOUSE_EMAIL_MAX_SENDS_PER_TRANSACTION',
+    path: ['email', 'maxSendsPerTransaction'],
+    parse: parseNumber,
+  },
   ...(
     [
       ['GATEHOUSE_RATE_LIMIT_EMAIL_PER_RECIPIENT', 'emailPerRecipient'],

@@ -124,17 +124,14 @@ const sessionsSchema = z
 const lockoutSchema = z
   .strictObject({
     enabled: z.boolean().default(true).meta({ description: 'Lock a user after repeated failed sign-ins.' }),
-    maxFailedAttempts: z
-      .number()
-      .int()
-      .min(1)
-      .max(100)
-      .default(10)
-      .meta({ description: 'Consecutive failed password attempts that lock the user.' }),
-    durationSeconds: seconds(
-      900,
-      'How long an automatic lock lasts (an administrator lock lasts until unlocked).',
-    ),
+    maxFailedAttempts: z.number().int().min(1).max(100).default(10).meta({
+      description: 'Consecutive failed password attempts that lock the user.',
+      env: 'GATEHOUSE_LOCKOUT_MAX_FAILED_ATTEMPTS',
+    }),
+    durationSeconds: z.number().int().min(1).default(900).meta({
+      description: 'How long an automatic lock lasts (an administrator lock lasts until unlocked).',
+      env: 'GATEHOUSE_LOCKOUT_DURATION_SECONDS',
+    }),
   })
   .prefault({});
 
