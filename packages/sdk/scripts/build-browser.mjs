@@ -1,7 +1,7 @@
 // Builds dist/gatehouse-sdk.browser.js (ESM, minified, for browsers) with esbuild and, with
 // --size, prints its raw and gzipped sizes. `buildBrowserBundle()` is also used by the Chromium
 // test, which serves the bundle from memory.
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
 import { build } from 'esbuild';
@@ -27,10 +27,21 @@ export async function buildBrowserBundle() {
   return { code, bytes: Buffer.byteLength(code), gzipBytes: gzipSync(code, { level: 9 }).length };
 }
 
-if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
-  const { code, bytes, gzipBytes } = await buildBrowserBundle();
+/**
+ * Builds and writes dist/gatehouse-sdk.browser.js atomically (a server reading it never sees half
+ * a file); used by this script and by tests that need the file Gatehouse serves.
+ */
+export async function writeBrowserBundle() {
+  const built = await buildBrowserBundle();
   mkdirSync(`${root}dist`, { recursive: true });
-  writeFileSync(`${root}dist/gatehouse-sdk.browser.js`, code);
+  const temporary = `${root}dist/gatehouse-sdk.browser.js.${process.pid}.tmp`;
+  writeFileSync(temporary, built.code);
+  renameSync(temporary, `${root}dist/gatehouse-sdk.browser.js`);
+  return built;
+}
+
+if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
+  const { bytes, gzipBytes } = await writeBrowserBundle();
   const kb = (n) => `${(n / 1024).toFixed(1)} KB`;
   console.log(
     `dist/gatehouse-sdk.browser.js: ${kb(bytes)} minified, ${kb(gzipBytes)} gzipped (target < 16 KB)`,

@@ -6,18 +6,19 @@ import { InteractionCodes } from '../protocol/idx/interaction-codes.js';
 import { AuthorizationCodes } from '../protocol/oauth/authorization-codes.js';
 import { FLOW_ID, HostedSignIn } from '../protocol/oauth/hosted-sign-in.js';
 import type { Services } from '../services.js';
+import { SdkFiles, WidgetFiles } from './browser-builds.js';
 import { BrowserCookies } from './browser-cookies.js';
 import { installCors } from './cors.js';
 import { installErrorHandling } from './error-handler.js';
 import { rejectNulCharacters } from './reject-nul.js';
+import { browserBuildRoutes, browserBuildsManifestRoute } from './routes/browser-build-routes.js';
 import { devMailboxRoutes } from './routes/dev-mailbox-routes.js';
 import { emailVerifyRoutes } from './routes/email-verify-routes.js';
+import { homeRoutes } from './routes/home-routes.js';
 import { hostedPageRoutes, hostedServerRoutes } from './routes/hosted-routes.js';
 import { idxRoutes } from './routes/idx-routes.js';
 import { oauthRoutes } from './routes/oauth-routes.js';
-import { widgetRoutes } from './routes/widget-routes.js';
 import { drainUnreadBodies } from './unread-body.js';
-import { WidgetFiles } from './widget-files.js';
 
 /** Builds the HTTP server: the only layer that sees requests and replies. */
 export async function buildHttpApp(services: Services): Promise<FastifyInstance> {
@@ -68,7 +69,11 @@ export async function buildHttpApp(services: Services): Promise<FastifyInstance>
       },
     }),
   );
-  await app.register(async (instance) => widgetRoutes(instance, widgetFiles));
+  const sdkFiles = new SdkFiles();
+  const builds = [widgetFiles, sdkFiles];
+  for (const build of builds) await app.register(async (instance) => browserBuildRoutes(instance, build));
+  await app.register(async (instance) => browserBuildsManifestRoute(instance, config.publicUrl, builds));
+  await app.register(async (instance) => homeRoutes(instance, { services, builds, sdk: sdkFiles }));
   await app.register(hostedPageRoutes(hostedDeps));
   if (config.devMailbox.enabled) await app.register(async (instance) => devMailboxRoutes(instance, services));
   await app.register(oauthRoutes(services, 'default', '/oauth2/default', '/oauth2/default'));

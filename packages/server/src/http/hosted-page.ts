@@ -1,8 +1,8 @@
 import type { FastifyReply } from 'fastify';
 import { randomToken } from '../secrets.js';
 import type { App } from '../storage/apps-store.js';
+import type { WidgetFiles } from './browser-builds.js';
 import { html, Markup } from './html-page.js';
-import type { WidgetFiles } from './widget-files.js';
 
 const LANGUAGES = ['en', 'fr', 'de'] as const;
 const TITLE_KEY = 'primaryauth.title';

@@ -5,7 +5,7 @@ import { workerCount } from '../../cluster/worker-count.js';
 import { developmentDefaults } from '../../config/load.js';
 import type { GatehouseConfig } from '../../config/schema.js';
 import { createGatehouse } from '../../gatehouse.js';
-import { type DemoData, seedDemoData } from '../../setup/demo-data.js';
+import { type DemoData, setUpDemoData } from '../../setup/demo-data.js';
 import { type CommonOptions, configFrom, withStoreOptions } from '../common-options.js';
 
 interface StartOptions extends CommonOptions {
@@ -52,10 +52,10 @@ export function startCommand(program: Command): void {
 /** Today's default: the server, its periodic jobs and the signal handling in this process. */
 async function startSingleProcess(config: GatehouseConfig): Promise<void> {
   const gatehouse = await createGatehouse(config);
-  const demo = config.seedDemo ? await seedDemoData(gatehouse.services) : null;
+  const demo = config.seedDemo ? await setUpDemoData(gatehouse.services) : null;
   const address = await gatehouse.listen();
   const issuer = gatehouse.services.server('default').issuer;
-  if (demo) printDemo(demo, issuer);
+  if (demo) printDemo(demo, issuer, config.publicUrl);
   onShutdownSignal(() => gatehouse.close());
   // Announced only once the handlers are in place: a supervisor may stop the server right away.
   announceReady(address, issuer);
@@ -67,7 +67,7 @@ async function startSingleProcess(config: GatehouseConfig): Promise<void> {
  */
 async function startWorkers(config: GatehouseConfig, count: number): Promise<void> {
   const { demo, issuer } = await prepareStore(config);
-  if (demo) printDemo(demo, issuer);
+  if (demo) printDemo(demo, issuer, config.publicUrl);
   const supervisor = new WorkerSupervisor(config, count, {
     onReady: (address) => announceReady(address, issuer),
     onGiveUp: (reason) => {
@@ -84,7 +84,7 @@ function numberOrText(value: string): number | string {
   return /^\d+$/.test(value) ? Number(value) : value;
 }
 
-function printDemo(demo: DemoData, issuer: string): void {
+function printDemo(demo: DemoData, issuer: string, publicUrl: string): void {
   process.stdout.write(
     [
       'Created a demo app and a demo user (first start with an empty store):',
@@ -94,6 +94,7 @@ function printDemo(demo: DemoData, issuer: string): void {
       `  password:      ${demo.password}`,
       `  issuer:        ${issuer}`,
       `  discovery:     ${issuer}/.well-known/openid-configuration`,
+      `Open ${publicUrl}/ for what is running and a playground to sign in with (password or magic link).`,
       '',
     ].join('\n'),
   );

@@ -6,11 +6,11 @@ import { OAuthError } from '../../protocol/oauth/oauth-error.js';
 import { readParams } from '../../protocol/oauth/params.js';
 import type { Services } from '../../services.js';
 import { sendAuthorizationResponse } from '../authorization-response.js';
+import type { WidgetFiles } from '../browser-builds.js';
 import type { BrowserCookies } from '../browser-cookies.js';
 import { sendHostedPage } from '../hosted-page.js';
 import { html, htmlPage, Markup } from '../html-page.js';
 import { PageCsrf } from '../page-csrf.js';
-import type { WidgetFiles } from '../widget-files.js';
 
 export interface HostedRoutesDeps {
   services: Services;

@@ -1,0 +1,61 @@
+import { createHash } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import type { FastifyReply } from 'fastify';
+import { PLAYGROUND_CLIENT_ID, playgroundUris } from '../setup/demo-data.js';
+import type { SdkFiles } from './browser-builds.js';
+import { html, Markup } from './html-page.js';
+import { sendStrictPage } from './strict-page.js';
+
+/** The playground's script: a plain ES module (browser code, not compiled), beside `src` and `dist`. */
+const SCRIPT_URL = new URL('../../assets/playground.js', import.meta.url);
+
+export interface PlaygroundScript {
+  body: Buffer;
+  integrity: string;
+}
+
+/** Reads the playground's script once per process. */
+export async function readPlaygroundScript(): Promise<PlaygroundScript> {
+  const body = await readFile(SCRIPT_URL);
+  return { body, integrity: `sha384-${createHash('sha384').update(body).digest('base64')}` };
+}
+
+/** JSON safe inside `<script type="application/json">` or an import map: no `<`. */
+function jsonForScript(value: unknown): Markup {
+  return new Markup(JSON.stringify(value).replace(/</g, '\\u003c'));
+}
+
+/**
+ * `/playground` and its callback: sign-in by redirect of the playground's app with the SDK's
+ * browser build (loaded through an import map that pins its SRI hash), then the tokens decoded.
+ */
+export async function sendPlayground(
+  reply: FastifyReply,
+  input: { publicUrl: string; issuer: string; sdk: SdkFiles; script: PlaygroundScript },
+): Promise<FastifyReply> {
+  const sdkName = 'gatehouse-sdk.browser.js';
+  const sdkFile = await input.sdk.read(sdkName);
+  const sdkPath = await input.sdk.path(sdkName);
+  const { redirectUri, postLogoutRedirectUri } = playgroundUris(input.publicUrl);
+  const config = {
+    origin: new URL(input.publicUrl).origin,
+    issuer: input.issuer,
+    clientId: PLAYGROUND_CLIENT_ID,
+    redirectUri,
+    postLogoutRedirectUri,
+  };
+  const importMap = { imports: { '@gatehouse/sdk': sdkPath }, integrity: { [sdkPath]: sdkFile?.integrity } };
+  return sendStrictPage(reply, (nonce) => ({
+    title: 'Gatehouse playground',
+    connectSelf: true,
+    main: html`<h1>Playground <span class="badge">development</span></h1>
+<p>Sign in to the app <code>${PLAYGROUND_CLIENT_ID}</code> by redirect to Gatehouse's hosted page, as the demo user <code>demo@example.com</code>: with the password printed when the store was created, or choose <strong>Email</strong> and open the link from the <a href="/dev/mailbox">dev mailbox</a> in this browser. The page then shows the tokens, decoded.</p>
+<p id="playground-status" role="status" aria-live="polite" class="note">${sdkFile ? 'Loading…' : 'The SDK is not built on this server (npm run build).'}</p>
+<div class="actions" id="playground-signed-out" hidden><button type="button" id="playground-sign-in">Sign in</button></div>
+<div id="playground-tokens" hidden></div>
+<noscript><p>The playground needs JavaScript.</p></noscript>`,
+    scripts: sdkFile
+      ? html`<script type="application/json" id="playground-config">${jsonForScript(config)}</script><script type="importmap" nonce="${nonce}">${jsonForScript(importMap)}</script><script type="module" nonce="${nonce}" src="/playground/playground.js" integrity="${input.script.integrity}"></script>`
+      : html``,
+  }));
+}
