@@ -7,9 +7,11 @@
  * demo user in on the page it shows. Shell blocks run in bash against the server's data directory.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:http';
 import { join } from 'node:path';
-import type { Browser } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildWidget } from '../../../widget/scripts/build.mjs';
 import { launchChromium } from '../../../widget/test/support/chromium.js';
@@ -27,6 +29,7 @@ import {
 import { signInWithPassword } from '../hosted/hosted-harness.js';
 import { freePort } from '../support/test-server.js';
 import {
+  fillIntegrity,
   findTestedBlocks,
   type Placeholders,
   substitutePlaceholders,
@@ -97,6 +100,8 @@ describe('docs: tagged code blocks run against a real server', () => {
         'gatehouse-demo',
         '--redirect-uri',
         `http://localhost:${appPort}/login/callback`,
+        '--trusted-origin',
+        `http://localhost:${appPort}`,
       ],
       [
         'apps',
@@ -134,6 +139,48 @@ describe('docs: tagged code blocks run against a real server', () => {
     };
   }, BUILD_TIMEOUT_MS);
 
+  /** A fresh browser profile that may reach loopback origins only. */
+  async function inBrowser(body: (page: Page) => Promise<void>): Promise<void> {
+    browser ??= await launchChromium();
+    const context = await browser.newContext();
+    await context.route(
+      (u) => u.hostname !== 'localhost' && u.hostname !== '127.0.0.1',
+      (route) => route.abort(),
+    );
+    try {
+      await body(await context.newPage());
+    } finally {
+      await context.close();
+    }
+  }
+
+  /** An HTML block: served at the app's origin, opened in Chromium, the demo user signed in on it. */
+  async function runPage(block: TestedBlock, code: string): Promise<void> {
+    const sri = async (url: string) => {
+      const body = Buffer.from(await (await fetch(url)).arrayBuffer());
+      return `sha384-${createHash('sha384').update(body).digest('base64')}`;
+    };
+    const html = `<!doctype html><meta charset="utf-8"><title>${block.name}</title>\n${await fillIntegrity(code, sri)}`;
+    const app = createServer((_req, res) => res.writeHead(200, { 'content-type': 'text/html' }).end(html));
+    await new Promise<void>((resolve) => app.listen(placeholders.appPort, 'localhost', resolve));
+    try {
+      await inBrowser(async (page) => {
+        const logged: string[] = [];
+        const errors: string[] = [];
+        page.on('console', (m) => (m.type() === 'log' ? logged : errors).push(m.text()));
+        page.on('pageerror', (e) => errors.push(String(e)));
+        await page.goto(`http://localhost:${placeholders.appPort}/`);
+        await signInWithPassword(page, { login: 'demo@example.com', password: placeholders.demoPassword });
+        await expect
+          .poll(() => `${logged.join('\n')}\n${errors.join('\n')}`, { timeout: 20_000 })
+          .toContain(block.expect ?? '');
+        expect(errors).toEqual([]);
+      });
+    } finally {
+      await new Promise((resolve) => app.close(resolve));
+    }
+  }
+
   afterAll(async () => {
     await browser?.close();
     killAllServers();
@@ -144,7 +191,10 @@ describe('docs: tagged code blocks run against a real server', () => {
     const names = blocks.map((b) => b.name);
     expect(new Set(names).size).toBe(names.length);
     expect(names).toEqual(expect.arrayContaining(['readme-okta-auth-js', 'readme-openid-client']));
-    for (const block of blocks) expect(['js', 'sh'], `${block.file}:${block.line}`).toContain(block.language);
+    for (const block of blocks) {
+      expect(['js', 'sh', 'html'], `${block.file}:${block.line}`).toContain(block.language);
+      if (block.language === 'html') expect(block.browser, `${block.file}:${block.line}`).toBe(true);
+    }
   });
 
   it.each(blocks.map((b) => [`${b.name} (${b.file}:${b.line})`, b] as const))(
@@ -157,6 +207,7 @@ describe('docs: tagged code blocks run against a real server', () => {
         if (block.expect) expect(run.stdout).toContain(block.expect);
         return;
       }
+      if (block.language === 'html') return runPage(block, code);
       const file = join(workDir, `${block.name}.mjs`);
       mkdirSync(workDir, { recursive: true });
       writeFileSync(file, `${code}\n`);
@@ -174,15 +225,7 @@ describe('docs: tagged code blocks run against a real server', () => {
           })
           .toMatch(/^https?:\/\//);
         const url = /^Open (\S+)$/m.exec(started.run.stdout)![1]!;
-        browser ??= await launchChromium();
-        const context = await browser.newContext();
-        // Loopback only: anything else is refused.
-        await context.route(
-          (u) => u.hostname !== 'localhost' && u.hostname !== '127.0.0.1',
-          (route) => route.abort(),
-        );
-        try {
-          const page = await context.newPage();
+        await inBrowser(async (page) => {
           await page.goto(url);
           await signInWithPassword(page, { login: 'demo@example.com', password: placeholders.demoPassword });
           await expect
@@ -197,9 +240,7 @@ describe('docs: tagged code blocks run against a real server', () => {
               },
             )
             .toContain(block.expect ?? '');
-        } finally {
-          await context.close();
-        }
+        });
       } finally {
         started.child.kill('SIGKILL');
       }

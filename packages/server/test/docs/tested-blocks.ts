@@ -25,12 +25,15 @@ export interface TestedBlock {
   file: string;
   /** 1-based line of the opening fence. */
   line: number;
-  /** The fence's language: `js` runs in Node as an ES module, `sh` in bash. */
+  /** The fence's language: `js` runs in Node as an ES module, `sh` in bash, `html` in Chromium. */
   language: string;
   code: string;
   /** Text the block's output (or, with `browser`, the page it ends on) must contain. */
   expect: string | undefined;
-  /** The block prints `Open <url>`: a browser opens it and signs in on the page it shows. */
+  /**
+   * JS: the block prints `Open <url>`; a browser opens it and signs in on the page it shows. HTML:
+   * the page is served at the app's origin; a browser opens it and signs in on it.
+   */
   browser: boolean;
 }
 
@@ -96,13 +99,35 @@ export interface Placeholders {
   clientId: string;
 }
 
+/** The example hosts of the package READMEs and what they stand for. */
+const EXAMPLE_HOSTS = (p: Placeholders): Array<[string, string]> => [
+  ['https://id.example.com', p.gatehouseOrigin],
+  ['https://app.example.com', `http://localhost:${p.appPort}`],
+  ['0oa1example', 'gatehouse-demo'],
+];
+
 export function substitutePlaceholders(block: TestedBlock, p: Placeholders): string {
   let code = block.code
     .replaceAll('http://localhost:4455', p.gatehouseOrigin)
     .replaceAll('http://localhost:8080', `http://localhost:${p.appPort}`)
     .replaceAll('listen(8080', `listen(${p.appPort}`);
   if (block.language === 'js') code = code.replaceAll("'…'", JSON.stringify(p.demoPassword));
+  if (block.language === 'html')
+    for (const [example, real] of EXAMPLE_HOSTS(p)) code = code.replaceAll(example, real);
   if (block.language === 'sh')
     code = code.replace(/\bnpx gatehouse\b/g, p.gatehouseCommand).replaceAll('<id>', p.clientId);
   return code;
+}
+
+/** An element's `integrity="sha384-…"` placeholder after its `href`/`src`: the URL it is for. */
+const INTEGRITY_PLACEHOLDER = /(?<attr>href|src)="(?<url>[^"]+)"(?<gap>\s+)integrity="sha384-…"/g;
+
+/** Fills in the `sha384-…` placeholders of an HTML block with the hashes of what the URLs serve. */
+export async function fillIntegrity(html: string, hash: (url: string) => Promise<string>): Promise<string> {
+  let out = html;
+  for (const match of html.matchAll(INTEGRITY_PLACEHOLDER)) {
+    const { attr, url, gap } = match.groups!;
+    out = out.replace(match[0], `${attr}="${url}"${gap}integrity="${await hash(url!)}"`);
+  }
+  return out;
 }
