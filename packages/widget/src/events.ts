@@ -7,6 +7,11 @@ export interface RenderContext {
   formName: string;
   /** The key of the authenticator the step is about (`okta_email`, `okta_password`). */
   authenticatorKey?: string | undefined;
+  /**
+   * The i18n keys of the step's own messages (e.g. `idx.transferred.to.new.tab` on the page a
+   * magic link left behind): a page around the widget can follow what it shows.
+   */
+  messageKeys: string[];
 }
 
 export interface WidgetError {

@@ -39,6 +39,11 @@ export interface SignInWidgetOptions {
   resendIntervalSeconds?: number;
   /** Move focus into the widget when it first renders; default true. */
   autoFocus?: boolean;
+  /**
+   * Your app's page to go on to from a tab whose flow ended elsewhere ("Flow continued in a new
+   * tab": the magic link was opened in another tab). An http(s) URL or a path on your site.
+   */
+  homeUri?: string;
 }
 
 export interface ResolvedOptions
@@ -61,6 +66,7 @@ export interface ResolvedOptions
   logo?: string | undefined;
   resendIntervalSeconds: number;
   autoFocus: boolean;
+  homeUri?: string | undefined;
 }
 
 const FLOWS: FlowName[] = ['default', 'resetPassword', 'signup', 'unlockAccount'];
@@ -76,6 +82,21 @@ function optionalString(options: Record<string, unknown>, name: string): string 
   const value = options[name];
   if (value === undefined || value === null || value === '') return undefined;
   if (typeof value !== 'string') throw new TypeError(`SignInWidget: the "${name}" option must be a string.`);
+  return value;
+}
+
+/** An optional link target: an http(s) URL or a path (never `javascript:` or the like). */
+function linkUri(options: Record<string, unknown>, name: string): string | undefined {
+  const value = optionalString(options, name);
+  if (value === undefined) return undefined;
+  let url: URL;
+  try {
+    url = new URL(value, 'https://base.invalid/');
+  } catch {
+    throw new TypeError(`SignInWidget: "${name}" must be an http(s) URL or a path.`);
+  }
+  if (url.protocol !== 'https:' && url.protocol !== 'http:')
+    throw new TypeError(`SignInWidget: "${name}" must be an http(s) URL or a path.`);
   return value;
 }
 
@@ -132,6 +153,7 @@ export function resolveOptions(input: SignInWidgetOptions): ResolvedOptions {
     logo: optionalString(options, 'logo'),
     resendIntervalSeconds: resend,
     autoFocus: options.autoFocus !== false,
+    homeUri: linkUri(options, 'homeUri'),
   };
 }
 

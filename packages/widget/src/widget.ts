@@ -100,6 +100,7 @@ export class SignInWidget {
         brandName: options.brand.name,
         brandColors: brandColors(options),
         autoFocus: options.autoFocus,
+        homeUri: options.homeUri,
         actions: {
           submit: (remediation, inputs) => driver?.submit(remediation, inputs),
           invoke: (action) => driver?.invoke(action),

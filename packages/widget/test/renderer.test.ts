@@ -56,16 +56,23 @@ describe('identify', () => {
     expect(await h.calls()).toEqual([]);
   });
 
-  it('shows "Unable to sign in" for errors.E0000004 and reports afterError', async () => {
+  it('shows "Unable to sign in" with what to check for errors.E0000004 and reports afterError', async () => {
     await h.render(fixture('identify-password-error').body);
-    expect(await h.page.locator('.gh-banner').textContent()).toBe('Unable to sign in');
+    expect(await h.page.locator('.gh-banner').textContent()).toBe(
+      'Unable to sign in. Check your username and password, then try again.',
+    );
     // The banner is announced through the assertive live region.
     await h.page.waitForFunction(
-      () => document.querySelector('[aria-live="assertive"]')?.textContent === 'Unable to sign in',
+      () =>
+        document.querySelector('[aria-live="assertive"]')?.textContent ===
+        'Unable to sign in. Check your username and password, then try again.',
     );
     const events = await h.events();
     expect(events.map((e) => e.name)).toEqual(['ready', 'afterRender', 'afterError']);
-    expect(events[2]!.args[1]).toEqual({ message: 'Unable to sign in', keys: ['errors.E0000004'] });
+    expect(events[2]!.args[1]).toEqual({
+      message: 'Unable to sign in. Check your username and password, then try again.',
+      keys: ['errors.E0000004'],
+    });
   });
 
   it('the same step back with an error keeps what was typed, except secrets', async () => {
@@ -208,17 +215,24 @@ describe('email challenge', () => {
     expect(await h.calls()).toEqual([{ type: 'invoke', name: 'resend' }]);
   });
 
-  it('a wrong code shows the input with its field error and focuses it', async () => {
+  it('a wrong code shows the input with its field error, no banner saying it again, and focuses it', async () => {
     await h.render(fixture('challenge-email-error').body);
     const { page } = h;
     const code = page.getByLabel('Verification code');
     expect(await code.isVisible()).toBe(true);
     expect(await code.getAttribute('aria-invalid')).toBe('true');
     expect(await page.locator('.gh-field-error').textContent()).toBe('Invalid code. Try again.');
-    expect(await page.locator('.gh-banner').textContent()).toBe(
-      'We found some errors. Please review the form and make corrections.',
-    );
+    // One field: its own error says it all (a form of several fields gets the summary banner).
+    expect(await page.locator('.gh-banner:visible').count()).toBe(0);
     expect(await focusedLabel()).toBe('Verification code');
+    await page.waitForFunction(
+      () => document.querySelector('[aria-live="assertive"]')?.textContent === 'Invalid code. Try again.',
+    );
+    const events = await h.events();
+    expect(events.at(-1)).toMatchObject({
+      name: 'afterError',
+      args: [{ formName: 'challenge-authenticator' }, { message: 'Invalid code. Try again.' }],
+    });
   });
 
   it('the throttled resend answer keeps the challenge with the rate-limit message', async () => {
@@ -454,7 +468,9 @@ describe('i18n', () => {
     const { page } = h;
     expect(await page.getByRole('heading', { level: 2 }).textContent()).toBe('Connexion');
     expect(await page.getByLabel("Nom d'utilisateur").count()).toBe(1);
-    expect(await page.locator('.gh-banner').textContent()).toBe('Connexion impossible');
+    expect(await page.locator('.gh-banner').textContent()).toBe(
+      "Connexion impossible. Vérifiez votre nom d'utilisateur et votre mot de passe, puis réessayez.",
+    );
     expect(await page.locator('.gh-widget').getAttribute('lang')).toBe('fr');
   });
 

@@ -89,7 +89,7 @@ export class FlowDriver {
     this.memory.lastInputs = inputs;
     void this.run(
       () => this.client.submit(remediation.name, withoutStateHandle(buildBody(remediation, inputs))),
-      { fresh: false, submit: true },
+      { fresh: false, submit: true, submitted: remediation.name },
     );
   }
 
@@ -135,6 +135,7 @@ export class FlowDriver {
       autoAnswer?: string;
       startFlow?: FlowName;
       poll?: boolean;
+      submitted?: string;
     },
   ): Promise<void> {
     this.busy = true;

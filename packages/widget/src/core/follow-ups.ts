@@ -4,7 +4,7 @@
  * sign-up) with its code, the `resetPassword` flow asks for recovery straight from identify, and
  * `signup` / `unlockAccount` take the server's sign-up / unlock step from there.
  */
-import { buildBody } from './form-values.js';
+import { buildBody, choiceValue } from './form-values.js';
 import { flowUnavailableMessage } from './local-steps.js';
 import type { Step } from './step.js';
 import type { FlowName, IdxReply } from './widget-client.js';
@@ -20,13 +20,37 @@ export function withoutStateHandle(body: Record<string, unknown>): Record<string
   return rest;
 }
 
+/**
+ * Right after identify, a "Verify it's you" list whose only choice is Email: there is nothing to
+ * choose, so the widget chooses it and the user lands on "Check your email" (Okta's sign-in goes
+ * straight to the email authenticator too). Not in a recovery, not a list that has a message, and
+ * not after "Verify with something else" (the list was asked for); other single choices (an
+ * authenticator app, a passkey, whose prompt wants the user's click) are still shown.
+ */
+function onlyEmailChoice(step: Step): FollowUp {
+  const select = step.remediations[0];
+  if (select?.name !== 'select-authenticator-authenticate' || step.recovery || step.messages.length)
+    return undefined;
+  const field = select.fields.find((f) => f.options !== undefined);
+  const only = field?.options?.length === 1 ? field.options[0] : undefined;
+  if (!field || !only || only.authenticator?.key !== 'okta_email' || field.messages.length) return undefined;
+  const body = buildBody(select, { [field.name]: choiceValue(only) });
+  return { submit: select.name, body: withoutStateHandle(body) };
+}
+
 /** The request to send next without asking the user, if any (may add a warning to `step`). */
 export function followUpOf(
   step: Step,
   reply: IdxReply,
-  how: { autoAnswer?: string | undefined; startFlow?: FlowName | undefined },
+  how: {
+    autoAnswer?: string | undefined;
+    startFlow?: FlowName | undefined;
+    /** The remediation whose answer this is, when the user submitted one. */
+    submitted?: string | undefined;
+  },
 ): FollowUp {
   if (reply.status >= 400) return undefined;
+  if (how.submitted === 'identify') return onlyEmailChoice(step);
   if (how.autoAnswer !== undefined) {
     const challenge = step.remediations.find(
       (r) => r.name === 'challenge-authenticator' || r.name === 'enroll-authenticator',

@@ -59,6 +59,7 @@ export const de: Record<string, string> = {
   'gh.expired.title': 'Ihre Sitzung ist abgelaufen',
   'gh.transferred.title': 'Die Anmeldung wird in einem neuen Tab fortgesetzt',
   'gh.transferred.text': 'Sie können diesen Tab schließen.',
+  'gh.transferred.home': 'Zur Startseite',
   'gh.otp.title': 'Geben Sie diesen Code im ursprünglichen Tab ein',
   'gh.otp.text': 'Geben Sie diesen Code im ursprünglichen Tab ein:',
   'gh.otp.hint':
@@ -77,7 +78,8 @@ export const de: Record<string, string> = {
   'gh.retry.ready': 'Sie können es jetzt erneut versuchen.',
   'idx.session.expired':
     'Sie wurden wegen Inaktivität abgemeldet. Aktualisieren Sie die Seite oder kehren Sie zur Anmeldung zurück.',
-  'errors.E0000004': 'Anmelden nicht möglich',
+  'errors.E0000004':
+    'Anmelden nicht möglich. Prüfen Sie Benutzername und Passwort und versuchen Sie es erneut.',
   incorrectPassword: 'Das Passwort ist falsch',
   'api.authn.error.PASSCODE_INVALID': 'Ungültiger Code. Versuchen Sie es erneut.',
   tooManyRequests: 'Sie haben die maximale Anzahl an Anfragen überschritten. Versuchen Sie es später erneut.',

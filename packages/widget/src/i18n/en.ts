@@ -67,6 +67,7 @@ export const en: Record<string, string> = {
   'gh.expired.title': 'Your session has expired',
   'gh.transferred.title': 'Flow continued in a new tab',
   'gh.transferred.text': 'You can close this tab.',
+  'gh.transferred.home': 'Go to the home page',
   'gh.otp.title': 'Enter this code in your original tab',
   'gh.otp.text': 'Enter this code in your original tab:',
   'gh.otp.hint':
@@ -119,7 +120,8 @@ export const en: Record<string, string> = {
   // Server keys (packages/protocol/src/errors.ts)
   'idx.session.expired':
     'You have been logged out due to inactivity. Refresh or return to the sign in screen.',
-  'errors.E0000004': 'Unable to sign in',
+  // One answer for a wrong password, an unknown user and a locked account (enumeration-safe).
+  'errors.E0000004': 'Unable to sign in. Check your username and password, then try again.',
   incorrectPassword: 'Password is incorrect',
   'api.authn.error.PASSCODE_INVALID': 'Invalid code. Try again.',
   tooManyRequests: 'You exceeded the maximum number of requests. Try again in a while.',

@@ -59,6 +59,7 @@ export const fr: Record<string, string> = {
   'gh.expired.title': 'Votre session a expiré',
   'gh.transferred.title': 'La connexion continue dans un nouvel onglet',
   'gh.transferred.text': 'Vous pouvez fermer cet onglet.',
+  'gh.transferred.home': "Aller à la page d'accueil",
   'gh.otp.title': "Saisissez ce code dans l'onglet d'origine",
   'gh.otp.text': "Saisissez ce code dans l'onglet d'origine :",
   'gh.otp.hint':
@@ -76,7 +77,8 @@ export const fr: Record<string, string> = {
   'gh.retry.ready': 'Vous pouvez réessayer maintenant.',
   'idx.session.expired':
     "Vous avez été déconnecté pour cause d'inactivité. Actualisez la page ou revenez à l'écran de connexion.",
-  'errors.E0000004': 'Connexion impossible',
+  'errors.E0000004':
+    "Connexion impossible. Vérifiez votre nom d'utilisateur et votre mot de passe, puis réessayez.",
   incorrectPassword: 'Mot de passe incorrect',
   'api.authn.error.PASSCODE_INVALID': 'Code non valide. Réessayez.',
   tooManyRequests: 'Vous avez dépassé le nombre maximal de requêtes. Réessayez plus tard.',

@@ -82,6 +82,11 @@ export class FieldControl {
     return this.input.getAttribute('aria-invalid') === 'true';
   }
 
+  /** The error shown under the input, if any. */
+  errorText(): string | null {
+    return this.hasError() ? (this.error.textContent ?? '') : null;
+  }
+
   setError(text: string | null): void {
     if (text) {
       replaceChildren(this.error, text);

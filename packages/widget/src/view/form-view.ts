@@ -41,15 +41,22 @@ export interface FormView extends RenderedView {
   form: HTMLFormElement;
 }
 
-/** The form-level messages of a step as the banner shows them, plus a summary for field errors. */
+const fieldsOf = (controls: Control[]) => controls.filter((c) => c instanceof FieldControl);
+
+/**
+ * The form-level messages of a step as the banner shows them, plus a summary for field errors on
+ * a form of several fields. A form of one field gets no summary: the error under its only input
+ * says it all, and a banner beside it would say the same thing twice.
+ */
 export function bannerMessages(
   t: Translator,
   messages: EnvelopeMessage[],
   controls: Control[],
 ): Array<{ text: string; level: EnvelopeMessage['level'] }> {
   const list = messages.map((m) => ({ text: t.message(m), level: m.level }));
-  const fieldErrors = controls.some((c) => c instanceof FieldControl && c.hasError());
-  if (fieldErrors && !list.some((m) => m.level === 'error'))
+  const fields = fieldsOf(controls);
+  const fieldErrors = fields.some((c) => c.hasError());
+  if (fieldErrors && fields.length > 1 && !list.some((m) => m.level === 'error'))
     list.unshift({ text: t.t('oform.errorbanner.title'), level: 'error' });
   return list;
 }
@@ -114,10 +121,22 @@ export function formView(spec: FormViewSpec): FormView {
     form,
     focus: spec.focus === undefined ? (firstInput?.input ?? head.querySelector('h2')) : spec.focus,
     firstError: firstInvalid?.input ?? (messages.some((m) => m.level === 'error') ? bannerEl : null),
-    errors: messages.filter((m) => m.level !== 'info').map((m) => m.text),
+    errors: errorsToAnnounce(messages, controls),
     notices: messages.filter((m) => m.level === 'info').map((m) => m.text),
     dispose: countdown?.dispose,
   };
+}
+
+/** What screen readers hear at once: the banner's errors, else the errors under the fields. */
+function errorsToAnnounce(
+  messages: Array<{ text: string; level: EnvelopeMessage['level'] }>,
+  controls: Control[],
+): string[] {
+  const banner = messages.filter((m) => m.level !== 'info').map((m) => m.text);
+  if (banner.length) return banner;
+  return fieldsOf(controls)
+    .map((c) => c.errorText())
+    .filter((text): text is string => Boolean(text));
 }
 
 /** "Back to sign in" (shown on every step after the first). */

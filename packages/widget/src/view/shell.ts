@@ -19,6 +19,8 @@ export interface ShellOptions {
   brandName?: string | undefined;
   brandColors: Record<string, string>;
   autoFocus: boolean;
+  /** Where "Flow continued in a new tab" links onward (the `homeUri` option). */
+  homeUri?: string | undefined;
   actions: ViewActions;
   /** The driver's per-step memory and resend clock. */
   state: () => { memory: Record<string, unknown>; resendAvailableAt: number };
@@ -99,6 +101,7 @@ export class Shell implements Presenter {
       memory: state.memory,
       resendAvailableAt: state.resendAvailableAt,
       now: this.options.now,
+      homeUri: this.options.homeUri,
     };
   }
 
@@ -120,6 +123,7 @@ export class Shell implements Presenter {
       controller: name,
       formName: step.interactionCode ? 'success' : (step.remediations[0]?.name ?? 'terminal'),
       authenticatorKey: step.remediations[0]?.authenticator?.key ?? step.authenticator?.key,
+      messageKeys: step.messages.map((m) => m.key).filter((k): k is string => Boolean(k)),
     };
     if (first) this.options.emitter.emit('ready', context);
     this.options.emitter.emit('afterRender', context);

@@ -22,6 +22,8 @@ export interface ViewContext extends ViewActions {
   now(): number;
   /** State a view keeps across re-renders of the same step (e.g. the code input was revealed). */
   memory: Record<string, unknown>;
+  /** The `homeUri` option: where the pages that end the flow in this tab link onward. */
+  homeUri?: string | undefined;
 }
 
 /** A rendered view: its element, where focus goes when it appears, and cleanup for its timers. */

@@ -58,7 +58,7 @@ describe('password sign-in (one step)', () => {
     }
   });
 
-  it('a wrong password keeps the form with "Unable to sign in", then the right one succeeds', async () => {
+  it('a wrong password keeps the form with "Unable to sign in" and what to check, then the right one succeeds', async () => {
     const { user, password } = await env.server.createUser();
     const session = await env.newSession();
     try {
@@ -68,11 +68,14 @@ describe('password sign-in (one step)', () => {
       await page.getByLabel('Password', { exact: true }).fill('not-my-password');
       await page.getByRole('button', { name: 'Sign in' }).click();
       await page.locator('.gh-banner').waitFor();
-      expect(await page.locator('.gh-banner').textContent()).toBe('Unable to sign in');
+      expect(await page.locator('.gh-banner').textContent()).toBe(
+        'Unable to sign in. Check your username and password, then try again.',
+      );
       // Errors are announced and focus goes to the banner (no field error here).
       await page.waitForFunction(
         () =>
-          document.querySelector('.gh-widget [aria-live="assertive"]')?.textContent === 'Unable to sign in',
+          document.querySelector('.gh-widget [aria-live="assertive"]')?.textContent ===
+          'Unable to sign in. Check your username and password, then try again.',
       );
       expect(await page.evaluate(() => document.activeElement?.classList.contains('gh-banner'))).toBe(true);
       expect(await axeScan(page, session)).toEqual([]);

@@ -357,12 +357,10 @@ export async function withSession(env: E2EEnv, body: (session: Session) => Promi
   }
 }
 
-/** identify → choose Email → "Check your email" (an email-policy app). */
+/** identify → "Check your email" (an email-policy app: Email, the only choice, is chosen for the user). */
 export async function reachEmailChallenge(env: E2EEnv, page: Page, login: string): Promise<void> {
   await page.goto(env.loginUrl());
   await page.getByLabel('Username').fill(login);
   await page.getByRole('button', { name: 'Next' }).click();
-  await viewIs(page, 'select-authenticator-authenticate');
-  await page.getByRole('button', { name: /Email/ }).click();
   await viewIs(page, 'challenge-authenticator:okta_email');
 }

@@ -71,6 +71,19 @@ export function terminalView(ctx: ViewContext): RenderedView {
         { class: 'gh-view gh-view--terminal gh-view--transferred' },
         head,
         h('p', { class: 'gh-text' }, t.t('gh.transferred.text')),
+        // The flow goes on in the other tab; this one can only go on to the app (same browser:
+        // signed in there once the other tab is done).
+        ctx.homeUri
+          ? h(
+              'div',
+              { class: 'gh-links' },
+              h(
+                'a',
+                { class: 'gh-link gh-link--home', attrs: { href: ctx.homeUri, 'data-se': 'home' } },
+                t.t('gh.transferred.home'),
+              ),
+            )
+          : null,
       ),
       focus: head.querySelector('h2'),
       errors: [],
