@@ -10,6 +10,7 @@
 import { fileURLToPath } from 'node:url';
 import express, { type Express, type NextFunction, type Request, type Response } from 'express';
 import session from 'express-session';
+import { appFeaturesCache } from './app-features.js';
 import { createSampleAuth } from './auth.js';
 import type { SampleConfig } from './config.js';
 import { messagePage } from './pages.js';
@@ -43,13 +44,22 @@ export function createSampleApp(config: SampleConfig, options: SampleAppOptions 
     config.sessionStore === 'sqlite'
       ? new SqliteSessionStore({ file: config.sessionDb, defaultTtlSeconds: config.sessionIdleSeconds, now })
       : new session.MemoryStore();
-  const ctx = { config, auth: createSampleAuth(config, now), now };
+  const auth = createSampleAuth(config, now);
+  const ctx = { config, auth, features: appFeaturesCache(auth, now), now };
 
   const app = express();
   app.disable('x-powered-by');
   if (config.trustProxy) app.set('trust proxy', 1);
   app.use(securityHeaders(config));
   app.use('/static', express.static(PUBLIC_DIR, { index: false, maxAge: '1h', fallthrough: false }));
+  // Browsers ask for /favicon.ico on their own; the pages name it too.
+  app.get('/favicon.ico', (_req: Request, res: Response) =>
+    res.sendFile('favicon.ico', {
+      root: PUBLIC_DIR,
+      maxAge: '1d',
+      headers: { 'Content-Type': 'image/x-icon' },
+    }),
+  );
   app.use(
     session({
       name: cookieName,

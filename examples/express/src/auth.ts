@@ -16,6 +16,8 @@ export interface SampleAuth {
   readonly authorizationCodeRedirectUri: string;
   /** The client over this request's session. */
   forRequest(req: Request): AuthClient;
+  /** A client over storage of its own, in memory (nothing in any user's session). */
+  withoutSession(): AuthClient;
 }
 
 /** The redirect sign-in's callback route (registered as a redirect URI of the app in Gatehouse). */
@@ -37,5 +39,6 @@ export function createSampleAuth(config: SampleConfig, now: () => number = Date.
     authorizationCodeRedirectUri: `${config.appUrl}${AUTHORIZATION_CODE_CALLBACK}`,
     forRequest: (req) =>
       base.withStorage(serverSessionStorage(req.session as unknown as Record<string, unknown>)),
+    withoutSession: () => base.withStorage(memoryStorage()),
   };
 }

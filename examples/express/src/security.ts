@@ -44,7 +44,8 @@ export function securityHeaders(config: SampleConfig): RequestHandler[] {
     crossOriginOpenerPolicy: { policy: 'same-origin' },
   });
   const noStore: RequestHandler = (req, res, next) => {
-    if (!req.path.startsWith('/static/')) res.setHeader('Cache-Control', 'no-store');
+    if (!req.path.startsWith('/static/') && req.path !== '/favicon.ico')
+      res.setHeader('Cache-Control', 'no-store');
     next();
   };
   return [nonce, headers, noStore];

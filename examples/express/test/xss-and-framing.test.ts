@@ -92,6 +92,7 @@ describe('express sample: hostile input, framing, cross-site forms (Chromium)', 
         interactionHandle: evil,
         flow: 'default' as const,
         otp: evil,
+        homeUri: evil,
       };
       const html = loginPage({ config: env.config, nonce: 'n' }, widget);
       await page.goto(`${env.appUrl}/nothing-here`);
@@ -100,7 +101,8 @@ describe('express sample: hostile input, framing, cross-site forms (Chromium)', 
         JSON.parse(document.getElementById('widget-config')!.textContent!),
       );
       expect(parsed).toEqual(widget);
-      expect(await page.evaluate(() => document.scripts.length)).toBe(3);
+      // The widget's options and the page headings (data), the widget bundle and login.js.
+      expect(await page.evaluate(() => document.scripts.length)).toBe(4);
       expect(dialogs).toEqual([]);
     } finally {
       await context.close();

@@ -3,9 +3,10 @@
 import { GatehouseError, OAuthError } from '@gatehouse/sdk';
 import type { Request, Response } from 'express';
 import type { SessionData } from 'express-session';
+import type { AppFeaturesCache } from '../app-features.js';
 import type { SampleAuth } from '../auth.js';
 import type { SampleConfig } from '../config.js';
-import { messagePage, type PageContext } from '../pages.js';
+import { type EmailLinkKind, messagePage, type PageContext } from '../pages.js';
 import { csrfToken } from '../security.js';
 
 declare module 'express-session' {
@@ -16,14 +17,16 @@ declare module 'express-session' {
     signedInAt?: number;
     /** How the user signed in: the embedded widget, or the redirect to Gatehouse's hosted page. */
     signInMode?: 'embedded' | 'redirect';
-    /** The code of a magic link opened in a browser that did not start the sign-in. */
-    otpNotice?: { otp: string; at: number };
+    /** The code of a magic link opened in a browser that did not start the flow, and what the link was for. */
+    otpNotice?: { otp: string; at: number; kind: EmailLinkKind };
   }
 }
 
 export interface RouteContext {
   config: SampleConfig;
   auth: SampleAuth;
+  /** What the app's policy offers (sign-up, unlock, password reset), for the pages' links. */
+  features: AppFeaturesCache;
   now(): number;
 }
 

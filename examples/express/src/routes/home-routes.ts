@@ -1,7 +1,7 @@
 /** The signed-in home page (ID token claims + userinfo) and sign-out (revoke + end session). */
 import { GatehouseError } from '@gatehouse/sdk';
 import { Router } from 'express';
-import { homePage } from '../pages.js';
+import { homePage } from '../home-page.js';
 import { destroySession, pageContext, type RouteContext } from './context.js';
 
 export function homeRoutes(ctx: RouteContext, cookieName: string): Router {
@@ -11,7 +11,10 @@ export function homeRoutes(ctx: RouteContext, cookieName: string): Router {
   router.get('/', async (req, res) => {
     const client = auth.forRequest(req);
     const tokens = req.session.user ? client.token.get() : undefined;
-    if (!tokens?.claims) return res.type('html').send(homePage(pageContext(ctx, req, res), null));
+    if (!tokens?.claims) {
+      const page = { ...pageContext(ctx, req, res), features: await ctx.features.get() };
+      return res.type('html').send(homePage(page, null));
+    }
     let userinfo: Record<string, unknown> | null = null;
     try {
       userinfo = (await client.getUserInfo()) as Record<string, unknown>;
@@ -20,7 +23,7 @@ export function homeRoutes(ctx: RouteContext, cookieName: string): Router {
       // The access token was revoked or has expired: this session is over.
       await destroySession(req);
       res.clearCookie(cookieName, { path: '/' });
-      const page = { config, nonce: res.locals.cspNonce as string };
+      const page = { config, nonce: res.locals.cspNonce as string, features: await ctx.features.get() };
       return res.type('html').send(homePage(page, null, 'Your session has ended. Please sign in again.'));
     }
     res.type('html').send(
@@ -28,6 +31,7 @@ export function homeRoutes(ctx: RouteContext, cookieName: string): Router {
         claims: tokens.claims,
         userinfo,
         signInMode: req.session.signInMode,
+        now: ctx.now(),
       }),
     );
   });

@@ -16,7 +16,8 @@
  */
 import { type AuthClient, GatehouseError, OAuthError } from '@gatehouse/sdk';
 import { type Request, type Response, Router } from 'express';
-import { loginPage, otherBrowserPage, type WidgetConfig } from '../pages.js';
+import { featuresOf } from '../app-features.js';
+import { type EmailLinkKind, loginPage, otherBrowserPage, type WidgetConfig } from '../pages.js';
 import { csrfToken } from '../security.js';
 import {
   OTP_PATTERN,
@@ -62,14 +63,14 @@ export function loginRoutes(ctx: RouteContext): Router {
    * for `state`: `canProceed({ state })`) the widget continues with the code; anywhere else nobody
    * is signed in and the user is told to type the code in the original tab (docs/security.md F2, F5).
    */
-  function emailLink(req: Request, res: Response, params: Record<string, string>) {
+  function emailLink(req: Request, res: Response, params: Record<string, string>, kind: EmailLinkKind) {
     const { otp, state } = params;
     if (!otp || !state || !OTP_PATTERN.test(otp) || !STATE_PATTERN.test(state)) return invalidLink(req, res);
     if (auth.forRequest(req).idx.canProceed({ state })) {
       req.session.resumeSignIn = { state, otp };
       return res.redirect(303, '/login');
     }
-    req.session.otpNotice = { otp, at: ctx.now() };
+    req.session.otpNotice = { otp, at: ctx.now(), kind };
     return res.redirect(303, '/magic-link/code');
   }
 
@@ -87,6 +88,7 @@ export function loginRoutes(ctx: RouteContext): Router {
       interactionHandle: tx.interactionHandle,
       flow,
       ...(otp ? { otp } : {}),
+      homeUri: '/',
     };
   }
 
@@ -104,8 +106,9 @@ export function loginRoutes(ctx: RouteContext): Router {
     let widget = resume ? widgetFor(client, resume.state, resume.otp) : undefined;
     if (!widget) {
       try {
-        // `/v1/interact` with PKCE and a nonce; the meta is saved in this session.
-        await client.idx.start({ flow: SDK_FLOW[flow] });
+        // `/v1/interact` with PKCE and a nonce; the meta is saved in this session. Its first step
+        // says what the app offers besides signing in (the links on the pages).
+        ctx.features.remember(featuresOf(await client.idx.start({ flow: SDK_FLOW[flow] })));
       } catch (err) {
         if (!(err instanceof GatehouseError)) throw err;
         return show(
@@ -121,14 +124,16 @@ export function loginRoutes(ctx: RouteContext): Router {
       if (!widget) throw new Error('The SDK saved no transaction.');
       widget.flow = flow;
     }
-    res.type('html').send(loginPage(pageContext(ctx, req, res), widget));
+    const page = { ...pageContext(ctx, req, res), features: await ctx.features.get() };
+    res.type('html').send(loginPage(page, widget));
   }
 
   router.get('/login', async (req, res) => {
     const params = singleParams(req);
     if (!params) return invalidLink(req, res);
     // The seed's form of the same-browser forward (`/login?state=…&otp=…`) is accepted too.
-    if (params.otp !== undefined || params.state !== undefined) return emailLink(req, res, params);
+    if (params.otp !== undefined || params.state !== undefined)
+      return emailLink(req, res, params, 'emailCode');
     // `?flow=resetPassword` is also the reset link of Gatehouse's "account exists" email.
     return widgetPage(req, res, params.flow === 'resetPassword' ? 'resetPassword' : 'default');
   });
@@ -143,7 +148,7 @@ export function loginRoutes(ctx: RouteContext): Router {
     const params = singleParams(req);
     if (!params) return invalidLink(req, res);
     const client = auth.forRequest(req);
-    if (client.idx.isEmailVerifyCallback(req.originalUrl)) return emailLink(req, res, params);
+    if (client.idx.isEmailVerifyCallback(req.originalUrl)) return emailLink(req, res, params, 'emailCode');
 
     // The interaction-code redirect: `state` must be one this session started (login CSRF, F2).
     const { state, interaction_code: code, error } = params;
@@ -192,7 +197,7 @@ export function loginRoutes(ctx: RouteContext): Router {
       return show(req, res, 400, 'The link could not be used', text, 'link-error');
     }
     if (!auth.forRequest(req).idx.isEmailVerifyCallback(req.originalUrl)) return invalidLink(req, res);
-    return emailLink(req, res, params);
+    return emailLink(req, res, params, 'resetPassword');
   });
 
   const freshNotice = (req: Request) => {
@@ -200,11 +205,14 @@ export function loginRoutes(ctx: RouteContext): Router {
     return notice && ctx.now() - notice.at <= OTP_NOTICE_TTL_MS ? notice : undefined;
   };
 
+  // A notice saved before the sample said what the link was for reads as the general one.
+  const noticeKind = (req: Request): EmailLinkKind => req.session.otpNotice?.kind ?? 'emailCode';
+
   router.get('/magic-link/code', (req, res) => {
     if (!freshNotice(req))
       return show(req, res, 404, 'Nothing to show', 'Open the link from the email again.', 'no-code');
     const page = { ...pageContext(ctx, req, res), csrfToken: csrfToken(req) };
-    res.type('html').send(otherBrowserPage(page, null));
+    res.type('html').send(otherBrowserPage(page, noticeKind(req), null));
   });
 
   // The code is only shown after an explicit POST, never to a GET (link scanners, F5).
@@ -212,7 +220,7 @@ export function loginRoutes(ctx: RouteContext): Router {
     const notice = freshNotice(req);
     if (!notice)
       return show(req, res, 404, 'Nothing to show', 'Open the link from the email again.', 'no-code');
-    res.type('html').send(otherBrowserPage(pageContext(ctx, req, res), notice.otp));
+    res.type('html').send(otherBrowserPage(pageContext(ctx, req, res), noticeKind(req), notice.otp));
   });
 
   return router;

@@ -263,14 +263,14 @@ export async function widgetView(page: Page, view: string, timeout = 15_000): Pr
   await page.locator(`.gh-widget[data-gh-view="${view}"]`).waitFor({ timeout });
 }
 
-/** Waits for the signed-in home page; returns the ID token claims the page shows. */
+/** Waits for the signed-in home page; returns the ID token claims the page shows (folded away). */
 export async function signedInHome(
   env: SampleEnv,
   page: Page,
   timeout = 15_000,
 ): Promise<Record<string, string>> {
   await page.waitForURL(`${env.appUrl}/`, { timeout });
-  await page.locator('#id-token-claims').waitFor({ timeout });
+  await page.locator('#profile').waitFor({ timeout });
   return tableValues(page, '#id-token-claims');
 }
 
