@@ -5,6 +5,7 @@ import { ConflictError, NotFoundError, ValidationError } from '../errors.js';
 import { hashSecret, randomToken } from '../secrets.js';
 import {
   type App,
+  type AppDeletion,
   type AppPolicy,
   type AppsStore,
   type HostedPageTheme,
@@ -126,6 +127,43 @@ export class AppService {
   async updateApp(clientId: string, changes: AppSettingsInput): Promise<App> {
     const app = await this.getByClientId(clientId);
     return this.store.updateApp(this.apply(structuredClone(app), changes));
+  }
+
+  /**
+   * `updateApp` that also gives a confidential app a new client secret (`secret`, or a generated one
+   * when null), in the same write: the old secret stops working. The new one is returned once.
+   */
+  async updateAppWithNewSecret(
+    clientId: string,
+    changes: AppSettingsInput,
+    secret: string | null,
+  ): Promise<CreatedApp & { clientSecret: string }> {
+    const app = await this.getByClientId(clientId);
+    if (app.secretHash === null) throw new ValidationError('secret', 'a public app has no secret');
+    if (secret !== null && secret.length < MIN_SECRET_LENGTH)
+      throw new ValidationError('secret', `a client secret must be at least ${MIN_SECRET_LENGTH} characters`);
+    const clientSecret = secret ?? randomToken(32);
+    const next = { ...this.apply(structuredClone(app), changes), secretHash: hashSecret(clientSecret) };
+    return { app: await this.store.updateApp(next), clientSecret };
+  }
+
+  /**
+   * Deletes an app with its grants, tokens and transactions. While it is in use (live SSO sessions it
+   * was signed into, live grants or tokens) it is refused unless `force`, which ends those sessions
+   * first (see `AppsStore.deleteApp`).
+   */
+  async deleteApp(clientId: string, force: boolean): Promise<Extract<AppDeletion, { outcome: 'deleted' }>> {
+    const app = await this.getByClientId(clientId);
+    const event = { type: 'application.lifecycle.delete', data: { by: 'cli', clientId, force } };
+    const deletion = await this.store.deleteApp(app.id, this.clock.now(), force, event);
+    if (deletion.outcome === 'not-found') throw new NotFoundError(`No app with client id ${clientId}`);
+    if (deletion.outcome === 'in-use') {
+      const { liveSessions, liveGrants, liveAccessTokens, liveRefreshTokens } = deletion.activity;
+      throw new ConflictError(
+        `App ${clientId} is in use: ${liveSessions} live SSO sessions, ${liveGrants} live grants (${liveAccessTokens} access and ${liveRefreshTokens} refresh tokens); --force ends and revokes them and deletes the app`,
+      );
+    }
+    return deletion;
   }
 
   async getByClientId(clientId: string): Promise<App> {

@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { loadConfig } from '../config/load.js';
 import type { GatehouseConfig } from '../config/schema.js';
+import { ValidationError } from '../errors.js';
 import { closeServices, createServices } from '../gatehouse.js';
 import type { Services } from '../services.js';
 
@@ -39,4 +40,23 @@ export async function withServices<T>(
 
 export function print(options: CommonOptions, value: unknown, text: string): void {
   process.stdout.write(options.json ? `${JSON.stringify(value, null, 2)}\n` : `${text}\n`);
+}
+
+/**
+ * The record a command acts on, named as its argument (`apps show ID`) or, as before, by its option
+ * (`apps show --client-id ID`): one of the two, and the same if both are given.
+ */
+export function targetOf(argument: string | undefined, option: string | undefined, flag: string): string {
+  if (argument !== undefined && option !== undefined && argument !== option)
+    throw new ValidationError(
+      flag.replace(/^--/, ''),
+      `give the ${flag.replace(/^--/, '')} once: '${argument}' or '${option}'`,
+    );
+  const target = argument ?? option;
+  if (target === undefined || target === '')
+    throw new ValidationError(
+      flag.replace(/^--/, ''),
+      `give the ${flag.replace(/^--/, '')} as the argument or as ${flag}`,
+    );
+  return target;
 }

@@ -8,6 +8,7 @@ import {
 import { promisify } from 'node:util';
 import { calculateJwkThumbprint, type JWK } from 'jose';
 import type { Clock } from '../clock.js';
+import { ConflictError, NotFoundError } from '../errors.js';
 import { TOKEN_SIGNING_ALGS, type TokenSigningAlg } from '../storage/apps-store.js';
 import type { KeysStore, SigningKeyRecord } from '../storage/keys-store.js';
 
@@ -81,6 +82,41 @@ export class SigningKeys {
     await this.store.rotate(next, this.clock.now(), this.clock.now() + publishForSeconds * 1000);
     this.snapshot = null;
     return { kid: next.kid, alg, retired: previous?.kid ?? null };
+  }
+
+  /**
+   * Deletes a key: it leaves the JWKS, and tokens it signed stop verifying. An active key (the one
+   * its algorithm signs with: never without one) or a retired key still published (tokens it signed
+   * may be live) is refused unless `force`; a forced delete of an active key makes its successor at
+   * once, so new tokens are never signed with a key the JWKS no longer lists.
+   */
+  async deleteKey(
+    kid: string,
+    force: boolean,
+  ): Promise<{ kid: string; alg: string; status: string; replacedBy: string | null }> {
+    const record = await this.store.findByKid(kid);
+    if (!record) throw new NotFoundError(`No signing key ${kid}`);
+    const now = this.clock.now();
+    const inUse =
+      record.status === 'active'
+        ? `the active ${record.alg} signing key (run \`gatehouse keys rotate --alg ${record.alg}\` first)`
+        : record.publishUntil !== null && record.publishUntil > now
+          ? `still published until ${new Date(record.publishUntil).toISOString()} (tokens it signed may still be live)`
+          : null;
+    if (inUse && !force)
+      throw new ConflictError(
+        `Key ${kid} is ${inUse}; --force deletes it anyway, and tokens it signed stop verifying`,
+      );
+    await this.store.delete(kid);
+    this.snapshot = null;
+    let replacedBy: string | null = null;
+    if (record.status === 'active') {
+      const next = await generateRecord(record.alg as SigningAlg, this.clock.now());
+      replacedBy = (await this.store.insertIfNoneActive(next))
+        ? next.kid
+        : ((await this.store.findActive(record.alg))?.kid ?? null);
+    }
+    return { kid, alg: record.alg, status: record.status, replacedBy };
   }
 
   /** The key new tokens of `alg` are signed with; made on first need when the store has none. */

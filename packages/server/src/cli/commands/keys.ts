@@ -28,6 +28,25 @@ export function keysCommand(program: Command): void {
     }),
   );
   withStoreOptions(
+    keys
+      .command('delete')
+      .description(
+        'delete a signing key: it leaves the JWKS and tokens it signed stop verifying; refused for an active key or one still published unless --force',
+      )
+      .argument('<kid>', 'the key (see keys list)')
+      .option('--force', 'delete it anyway; an active key is replaced by a new one of its algorithm at once')
+      .option('--json', 'print JSON'),
+  ).action((kid: string, options: CommonOptions & { force?: boolean }) =>
+    withServices(options, async (services) => {
+      const result = await services.keys.deleteKey(kid, options.force === true);
+      print(
+        options,
+        { ...result, deleted: true },
+        `Deleted ${result.status} ${result.alg} signing key ${kid}${result.replacedBy ? `; new active ${result.alg} key ${result.replacedBy}` : ''}`,
+      );
+    }),
+  );
+  withStoreOptions(
     keys.command('list').description('list signing keys').option('--json', 'print JSON'),
   ).action((options: CommonOptions) =>
     withServices(options, async (services) => {
