@@ -2,9 +2,11 @@
 // `npm run example`: Gatehouse with embedded defaults plus the Express sample, in one command.
 //   1. builds what is needed (server CLI, SDK, widget bundle, the sample),
 //   2. registers the sample in Gatehouse (once; sign-up and unlock on, its /login as the app's
-//      sign-in page), installs its Forgot Password email template and creates a demo user (once;
-//      its password is kept in .data/demo-user.json),
-//   3. starts Gatehouse on :4455 and the sample on :8080, and prints where to click.
+//      sign-in page), installs its Forgot Password email template and creates a demo user (once),
+//      giving it a new password at every start of an app that signs in with one (so the password
+//      printed is the one that works, whatever the last run's "Forgot password?" set),
+//   3. starts Gatehouse on :4455 (the next free port when something else, such as `npm start`,
+//      holds 4455) and the sample on :8080, and prints where to click.
 // Options: --policy password|password+email|email (default password), --mfa totp|passkey|any|off
 // (a second factor after the password for the sample's app; absent: the app's policy stays as it
 // is), --no-build, --reset.
@@ -12,7 +14,8 @@
 // SAMPLE_MFA (as --mfa).
 import { spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -20,6 +23,7 @@ const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 const EXAMPLE = join(ROOT, 'examples/express');
 const CLI = join(ROOT, 'packages/server/bin/gatehouse.js');
 const DEMO_LOGIN = 'demo@example.com';
+const DEFAULT_GATEHOUSE_PORT = 4455;
 const TEMPLATE_APP_URL = 'http://localhost:8080';
 const POLICIES = ['password', 'password+email', 'email'];
 /**
@@ -45,6 +49,45 @@ const SELF_SERVICE = (appUrl) => [
   '--login-uri',
   `${appUrl}/login`,
 ];
+
+/** A problem the user can fix, told in one line (no stack trace). */
+export class ExampleError extends Error {}
+
+/** Whether `port` on `host` can be listened on now. */
+export function portIsFree(port, host = '127.0.0.1') {
+  return new Promise((resolve, reject) => {
+    const probe = createServer();
+    probe.once('error', (err) =>
+      err.code === 'EADDRINUSE' || err.code === 'EACCES' ? resolve(false) : reject(err),
+    );
+    probe.listen(port, host, () => probe.close(() => resolve(true)));
+  });
+}
+
+/**
+ * Gatehouse's port: the one asked for (GATEHOUSE_PORT, `gatehousePort`) must be free; the default
+ * 4455 gives way to the next free port, because `npm start` (another Gatehouse, with its own data
+ * in ./.gatehouse) may hold it — the two run side by side.
+ */
+async function chooseGatehousePort(asked, host, log) {
+  if (asked !== undefined) {
+    if (await portIsFree(asked, host)) return asked;
+    throw new ExampleError(
+      `Port ${asked} (GATEHOUSE_PORT) is in use: stop what runs there, or choose another, e.g. GATEHOUSE_PORT=${asked + 1} npm run example.`,
+    );
+  }
+  for (let port = DEFAULT_GATEHOUSE_PORT; port < DEFAULT_GATEHOUSE_PORT + 20; port++) {
+    if (!(await portIsFree(port, host))) continue;
+    if (port !== DEFAULT_GATEHOUSE_PORT)
+      log(
+        `Port ${DEFAULT_GATEHOUSE_PORT} is in use (by \`npm start\`?): the example's own Gatehouse runs on port ${port} instead, with its own data and users.`,
+      );
+    return port;
+  }
+  throw new ExampleError(
+    `Ports ${DEFAULT_GATEHOUSE_PORT}-${DEFAULT_GATEHOUSE_PORT + 19} are in use: set GATEHOUSE_PORT to a free port.`,
+  );
+}
 
 function run(command, args, options = {}) {
   const result = spawnSync(command, args, { cwd: ROOT, encoding: 'utf8', ...options });
@@ -165,34 +208,34 @@ export function configure({ dataDir, appUrl, policy, mfa }) {
     '--text-file',
     join(templateDir, 'forgot-password.text.vm'),
   ]);
-  // The demo user, with a password kept beside the data so every start can print it.
-  const secretFile = join(dataDir, 'demo-user.json');
-  const saved = existsSync(secretFile) ? JSON.parse(readFileSync(secretFile, 'utf8')) : null;
-  const exists = gatehouse(dataDir, ['users', 'list', '--json']).some((u) => u.login === DEMO_LOGIN);
-  let password = saved?.password;
-  if (!exists || !password) {
-    password = `Lantern-${randomBytes(9).toString('hex')}`;
-    if (exists) gatehouse(dataDir, ['users', 'set-password', '--login', DEMO_LOGIN, '--password', password]);
-    else
-      gatehouse(dataDir, [
-        'users',
-        'create',
-        '--login',
-        DEMO_LOGIN,
-        '--email',
-        DEMO_LOGIN,
-        '--password',
-        password,
-        '--first-name',
-        'Demo',
-        '--last-name',
-        'User',
-      ]);
-    writeFileSync(secretFile, `${JSON.stringify({ login: DEMO_LOGIN, password }, null, 2)}\n`, {
-      mode: 0o600,
-    });
+  // The demo user. An app that signs in with a password gets a new one at every start, so the
+  // password printed is the one that works (a "Forgot password?" of the last run changed it); an
+  // app that signs in by email alone leaves the password as it is and prints none.
+  const factors = app.policy?.factors ?? policy;
+  const withPassword = factors.split(',').some((step) => step.split('|').includes('password'));
+  let demo = gatehouse(dataDir, ['users', 'list', '--json']).find((u) => u.login === DEMO_LOGIN);
+  const password = withPassword ? `Lantern-${randomBytes(9).toString('hex')}` : undefined;
+  if (!demo) {
+    demo = gatehouse(dataDir, [
+      'users',
+      'create',
+      '--login',
+      DEMO_LOGIN,
+      '--email',
+      DEMO_LOGIN,
+      ...(password ? ['--password', password] : []),
+      '--first-name',
+      'Demo',
+      '--last-name',
+      'User',
+      '--json',
+    ]);
+  } else if (password) {
+    gatehouse(dataDir, ['users', 'set-password', '--login', DEMO_LOGIN, '--password', password]);
   }
-  return { clientId: app.clientId, factors: app.policy?.factors ?? policy, login: DEMO_LOGIN, password };
+  // Written by earlier versions of this script; its password may no longer be true.
+  rmSync(join(dataDir, 'demo-user.json'), { force: true });
+  return { clientId: app.clientId, factors, login: DEMO_LOGIN, password, demoStatus: demo.status };
 }
 
 /** Spawns a child and resolves once a line of its stdout matches `ready`. */
@@ -220,14 +263,23 @@ function startChild(name, args, env, ready) {
     });
     child.once('exit', (code) => {
       clearTimeout(timer);
-      if (!started) reject(new Error(`${name} exited (${code}):\n${buffer}`));
+      if (started) return;
+      // Taken between the check and the start: one line, not the child's stack trace.
+      const busy = /EADDRINUSE[^\n]*?:(\d+)/.exec(buffer);
+      if (busy)
+        reject(
+          new ExampleError(
+            `Port ${busy[1]} is in use (${name} could not start): stop what runs there, or set ${name === 'sample' ? 'PORT' : 'GATEHOUSE_PORT'} to a free port.`,
+          ),
+        );
+      else reject(new Error(`${name} exited (${code}):\n${buffer}`));
     });
   });
 }
 
 /** Starts both servers; returns where they are and `stop()`. */
 export async function startExample(options = {}) {
-  const gatehousePort = Number(options.gatehousePort ?? process.env.GATEHOUSE_PORT ?? 4455);
+  const askedGatehousePort = options.gatehousePort ?? process.env.GATEHOUSE_PORT;
   const appPort = Number(options.appPort ?? process.env.PORT ?? 8080);
   const policy = options.policy ?? 'password';
   if (!POLICIES.includes(policy)) throw new Error(`--policy must be one of ${POLICIES.join(', ')}`);
@@ -244,9 +296,20 @@ export async function startExample(options = {}) {
   mkdirSync(dataDir, { recursive: true });
   const appUrl = `http://localhost:${appPort}`;
   const log = options.log ?? console.log;
+  // Ports first: nothing is written to the data directory for a start that cannot happen.
+  const host = process.env.GATEHOUSE_HOST ?? '127.0.0.1';
+  if (!(await portIsFree(appPort, process.env.HOST ?? '127.0.0.1')))
+    throw new ExampleError(
+      `Port ${appPort} is in use (another \`npm run example\`?): stop it, or run the sample on another port, e.g. PORT=${appPort + 1} npm run example.`,
+    );
+  const gatehousePort = await chooseGatehousePort(
+    askedGatehousePort === undefined ? undefined : Number(askedGatehousePort),
+    host,
+    log,
+  );
 
   const integrity = options.build === false ? {} : await build(log);
-  const { clientId, factors, login, password } = configure({ dataDir, appUrl, policy, mfa });
+  const { clientId, factors, login, password, demoStatus } = configure({ dataDir, appUrl, policy, mfa });
   const env = { ...process.env, NODE_ENV: process.env.NODE_ENV ?? 'development' };
   const server = await startChild(
     'gatehouse',
@@ -294,6 +357,8 @@ export async function startExample(options = {}) {
     dataDir,
     login,
     password,
+    demoStatus,
+    gatehousePort,
     children,
     async stop() {
       await Promise.all(
@@ -329,6 +394,8 @@ const FACTOR_NAMES = { email: 'an emailed code', google_otp: 'an authenticator a
 
 /** What the banner says about the factors the app's policy asks for after the first. */
 function mfaNotes(example) {
+  // --mfa is for the password app; an email app's policy is what --policy chose.
+  if (example.policy !== 'password') return [];
   const later = example.factors.split(',').slice(1);
   if (later.length === 0)
     return ['MFA: off. Require an authenticator app or a passkey: run again with --mfa totp|passkey|any.'];
@@ -348,30 +415,56 @@ function mfaNotes(example) {
   ];
 }
 
+/**
+ * What the start banner says: where to click and how to sign in — only what is true for this app
+ * (no password for an app that signs in by email alone, no "Forgot password" without a password).
+ */
+export function bannerLines(example) {
+  const cli = `node packages/server/bin/gatehouse.js`;
+  const signIn = example.password
+    ? `  Sign in as   ${example.login}  /  ${example.password}  (a new password at every start)`
+    : `  Sign in as   ${example.login}  (no password: a code and a link come by email)`;
+  const locked =
+    example.demoStatus === 'LOCKED_OUT'
+      ? [
+          `  Locked       ${example.login} is locked out (too many wrong passwords): unlock it at ${example.appUrl}/unlock`,
+          `               or with ${cli} users unlock --login ${example.login} --data-dir ${example.dataDir}`,
+        ]
+      : [];
+  return [
+    '',
+    'The Express sample is running next to Gatehouse.',
+    '',
+    `  Open         ${example.appUrl}/  and click "Sign in" (or "Sign in with redirect")`,
+    signIn,
+    ...locked,
+    `  Emails       ${example.mailboxUrl}  (codes and magic links; nothing is really sent)`,
+    ...(example.password
+      ? [
+          `  Forgot pwd   ${example.appUrl}/login → "Forgot password?" (the email links to /magic-link/callback)`,
+        ]
+      : []),
+    `  Sign up      ${example.appUrl}/signup  (email code or link, then what the policy requires)`,
+    ...(example.password
+      ? [
+          `  Unlock       ${example.appUrl}/unlock  (a user locked by wrong passwords; the code comes by email)`,
+        ]
+      : []),
+    `  Gatehouse    ${example.issuer}  (client ${example.clientId}, policy ${example.factors})`,
+    '',
+    ...mfaNotes(example),
+    example.policy === 'password'
+      ? 'Email sign-in codes and magic links: run again with --policy email (or password+email).'
+      : 'Sign-in sends a code and a magic link: open it in this browser, or in another one.',
+    'Press Ctrl+C to stop both servers.',
+    '',
+  ];
+}
+
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
   try {
     const example = await startExample(parseArgs(process.argv.slice(2)));
-    console.log(
-      [
-        '',
-        'The Express sample is running next to Gatehouse.',
-        '',
-        `  Open         ${example.appUrl}/  and click "Sign in" (or "Sign in with redirect")`,
-        `  Sign in as   ${example.login}  /  ${example.password}`,
-        `  Emails       ${example.mailboxUrl}  (codes and magic links; nothing is really sent)`,
-        `  Forgot pwd   ${example.appUrl}/login → "Forgot password?" (the email links to /magic-link/callback)`,
-        `  Sign up      ${example.appUrl}/signup  (email code or link, then what the policy requires)`,
-        `  Unlock       ${example.appUrl}/unlock  (a user locked by wrong passwords; the code comes by email)`,
-        `  Gatehouse    ${example.issuer}  (client ${example.clientId}, policy ${example.factors})`,
-        '',
-        ...mfaNotes(example),
-        example.policy === 'password'
-          ? 'Email sign-in codes and magic links: run again with --policy email (or password+email).'
-          : 'Sign-in sends a code and a magic link: open it in this browser, or in another one.',
-        'Press Ctrl+C to stop both servers.',
-        '',
-      ].join('\n'),
-    );
+    console.log(bannerLines(example).join('\n'));
     let stopping = false;
     const stop = async () => {
       if (stopping) return;
