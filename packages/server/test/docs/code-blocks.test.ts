@@ -37,6 +37,8 @@ import {
 } from './tested-blocks.js';
 
 const BLOCK_TIMEOUT_MS = 60_000;
+/** A busy 2-core machine may take longer than the harness's default 20 s to start the server. */
+const STARTUP_TIMEOUT_MS = 60_000;
 const blocks = findTestedBlocks(repoRoot);
 
 interface Run {
@@ -72,72 +74,82 @@ describe('docs: tagged code blocks run against a real server', () => {
   let browser: Browser | undefined;
   const env = () => cleanEnv({ GATEHOUSE_DATA_DIR: dataDir });
 
-  beforeAll(async () => {
-    buildCli();
-    await buildWidget();
-    dataDir = join(dirs.make('gatehouse-docs-'), 'data');
-    workDir = dirs.make('gatehouse-docs-work-');
-    // JS blocks import the repository's packages, as an integrator's app imports its own.
-    symlinkSync(join(repoRoot, 'node_modules'), join(workDir, 'node_modules'), 'dir');
-    // The files the email-templates guide names (Velocity, whose `$` + `{name}` is a variable).
-    const link = '$' + '{resetPasswordLink}';
-    writeFileSync(join(workDir, 'reset.html'), `<p>Reset: <a href="${link}">link</a></p>\n`);
-    writeFileSync(join(workDir, 'reset.txt'), `Reset: ${link}\n`);
+  beforeAll(
+    async () => {
+      buildCli();
+      await buildWidget();
+      dataDir = join(dirs.make('gatehouse-docs-'), 'data');
+      workDir = dirs.make('gatehouse-docs-work-');
+      // JS blocks import the repository's packages, as an integrator's app imports its own.
+      symlinkSync(join(repoRoot, 'node_modules'), join(workDir, 'node_modules'), 'dir');
+      // The files the email-templates guide names (Velocity, whose `$` + `{name}` is a variable).
+      const link = '$' + '{resetPasswordLink}';
+      writeFileSync(join(workDir, 'reset.html'), `<p>Reset: <a href="${link}">link</a></p>\n`);
+      writeFileSync(join(workDir, 'reset.txt'), `Reset: ${link}\n`);
 
-    const port = await freePort();
-    const first = await startServer(['--data-dir', dataDir, '--port', String(port)], { port });
-    const demoPassword = /^ {2}password: +(\S+)$/m.exec(first.stdout())?.[1];
-    if (!demoPassword) throw new Error(`no demo password printed:\n${first.stdout()}`);
-    await first.stop();
+      const port = await freePort();
+      const first = await startServer(['--data-dir', dataDir, '--port', String(port)], {
+        port,
+        timeoutMs: STARTUP_TIMEOUT_MS,
+      });
+      const demoPassword = /^ {2}password: +(\S+)$/m.exec(first.stdout())?.[1];
+      if (!demoPassword) throw new Error(`no demo password printed:\n${first.stdout()}`);
+      await first.stop();
 
-    // Fixtures the docs name: the demo app at the app port, the guides' app `shop` and user Ada.
-    const appPort = await freePort();
-    const setup = [
-      [
-        'apps',
-        'update',
-        '--client-id',
-        'gatehouse-demo',
-        '--redirect-uri',
-        `http://localhost:${appPort}/login/callback`,
-        '--trusted-origin',
-        `http://localhost:${appPort}`,
-      ],
-      [
-        'apps',
-        'create',
-        '--name',
-        'Shop',
-        '--client-id',
-        'shop',
-        '--public',
-        '--redirect-uri',
-        'https://shop.example.com/callback',
-      ],
-      [
-        'users',
-        'create',
-        '--login',
-        'ada@example.com',
-        '--email',
-        'ada@example.com',
-        '--password',
-        'quartz-lantern-meadow-1987',
-      ],
-    ];
-    for (const args of setup) {
-      const result = await runCli(args, { env: { GATEHOUSE_DATA_DIR: dataDir } });
-      if (result.code !== 0) throw new Error(`gatehouse ${args.join(' ')}: ${result.stderr}${result.stdout}`);
-    }
-    await startServer(['--data-dir', dataDir, '--port', String(port)], { port });
-    placeholders = {
-      gatehouseOrigin: `http://localhost:${port}`,
-      appPort,
-      demoPassword,
-      gatehouseCommand: `node ${JSON.stringify(binPath)}`,
-      clientId: 'shop',
-    };
-  }, BUILD_TIMEOUT_MS);
+      // Fixtures the docs name: the demo app at the app port, the guides' app `shop` and user Ada.
+      const appPort = await freePort();
+      const setup = [
+        [
+          'apps',
+          'update',
+          '--client-id',
+          'gatehouse-demo',
+          '--redirect-uri',
+          `http://localhost:${appPort}/login/callback`,
+          '--trusted-origin',
+          `http://localhost:${appPort}`,
+        ],
+        [
+          'apps',
+          'create',
+          '--name',
+          'Shop',
+          '--client-id',
+          'shop',
+          '--public',
+          '--redirect-uri',
+          'https://shop.example.com/callback',
+        ],
+        [
+          'users',
+          'create',
+          '--login',
+          'ada@example.com',
+          '--email',
+          'ada@example.com',
+          '--password',
+          'quartz-lantern-meadow-1987',
+        ],
+      ];
+      for (const args of setup) {
+        const result = await runCli(args, { env: { GATEHOUSE_DATA_DIR: dataDir } });
+        if (result.code !== 0)
+          throw new Error(`gatehouse ${args.join(' ')}: ${result.stderr}${result.stdout}`);
+      }
+      await startServer(['--data-dir', dataDir, '--port', String(port)], {
+        port,
+        timeoutMs: STARTUP_TIMEOUT_MS,
+      });
+      placeholders = {
+        gatehouseOrigin: `http://localhost:${port}`,
+        appPort,
+        demoPassword,
+        gatehouseCommand: `node ${JSON.stringify(binPath)}`,
+        clientId: 'shop',
+      };
+    },
+    BUILD_TIMEOUT_MS + 2 * STARTUP_TIMEOUT_MS + 60_000,
+  );
 
   /** A fresh browser profile that may reach loopback origins only. */
   async function inBrowser(body: (page: Page) => Promise<void>): Promise<void> {

@@ -69,7 +69,7 @@ export interface EmailSignIn {
 
 /** interact → introspect → identify → select Email (does not fail on a non-200 challenge). */
 export async function startEmailSignIn(
-  server: TestServer,
+  server: Pick<TestServer, 'url'>,
   clientId: string,
   identifier: string,
   options: { headers?: Record<string, string>; serverPath?: string } = {},
