@@ -1,7 +1,7 @@
 // The playground (development only): sign-in by redirect with the SDK's browser build, then the
 // tokens decoded. Served at /playground/playground.js; loaded with the page's nonce and SRI hash.
 // Everything shown is set as text, never parsed as HTML.
-import { createAuthClient } from '@gatehouse/sdk';
+import { browserStorage, createAuthClient } from '@gatehouse/sdk';
 
 const config = JSON.parse(document.getElementById('playground-config').textContent);
 const status = document.getElementById('playground-status');
@@ -139,6 +139,8 @@ async function main() {
     clientId: config.clientId,
     redirectUri: config.redirectUri,
     scopes: ['openid', 'profile', 'email', 'offline_access'],
+    // Tokens in this tab's sessionStorage: a reload still shows them.
+    storage: browserStorage({ tokens: 'sessionStorage' }),
   });
   if (auth.isLoginRedirect()) {
     try {

@@ -2,7 +2,8 @@ import type { FastifyReply } from 'fastify';
 import { randomToken } from '../secrets.js';
 import type { App } from '../storage/apps-store.js';
 import type { WidgetFiles } from './browser-builds.js';
-import { html, Markup } from './html-page.js';
+import { html, jsonForScript, Markup } from './html-page.js';
+import { sendWithStrictHeaders } from './strict-page.js';
 
 const LANGUAGES = ['en', 'fr', 'de'] as const;
 const TITLE_KEY = 'primaryauth.title';
@@ -27,14 +28,6 @@ export function languageOf(uiLocales: string | null): string | undefined {
     if ((LANGUAGES as readonly string[]).includes(primary ?? '')) return primary;
   }
   return undefined;
-}
-
-/** JSON safe inside `<script type="application/json">`: no `<`, so no `</script>`. */
-function jsonForScript(value: unknown): string {
-  return JSON.stringify(value)
-    .replace(/</g, '\\u003c')
-    .replace(/\u2028/g, '\\u2028')
-    .replace(/\u2029/g, '\\u2029');
 }
 
 const PAGE_STYLE =
@@ -89,18 +82,11 @@ export async function sendHostedPage(
       : html`<p>The sign-in widget is not built on this server (npm run build -w @gatehouse/widget).</p>`
   }</body></html>`;
   const imgSrc = "img-src 'self' https: data:";
-  return reply
-    .code(200)
-    .type('text/html; charset=utf-8')
-    .header('cache-control', 'no-store')
-    .header(
-      'content-security-policy',
-      `default-src 'none'; script-src 'nonce-${nonce}'; style-src 'self' 'nonce-${nonce}'; ${imgSrc}; connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'; object-src 'none'`,
-    )
-    .header('x-frame-options', 'DENY')
-    .header('referrer-policy', 'no-referrer')
-    .header('cross-origin-opener-policy', 'same-origin')
-    .send(page.value);
+  return sendWithStrictHeaders(
+    reply,
+    `default-src 'none'; script-src 'nonce-${nonce}'; style-src 'self' 'nonce-${nonce}'; ${imgSrc}; connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'; object-src 'none'`,
+    page.value,
+  );
 }
 
 /** Starts the widget with the page's configuration (the only inline script, nonce'd). */

@@ -12,6 +12,14 @@ export function escapeHtml(text: string): string {
   return text.replace(/[&<>"']/g, (ch) => ESCAPES[ch]!);
 }
 
+/** JSON safe inside `<script type="application/json">` or an import map: no `<`, so no `</script>`. */
+export function jsonForScript(value: unknown): string {
+  return JSON.stringify(value)
+    .replace(/</g, '\\u003c')
+    .replace(/\u2028/g, '\\u2028')
+    .replace(/\u2029/g, '\\u2029');
+}
+
 /** Markup made by `html`; nothing else is inserted into a page unescaped. */
 export class Markup {
   constructor(readonly value: string) {}

@@ -3,7 +3,7 @@ import { readFile } from 'node:fs/promises';
 import type { FastifyReply } from 'fastify';
 import { PLAYGROUND_CLIENT_ID, playgroundUris } from '../setup/demo-data.js';
 import type { SdkFiles } from './browser-builds.js';
-import { html, Markup } from './html-page.js';
+import { html, jsonForScript, Markup } from './html-page.js';
 import { sendStrictPage } from './strict-page.js';
 
 /** The playground's script: a plain ES module (browser code, not compiled), beside `src` and `dist`. */
@@ -18,11 +18,6 @@ export interface PlaygroundScript {
 export async function readPlaygroundScript(): Promise<PlaygroundScript> {
   const body = await readFile(SCRIPT_URL);
   return { body, integrity: `sha384-${createHash('sha384').update(body).digest('base64')}` };
-}
-
-/** JSON safe inside `<script type="application/json">` or an import map: no `<`. */
-function jsonForScript(value: unknown): Markup {
-  return new Markup(JSON.stringify(value).replace(/</g, '\\u003c'));
 }
 
 /**
@@ -55,7 +50,7 @@ export async function sendPlayground(
 <div id="playground-tokens" hidden></div>
 <noscript><p>The playground needs JavaScript.</p></noscript>`,
     scripts: sdkFile
-      ? html`<script type="application/json" id="playground-config">${jsonForScript(config)}</script><script type="importmap" nonce="${nonce}">${jsonForScript(importMap)}</script><script type="module" nonce="${nonce}" src="/playground/playground.js" integrity="${input.script.integrity}"></script>`
+      ? html`<script type="application/json" id="playground-config">${new Markup(jsonForScript(config))}</script><script type="importmap" nonce="${nonce}">${new Markup(jsonForScript(importMap))}</script><script type="module" nonce="${nonce}" src="/playground/playground.js" integrity="${input.script.integrity}"></script>`
       : html``,
   }));
 }

@@ -42,16 +42,22 @@ export function sendStrictPage(reply: FastifyReply, build: (nonce: string) => St
   const page = build(nonce);
   const document = html`<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1"><link rel="icon" href="data:,"><title>${page.title}</title><style nonce="${nonce}">${new Markup(STYLE)}</style></head><body><header><p><a href="/">Gatehouse</a></p></header><main>${page.main}</main>${page.scripts ?? html``}</body></html>`;
   const connect = page.connectSelf ? "connect-src 'self'" : "connect-src 'none'";
+  return sendWithStrictHeaders(
+    reply,
+    `default-src 'none'; script-src 'nonce-${nonce}'; style-src 'nonce-${nonce}'; img-src 'self' data:; ${connect}; form-action 'self'; frame-ancestors 'none'; base-uri 'none'; object-src 'none'`,
+    document.value,
+  );
+}
+
+/** A page's HTML with its CSP and the headers every Gatehouse page has: not framed, cached or referred. */
+export function sendWithStrictHeaders(reply: FastifyReply, csp: string, body: string): FastifyReply {
   return reply
     .code(200)
     .type('text/html; charset=utf-8')
     .header('cache-control', 'no-store')
-    .header(
-      'content-security-policy',
-      `default-src 'none'; script-src 'nonce-${nonce}'; style-src 'nonce-${nonce}'; img-src 'self' data:; ${connect}; form-action 'self'; frame-ancestors 'none'; base-uri 'none'; object-src 'none'`,
-    )
+    .header('content-security-policy', csp)
     .header('x-frame-options', 'DENY')
     .header('referrer-policy', 'no-referrer')
     .header('cross-origin-opener-policy', 'same-origin')
-    .send(document.value);
+    .send(body);
 }

@@ -60,6 +60,22 @@ async function shownIdClaims(page: Page): Promise<Record<string, string>> {
   return Object.fromEntries(entries);
 }
 
+/** From the playground to the hosted page: the demo user's login, then the way in chosen. */
+async function startPlaygroundSignIn(
+  context: BrowserContext,
+  home: string,
+  way: 'Password' | 'Email',
+): Promise<Page> {
+  const page = await context.newPage();
+  await page.goto(`${home}playground`);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.waitForURL((url) => url.pathname === '/signin');
+  await page.getByLabel('Username').fill('demo@example.com');
+  await page.getByRole('button', { name: 'Next' }).click();
+  await page.getByRole('button', { name: new RegExp(way) }).click();
+  return page;
+}
+
 /** Waits for the playground to show tokens, and checks what it shows of them. */
 async function expectTokensShown(page: Page, port: number): Promise<Record<string, string>> {
   await page.waitForURL(`http://localhost:${port}/playground`, { timeout: 20_000 });
@@ -163,42 +179,38 @@ describe('the newcomer path: gatehouse start, the home page, the playground', ()
 
     await page.getByRole('link', { name: 'Open the playground' }).click();
     await page.waitForURL(`${home}playground`);
-    await expect.poll(() => page.locator('#playground-status').textContent()).toBe('Not signed in.');
+    await expect
+      .poll(() => page.locator('#playground-status').textContent(), { timeout: 15_000 })
+      .toBe('Not signed in.');
   }, 60_000);
 
   it('the playground signs in with the printed password, shows the tokens decoded, and signs out', async () => {
-    const page = await context.newPage();
-    await page.goto(`${home}playground`);
-    await page.getByRole('button', { name: 'Sign in' }).click();
-    await page.waitForURL((url) => url.pathname === '/signin');
-    await page.getByLabel('Username').fill('demo@example.com');
-    await page.getByRole('button', { name: 'Next' }).click();
-    await page.getByRole('button', { name: /Password/ }).click();
+    const page = await startPlaygroundSignIn(context, home, 'Password');
     await page.getByLabel('Password', { exact: true }).fill(password);
     await page.getByRole('button', { name: /^(Verify|Sign in)$/ }).click();
 
     const claims = await expectTokensShown(page, server.port);
     expect(claims.amr).toBe('["pwd"]');
+    await page.reload();
+    expect((await expectTokensShown(page, server.port)).sub).toBe(claims.sub);
     expect(await accessibilityViolations(page)).toEqual([]);
     await guideScreenshot(page, 'newcomer-playground');
 
+    // Out through Gatehouse's logout and back: the same URL, a new page.
     await page.getByRole('button', { name: 'Sign out' }).click();
-    await page.waitForURL(`${home}playground`);
-    await expect.poll(() => page.locator('#playground-status').textContent()).toBe('Not signed in.');
+    await expect
+      .poll(() => page.locator('#playground-status').textContent(), { timeout: 15_000 })
+      .toBe('Not signed in.');
     expect(await page.getByRole('heading', { name: 'ID token' }).isVisible()).toBe(false);
     expect(await page.getByRole('button', { name: 'Sign in' }).isVisible()).toBe(true);
   }, 60_000);
 
   it('the playground signs in by the magic link from the dev mailbox, in the same browser', async () => {
     await fetch(`${server.url}/dev/mailbox/api/messages`, { method: 'DELETE' });
-    const page = await context.newPage();
-    await page.goto(`${home}playground`);
-    await page.getByRole('button', { name: 'Sign in' }).click();
-    await page.waitForURL((url) => url.pathname === '/signin');
-    await page.getByLabel('Username').fill('demo@example.com');
-    await page.getByRole('button', { name: 'Next' }).click();
-    await page.getByRole('button', { name: /Email/ }).click();
-    await expect.poll(() => page.getByRole('heading', { level: 2 }).textContent()).toBe('Check your email');
+    const page = await startPlaygroundSignIn(context, home, 'Email');
+    await expect
+      .poll(() => page.getByRole('heading', { level: 2 }).textContent(), { timeout: 15_000 })
+      .toBe('Check your email');
 
     // The dev mailbox, as the home page links it: the email's link, opened in a new tab.
     const mailbox = await context.newPage();
