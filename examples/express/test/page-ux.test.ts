@@ -43,6 +43,17 @@ describe('express sample pages, password policy (Chromium)', () => {
   });
   afterAll(() => env?.close());
 
+  /** /login?flow=resetPassword → username → Email → "Check your email". */
+  async function askForResetEmail(page: Page, login: string): Promise<void> {
+    await page.goto(`${env.appUrl}/login?flow=resetPassword`);
+    await widgetView(page, 'identify-recovery');
+    await page.getByLabel('Username').fill(login);
+    await page.getByRole('button', { name: 'Next' }).click();
+    await widgetView(page, 'select-authenticator-authenticate');
+    await page.getByRole('button', { name: /Email/ }).click();
+    await widgetView(page, 'challenge-authenticator:okta_email');
+  }
+
   it('a wrong password, or an unknown user, gets one helpful message that tells neither apart', () =>
     inFreshBrowser(env, async ({ newPage }) => {
       const { user, password } = await env.server.createUser();
@@ -111,13 +122,7 @@ describe('express sample pages, password policy (Chromium)', () => {
     const { user } = await env.server.createUser();
     await inFreshBrowser(env, async ({ newPage }) => {
       const page = await newPage();
-      await page.goto(`${env.appUrl}/login?flow=resetPassword`);
-      await widgetView(page, 'identify-recovery');
-      await page.getByLabel('Username').fill(user.login);
-      await page.getByRole('button', { name: 'Next' }).click();
-      await widgetView(page, 'select-authenticator-authenticate');
-      await page.getByRole('button', { name: /Email/ }).click();
-      await widgetView(page, 'challenge-authenticator:okta_email');
+      await askForResetEmail(page, user.login);
       const { link, otp } = await waitForEmail(env.server, user.email);
 
       await inFreshBrowser(env, async (other) => {
@@ -141,13 +146,7 @@ describe('express sample pages, password policy (Chromium)', () => {
     const { user } = await env.server.createUser();
     await inFreshBrowser(env, async ({ newPage }) => {
       const page = await newPage();
-      await page.goto(`${env.appUrl}/login?flow=resetPassword`);
-      await widgetView(page, 'identify-recovery');
-      await page.getByLabel('Username').fill(user.login);
-      await page.getByRole('button', { name: 'Next' }).click();
-      await widgetView(page, 'select-authenticator-authenticate');
-      await page.getByRole('button', { name: /Email/ }).click();
-      await widgetView(page, 'challenge-authenticator:okta_email');
+      await askForResetEmail(page, user.login);
       const { otp } = await waitForEmail(env.server, user.email);
       await page.getByRole('button', { name: 'Enter a code instead' }).click();
       await page.getByLabel('Verification code').fill(otp === '000000' ? '111111' : '000000');
