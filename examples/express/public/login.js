@@ -29,7 +29,7 @@
     journey = JOURNEY_OF_VIEW[context.controller] ?? journey;
     if (context.controller === 'success') return headings.success;
     if (context.controller === 'terminal') {
-      const end = context.messageKeys.map((key) => END_OF_MESSAGE[key]).find(Boolean);
+      const end = (context.messageKeys ?? []).map((key) => END_OF_MESSAGE[key]).find(Boolean);
       if (end) return headings[end];
     }
     return headings[journey];

@@ -94,7 +94,10 @@ describe('openid-client relying party, hosted sign-in in Chromium', () => {
         await page.goto(rp.loginUrl());
         await expectHostedPage(page, env.server);
         await signInWithPassword(page, { login: user.login, password: `${password}-wrong` });
-        await expectText(page.locator('#gatehouse-sign-in .gh-banner'), 'Unable to sign in');
+        await expectText(
+          page.locator('#gatehouse-sign-in .gh-banner'),
+          'Unable to sign in. Check your username and password, then try again.',
+        );
         expect(new URL(page.url()).pathname).toBe('/signin');
         await page.getByLabel('Password', { exact: true }).fill(password);
         await page.getByRole('button', { name: 'Sign in' }).click();
