@@ -34,6 +34,7 @@ export const ENV_KEYS: ReadonlyArray<{ env: string; path: string[]; parse?: (v: 
   { env: 'REDIS_URL', path: ['rateLimits', 'redisUrl'] },
   { env: 'GATEHOUSE_SECRET_KEY', path: ['secretKey'] },
   // The caps that are not windows of a rate limit: the account lockout and the email challenge's.
+  { env: 'GATEHOUSE_LOCKOUT_ENABLED', path: ['lockout', 'enabled'], parse: parseBoolean },
   {
     env: 'GATEHOUSE_LOCKOUT_MAX_FAILED_ATTEMPTS',
     path: ['lockout', 'maxFailedAttempts'],
@@ -74,6 +75,12 @@ function parseLimit(v: string): unknown {
   return match[2] === undefined
     ? { limit: Number(match[1]) }
     : { limit: Number(match[1]), windowSeconds: Number(match[2]) };
+}
+
+/** `true` or `false`; anything else is left for the schema to refuse, naming the variable. */
+function parseBoolean(v: string): unknown {
+  const word = v.trim().toLowerCase();
+  return word === 'true' ? true : word === 'false' ? false : v;
 }
 
 function parseNumber(v: string): unknown {

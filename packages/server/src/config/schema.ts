@@ -123,7 +123,10 @@ const sessionsSchema = z
 
 const lockoutSchema = z
   .strictObject({
-    enabled: z.boolean().default(true).meta({ description: 'Lock a user after repeated failed sign-ins.' }),
+    enabled: z.boolean().default(true).meta({
+      description: 'Lock a user after repeated failed sign-ins.',
+      env: 'GATEHOUSE_LOCKOUT_ENABLED',
+    }),
     maxFailedAttempts: z.number().int().min(1).max(100).default(10).meta({
       description: 'Consecutive failed password attempts that lock the user.',
       env: 'GATEHOUSE_LOCKOUT_MAX_FAILED_ATTEMPTS',

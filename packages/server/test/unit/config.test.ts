@@ -108,6 +108,33 @@ describe('loadConfig: environment variables', () => {
     expect(config.log.level).toBe('warn');
   });
 
+  it('every lockout and email attempt cap has its variable (numbers and true/false), and a bad value names it', () => {
+    const config = loadConfig({
+      env: {
+        GATEHOUSE_LOCKOUT_ENABLED: 'false',
+        GATEHOUSE_LOCKOUT_MAX_FAILED_ATTEMPTS: '3',
+        GATEHOUSE_LOCKOUT_DURATION_SECONDS: '60',
+        GATEHOUSE_EMAIL_MAX_ATTEMPTS: '2',
+        GATEHOUSE_EMAIL_RESEND_INTERVAL_SECONDS: '0',
+        GATEHOUSE_EMAIL_MAX_SENDS_PER_TRANSACTION: '10',
+        GATEHOUSE_RATE_LIMIT_EMAIL_PER_RECIPIENT: '20/600',
+      },
+    });
+    expect(config.lockout).toEqual({ enabled: false, maxFailedAttempts: 3, durationSeconds: 60 });
+    expect(config.email).toMatchObject({
+      maxAttempts: 2,
+      resendIntervalSeconds: 0,
+      maxSendsPerTransaction: 10,
+    });
+    expect(config.rateLimits.emailPerRecipient).toEqual({ limit: 20, windowSeconds: 600 });
+    expect(() => loadConfig({ env: { GATEHOUSE_LOCKOUT_ENABLED: 'maybe' } })).toThrow(
+      /lockout\.enabled: .*\(from environment variable GATEHOUSE_LOCKOUT_ENABLED\)/,
+    );
+    expect(() => loadConfig({ env: { GATEHOUSE_EMAIL_MAX_ATTEMPTS: '50' } })).toThrow(
+      /email\.maxAttempts: .*\(from environment variable GATEHOUSE_EMAIL_MAX_ATTEMPTS\)/,
+    );
+  });
+
   it('NODE_ENV=production selects production; any other value development', () => {
     expect(loadConfig({ env: PROD }).mode).toBe('production');
     expect(loadConfig({ env: { NODE_ENV: 'test' } }).mode).toBe('development');
