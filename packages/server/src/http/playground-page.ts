@@ -14,10 +14,14 @@ export interface PlaygroundScript {
   integrity: string;
 }
 
-/** Reads the playground's script once per process. */
-export async function readPlaygroundScript(): Promise<PlaygroundScript> {
-  const body = await readFile(SCRIPT_URL);
-  return { body, integrity: `sha384-${createHash('sha384').update(body).digest('base64')}` };
+/** Reads the playground's script once per process; null when this installation lacks it. */
+export async function readPlaygroundScript(): Promise<PlaygroundScript | null> {
+  try {
+    const body = await readFile(SCRIPT_URL);
+    return { body, integrity: `sha384-${createHash('sha384').update(body).digest('base64')}` };
+  } catch {
+    return null;
+  }
 }
 
 /**
@@ -26,7 +30,7 @@ export async function readPlaygroundScript(): Promise<PlaygroundScript> {
  */
 export async function sendPlayground(
   reply: FastifyReply,
-  input: { publicUrl: string; issuer: string; sdk: SdkFiles; script: PlaygroundScript },
+  input: { publicUrl: string; issuer: string; sdk: SdkFiles; script: PlaygroundScript | null },
 ): Promise<FastifyReply> {
   const sdkName = 'gatehouse-sdk.browser.js';
   const sdkFile = await input.sdk.read(sdkName);
@@ -45,12 +49,19 @@ export async function sendPlayground(
     connectSelf: true,
     main: html`<h1>Playground <span class="badge">development</span></h1>
 <p>Sign in to the app <code>${PLAYGROUND_CLIENT_ID}</code> by redirect to Gatehouse's hosted page, as the demo user <code>demo@example.com</code>: with the password printed when the store was created, or choose <strong>Email</strong> and open the link from the <a href="/dev/mailbox">dev mailbox</a> in this browser. The page then shows the tokens, decoded.</p>
-<p id="playground-status" role="status" aria-live="polite" class="note">${sdkFile ? 'Loading…' : 'The SDK is not built on this server (npm run build).'}</p>
+<p id="playground-status" role="status" aria-live="polite" class="note">${
+      !input.script
+        ? 'The playground script is missing from this installation (packages/server/assets).'
+        : sdkFile
+          ? 'Loading…'
+          : 'The SDK is not built on this server (npm run build).'
+    }</p>
 <div class="actions" id="playground-signed-out" hidden><button type="button" id="playground-sign-in">Sign in</button></div>
 <div id="playground-tokens" hidden></div>
 <noscript><p>The playground needs JavaScript.</p></noscript>`,
-    scripts: sdkFile
-      ? html`<script type="application/json" id="playground-config">${new Markup(jsonForScript(config))}</script><script type="importmap" nonce="${nonce}">${new Markup(jsonForScript(importMap))}</script><script type="module" nonce="${nonce}" src="/playground/playground.js" integrity="${input.script.integrity}"></script>`
-      : html``,
+    scripts:
+      sdkFile && input.script
+        ? html`<script type="application/json" id="playground-config">${new Markup(jsonForScript(config))}</script><script type="importmap" nonce="${nonce}">${new Markup(jsonForScript(importMap))}</script><script type="module" nonce="${nonce}" src="/playground/playground.js" integrity="${input.script.integrity}"></script>`
+        : html``,
   }));
 }

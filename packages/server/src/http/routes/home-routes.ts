@@ -38,7 +38,8 @@ export async function homeRoutes(
   };
   app.get('/playground', plain, async (_request, reply) => sendPlayground(reply, playground));
   app.get('/playground/callback', plain, async (_request, reply) => sendPlayground(reply, playground));
-  app.get('/playground/playground.js', plain, async (_request, reply) =>
-    reply.type('text/javascript; charset=utf-8').header('cache-control', 'no-cache').send(script.body),
-  );
+  if (script)
+    app.get('/playground/playground.js', plain, async (_request, reply) =>
+      reply.type('text/javascript; charset=utf-8').header('cache-control', 'no-cache').send(script.body),
+    );
 }
