@@ -7,6 +7,7 @@
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
+  askForResetEmail,
   inFreshBrowser,
   type SampleEnv,
   signedInHome,
@@ -42,17 +43,6 @@ describe('express sample pages, password policy (Chromium)', () => {
     env = await startSampleEnv({ policy: { factors: 'password', identifierFirst: false } });
   });
   afterAll(() => env?.close());
-
-  /** /login?flow=resetPassword → username → Email → "Check your email". */
-  async function askForResetEmail(page: Page, login: string): Promise<void> {
-    await page.goto(`${env.appUrl}/login?flow=resetPassword`);
-    await widgetView(page, 'identify-recovery');
-    await page.getByLabel('Username').fill(login);
-    await page.getByRole('button', { name: 'Next' }).click();
-    await widgetView(page, 'select-authenticator-authenticate');
-    await page.getByRole('button', { name: /Email/ }).click();
-    await widgetView(page, 'challenge-authenticator:okta_email');
-  }
 
   it('a wrong password, or an unknown user, gets one helpful message that tells neither apart', () =>
     inFreshBrowser(env, async ({ newPage }) => {
@@ -122,7 +112,7 @@ describe('express sample pages, password policy (Chromium)', () => {
     const { user } = await env.server.createUser();
     await inFreshBrowser(env, async ({ newPage }) => {
       const page = await newPage();
-      await askForResetEmail(page, user.login);
+      await askForResetEmail(env, page, user.login);
       const { link, otp } = await waitForEmail(env.server, user.email);
 
       await inFreshBrowser(env, async (other) => {
@@ -146,7 +136,7 @@ describe('express sample pages, password policy (Chromium)', () => {
     const { user } = await env.server.createUser();
     await inFreshBrowser(env, async ({ newPage }) => {
       const page = await newPage();
-      await askForResetEmail(page, user.login);
+      await askForResetEmail(env, page, user.login);
       const { otp } = await waitForEmail(env.server, user.email);
       await page.getByRole('button', { name: 'Enter a code instead' }).click();
       await page.getByLabel('Verification code').fill(otp === '000000' ? '111111' : '000000');

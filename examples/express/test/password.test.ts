@@ -6,6 +6,7 @@
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
+  askForResetEmail,
   inFreshBrowser,
   type SampleEnv,
   signedInHome,
@@ -89,18 +90,7 @@ describe('express sample: password sign-in, sign-out, recovery (Chromium)', () =
       expect(await replay.text()).toContain('You are not signed in.');
     }));
 
-  /** Home → Sign in → "Forgot password?" → username → Email → "Check your email". */
-  async function startRecovery(page: Page, login: string): Promise<void> {
-    await page.goto(`${env.appUrl}/login`);
-    await widgetView(page, 'identify');
-    await page.getByRole('button', { name: 'Forgot password?' }).click();
-    await widgetView(page, 'identify-recovery');
-    await page.getByLabel('Username').fill(login);
-    await page.getByRole('button', { name: 'Next' }).click();
-    await widgetView(page, 'select-authenticator-authenticate');
-    await page.getByRole('button', { name: /Email/ }).click();
-    await widgetView(page, 'challenge-authenticator:okta_email');
-  }
+  const startRecovery = (page: Page, login: string) => askForResetEmail(env, page, login);
 
   async function setNewPassword(page: Page, newPassword: string): Promise<void> {
     await widgetView(page, 'reset-authenticator');

@@ -297,3 +297,16 @@ export async function signInWithPassword(env: SampleEnv, page: Page, login: stri
   await page.keyboard.press('Enter');
   return signedInHome(env, page);
 }
+
+/** Sign in → "Forgot password?" → username → Email → "Check your email" (the reset email is sent). */
+export async function askForResetEmail(env: SampleEnv, page: Page, login: string): Promise<void> {
+  await page.goto(`${env.appUrl}/login`);
+  await widgetView(page, 'identify');
+  await page.getByRole('button', { name: 'Forgot password?' }).click();
+  await widgetView(page, 'identify-recovery');
+  await page.getByLabel('Username').fill(login);
+  await page.getByRole('button', { name: 'Next' }).click();
+  await widgetView(page, 'select-authenticator-authenticate');
+  await page.getByRole('button', { name: /Email/ }).click();
+  await widgetView(page, 'challenge-authenticator:okta_email');
+}
