@@ -1,20 +1,23 @@
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openStorage } from '../../src/storage/storage.js';
 import { HttpBrowser } from '../hosted/http-sign-in.js';
-import { freePort } from '../support/test-server.js';
 import {
   BUILD_TIMEOUT_MS,
-  buildCli,
   killAllServers,
   type RunningServer,
   runCli,
   runCliJson,
   signIn,
-  startServer,
   TempDirs,
 } from './cli-harness.js';
-import { hasSsoSession, hostedSignIn, publicOrigin, refreshOutcome, userinfoStatus } from './cli-sign-ins.js';
+import {
+  hasSsoSession,
+  hostedSignIn,
+  publicOrigin,
+  refreshOutcome,
+  startOnNewStore,
+  userinfoStatus,
+} from './cli-sign-ins.js';
 
 interface AppRecord {
   clientId: string;
@@ -52,11 +55,7 @@ describe('gatehouse apps show, update, delete (built binary, server running)', {
     ]);
 
   beforeAll(async () => {
-    buildCli();
-    dataDir = join(dirs.make(), 'data');
-    const port = await freePort();
-    // A first start makes keys and the demo user; on a busy 2-core box that can take a while.
-    server = await startServer([...store(), '--port', String(port)], { port, timeoutMs: 90_000 });
+    ({ dataDir, server } = await startOnNewStore(dirs));
     await runCliJson([
       'users',
       'create',

@@ -1,3 +1,4 @@
+import { join } from 'node:path';
 import * as oauth from 'oauth4webapi';
 import {
   authorizeInBrowser,
@@ -9,13 +10,28 @@ import {
   relyingParty,
   sendAuthorize,
 } from '../hosted/http-sign-in.js';
-import type { RunningServer } from './cli-harness.js';
+import { freePort } from '../support/test-server.js';
+import { buildCli, type RunningServer, startServer, type TempDirs } from './cli-harness.js';
 
 /**
- * Sign-ins against a `gatehouse start` child process, for the CLI tests that check what deleting or
- * changing a record does to live sessions and tokens: a hosted sign-in over HTTP (one browser
- * profile with its SSO cookie) and what a relying party then does with its tokens.
+ * A `gatehouse start` child process on a new data directory, and sign-ins against it, for the CLI
+ * tests that check what deleting or changing a record does to live sessions and tokens: a hosted
+ * sign-in over HTTP (one browser profile with its SSO cookie) and what a relying party then does
+ * with its tokens.
  */
+
+/** Builds the binary and starts it on a new data directory in `dirs` (for a `beforeAll`). */
+export async function startOnNewStore(dirs: TempDirs): Promise<{ dataDir: string; server: RunningServer }> {
+  buildCli();
+  const dataDir = join(dirs.make(), 'data');
+  const port = await freePort();
+  // A first start makes keys and the demo user; on a busy 2-core box that can take a while.
+  const server = await startServer(['--data-dir', dataDir, '--port', String(port)], {
+    port,
+    timeoutMs: 90_000,
+  });
+  return { dataDir, server };
+}
 
 /** The server's public origin (`http://localhost:<port>`): its issuer and the cookies' origin. */
 export const publicOrigin = (server: RunningServer) => `http://localhost:${server.port}`;

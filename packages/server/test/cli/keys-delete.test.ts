@@ -1,18 +1,15 @@
-import { join } from 'node:path';
 import { decodeProtectedHeader, type JSONWebKeySet } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { freePort } from '../support/test-server.js';
 import {
   BUILD_TIMEOUT_MS,
-  buildCli,
   killAllServers,
   type RunningServer,
   runCli,
   runCliJson,
   signInForTokens,
-  startServer,
   TempDirs,
 } from './cli-harness.js';
+import { startOnNewStore } from './cli-sign-ins.js';
 
 interface KeyRecord {
   kid: string;
@@ -51,11 +48,7 @@ describe('gatehouse keys delete (built binary, server running)', { timeout: 120_
   const RELOAD = { timeout: 30_000, interval: 500 };
 
   beforeAll(async () => {
-    buildCli();
-    dataDir = join(dirs.make(), 'data');
-    const port = await freePort();
-    // A first start makes keys and the demo user; on a busy 2-core box that can take a while.
-    server = await startServer([...store(), '--port', String(port)], { port, timeoutMs: 90_000 });
+    ({ dataDir, server } = await startOnNewStore(dirs));
     demoPassword = /^ {2}password: +(\S+)$/m.exec(server.stdout())![1]!;
   }, BUILD_TIMEOUT_MS);
   afterAll(async () => {
