@@ -57,7 +57,9 @@ describe('sessions, restarts and safe embedding', () => {
       await page.getByLabel('Mot de passe', { exact: true }).fill('faux-mot-de-passe');
       await page.getByRole('button', { name: 'Se connecter' }).click();
       await page.locator('.gh-banner').waitFor();
-      expect(await page.locator('.gh-banner').textContent()).toBe('Connexion impossible');
+      expect(await page.locator('.gh-banner').textContent()).toBe(
+        "Connexion impossible. Vérifiez votre nom d'utilisateur et votre mot de passe, puis réessayez.",
+      );
     }));
 
   const hostile: Array<[string, string]> = [
