@@ -16,6 +16,11 @@ import { IdxConversation } from '../../../packages/server/test/support/idx-clien
 import { freePort } from '../../../packages/server/test/support/test-server.js';
 
 const SCRIPT = fileURLToPath(new URL('../scripts/dev.mjs', import.meta.url));
+/**
+ * A start without the build: about ten CLI runs and two servers, ~10 s on a quiet machine; the
+ * bound is for a busy 2-core CI box.
+ */
+const START_MS = 150_000;
 
 interface Run {
   child: ChildProcess;
@@ -141,7 +146,7 @@ describe('npm run example (scripts/dev.mjs)', () => {
       // The next start (the last run's password may have been reset meanwhile) prints a new one.
       const second = startScript(['--no-build'], env);
       try {
-        const again = await banner(second, 60_000);
+        const again = await banner(second, START_MS);
         const next = field(again, /Sign in as {3}demo@example\.com {2}\/ {2}(\S+)/)!;
         const nextIssuer = field(again, /Gatehouse {4}(\S+)/)!;
         expect(next).not.toBe(password);
@@ -154,7 +159,7 @@ describe('npm run example (scripts/dev.mjs)', () => {
       // An app that signs in by email alone: no password, no "Forgot password" line.
       const email = startScript(['--no-build', '--policy', 'email'], env);
       try {
-        const text = await banner(email, 60_000);
+        const text = await banner(email, START_MS);
         expect(text).toMatch(
           /Sign in as {3}demo@example\.com {2}\(no password: a code and a link come by email\)/,
         );
@@ -166,5 +171,5 @@ describe('npm run example (scripts/dev.mjs)', () => {
     } finally {
       npmStart?.close();
     }
-  }, 420_000);
+  }, 720_000);
 });
