@@ -136,14 +136,16 @@ export class IdxEndpoints {
    * The current state for a polling tab: the challenge while pending, "continued in another tab"
    * after, not only while the code is unredeemed (unlike introspect): the tab the flow left polls
    * (slowly while hidden) long after the new tab exchanged the code, and must still be told.
+   * Its reads are one unit of work, as a step's are: a step that commits between them (the code
+   * answered while a poll was on its way) would otherwise get a reply built from the step before,
+   * sent after the step's own reply, and the widget would go back to that older page.
    */
-  async poll(body: StateHandleBody, request: RequestInfo): Promise<IdxReply> {
-    const state = await this.load(body.stateHandle, true);
-    return this.respond(
-      { kind: 'next', state, view: await this.deps.engine.view(state) },
-      body.stateHandle,
-      request,
-    );
+  poll(body: StateHandleBody, request: RequestInfo): Promise<IdxReply> {
+    return this.deps.transactions.step(async () => {
+      const state = await this.load(body.stateHandle, true);
+      const view = await this.deps.engine.view(state);
+      return this.respond({ kind: 'next', state, view }, body.stateHandle, request);
+    });
   }
 
   /** Restarts the transaction at its first step under a new state handle; the old one stops working. */
