@@ -4,10 +4,12 @@
  * (a secure context, so PKCE works) and Gatehouse on http://127.0.0.1:<port>: two origins, as in
  * production, so CORS is exercised too (docs/protocol/idx-protocol.md §1.2, §3, §15).
  */
+
 import { readFileSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import type { IdxResponse } from '@gatehouse/protocol';
 import { type Browser, type BrowserContext, chromium, type Page, type Response } from 'playwright-core';
 import { expect } from 'vitest';
 import type { AppPolicyInput } from '../../src/apps/app-service.js';
@@ -143,8 +145,12 @@ export class BrowserSession {
     body: string | null;
   }> = [];
   readonly pages: Page[] = [];
-  /** `tab status METHOD url` of every response from Gatehouse, for failure reports. */
+  /**
+   * Every request to Gatehouse and its answer, in the order the tabs saw them, for failure reports:
+   * `+ms tab → METHOD path` when sent, `+ms tab ← status METHOD path [remediations]` when answered.
+   */
   readonly traffic: string[] = [];
+  private readonly openedAt = Date.now();
 
   private constructor(
     readonly name: string,
@@ -190,19 +196,45 @@ export class BrowserSession {
       if (reason !== 'net::ERR_ABORTED')
         this.problems.push(`${tag} request failed: ${req.method()} ${req.url()} ${reason}`);
     });
+    const log = (arrow: string, method: string, url: string) => {
+      const line = `+${Date.now() - this.openedAt}ms ${tag} ${arrow} ${method} ${new URL(url).pathname}`;
+      return this.traffic.push(line) - 1;
+    };
     page.on('response', (res) => {
       if (!res.url().startsWith(this.gatehouseUrl)) return;
-      this.traffic.push(`${tag} ${res.status()} ${res.request().method()} ${res.url()}`);
+      const at = log(`← ${res.status()}`, res.request().method(), res.url());
+      // The steps an IDX answer offers (filled in when its body is read): which page it renders.
+      res.json().then(
+        (body: IdxResponse) => {
+          const names = body.remediation?.value.map((form) => form.name) ?? [];
+          this.traffic[at] += ` [${names.join(', ')}]`;
+        },
+        () => undefined,
+      );
     });
-    page.on('request', (req) =>
+    page.on('request', (req) => {
+      if (req.url().startsWith(this.gatehouseUrl)) log('→', req.method(), req.url());
       this.requests.push({
         page: index,
         method: req.method(),
         url: req.url(),
         headers: req.headers(),
         body: req.postData(),
-      }),
-    );
+      });
+    });
+  }
+
+  /** The title of the form each open tab shows, for failure reports. */
+  async formTitles(): Promise<string[]> {
+    const titles = this.pages.map(async (page, i) => {
+      if (page.isClosed()) return `${this.name}#${i + 1}: (closed)`;
+      const title = await page
+        .locator('.okta-form-title')
+        .allInnerTexts()
+        .catch((err: Error) => [`(unreadable: ${err.message})`]);
+      return `${this.name}#${i + 1}: ${title.join(' | ') || '(no form title)'}`;
+    });
+    return Promise.all(titles);
   }
 
   screenshots(testName: string): Promise<string[]> {
@@ -242,10 +274,12 @@ export async function withBrowser(
     const shots = (await Promise.all(sessions.map((s) => s.screenshots(testName)))).flat();
     const problems = sessions.flatMap((s) => s.problems);
     const traffic = sessions.flatMap((s) => s.traffic);
+    const titles = (await Promise.all(sessions.map((s) => s.formTitles()))).flat();
     const error = err instanceof Error ? err : new Error(String(err));
     error.message +=
       `\n--- browser problems (${problems.length}) ---\n${problems.join('\n') || '(none)'}` +
-      `\n--- Gatehouse responses ---\n${traffic.join('\n') || '(none)'}` +
+      `\n--- forms shown ---\n${titles.join('\n') || '(none)'}` +
+      `\n--- Gatehouse traffic ---\n${traffic.join('\n') || '(none)'}` +
       `\n--- screenshots ---\n${shots.join('\n') || '(none)'}`;
     throw error;
   } finally {
