@@ -1,6 +1,7 @@
 /**
  * Records the IDX envelopes a real Gatehouse answers along the widget's flows, normalised
- * (origin, handles, ids, times) so they can be stored as fixtures and compared run after run.
+ * (origin, handles, ids, times, a rate limit's wait) so they can be stored as fixtures and
+ * compared run after run.
  */
 import type { IdxResponse } from '@gatehouse/protocol';
 import { IdxConversation, postJson } from '../../../server/test/support/idx-client.js';
@@ -27,6 +28,9 @@ function normalize(recorded: Recorded, server: TestServer, clientIds: string[]):
     .replace(/"stateHandle":"[^"]+"/g, '"stateHandle":"02stateHandle"')
     .replace(/"value":"02[^"]+"/g, '"value":"02stateHandle"')
     .replace(/"expiresAt":"[^"]+"/g, '"expiresAt":"2030-01-01T00:00:00.000Z"')
+    // A rate limit's wait counts down from the send (30 s, 29 s on a slow run): only its form is kept.
+    .replace(/Try again in \d+ seconds\./g, 'Try again in 30 seconds.')
+    .replace(/"params":\["\d+ seconds"\]/g, '"params":["30 seconds"]')
     .replace(/"(eae|pwd|lae)[A-Za-z0-9]{6,}"/g, '"$1Enrollment"')
     .replace(/"id":"00u[A-Za-z0-9]+"/g, '"id":"00uUser"')
     .replace(/"label":"Test app \d+"/g, '"label":"Example App"')
