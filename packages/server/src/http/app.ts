@@ -14,6 +14,7 @@ import { rejectNulCharacters } from './reject-nul.js';
 import { browserBuildRoutes, browserBuildsManifestRoute } from './routes/browser-build-routes.js';
 import { devMailboxRoutes } from './routes/dev-mailbox-routes.js';
 import { emailVerifyRoutes } from './routes/email-verify-routes.js';
+import { faviconRoutes } from './routes/favicon-routes.js';
 import { homeRoutes } from './routes/home-routes.js';
 import { hostedPageRoutes, hostedServerRoutes } from './routes/hosted-routes.js';
 import { idxRoutes } from './routes/idx-routes.js';
@@ -74,6 +75,7 @@ export async function buildHttpApp(services: Services): Promise<FastifyInstance>
   for (const build of builds) await app.register(async (instance) => browserBuildRoutes(instance, build));
   await app.register(async (instance) => browserBuildsManifestRoute(instance, config.publicUrl, builds));
   await app.register(async (instance) => homeRoutes(instance, { services, builds, sdk: sdkFiles }));
+  await app.register(faviconRoutes);
   await app.register(hostedPageRoutes(hostedDeps));
   if (config.devMailbox.enabled) await app.register(async (instance) => devMailboxRoutes(instance, services));
   await app.register(oauthRoutes(services, 'default', '/oauth2/default', '/oauth2/default'));
