@@ -1456,7 +1456,12 @@ export function describeStores(kind: StoreKind): void {
 
     describeOutboxDelivery(() => ({ store, race }));
     describeAuthenticatorStores(() => ({ store, race }));
-    describeUnitsOfWork(() => ({ store, race }));
+    describeUnitsOfWork(kind, () => ({
+      store,
+      race,
+      openAnother: (poolSize) =>
+        openStorage({ dataDir: dir, sqliteFile: ':memory:', databaseUrl: database?.url, poolSize }, false),
+    }));
 
     describe('OutboxStore and EmailTemplatesStore', () => {
       it('lists outbox messages newest first, per recipient case-insensitively', async () => {
