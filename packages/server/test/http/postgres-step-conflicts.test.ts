@@ -27,6 +27,14 @@ describe('an IDX step that PostgreSQL aborts as a deadlock', () => {
     await server?.close();
   });
 
+  const signInEvents = (userId: string) =>
+    server.services.storage.handle.db
+      .selectFrom('events')
+      .select('id')
+      .where('user_id', '=', userId)
+      .where('type', '=', 'user.authentication.sso')
+      .execute();
+
   /** Resolves once a backend of this database waits for a row lock. */
   async function someoneWaitsForALock(): Promise<void> {
     for (;;) {
@@ -81,13 +89,7 @@ describe('an IDX step that PostgreSQL aborts as a deadlock', () => {
       .executeTakeFirstOrThrow();
     expect(stored.attempts).toBe(1);
     expect(stored.consumed_at).not.toBeNull();
-    const events = await db
-      .selectFrom('events')
-      .select('type')
-      .where('user_id', '=', user.id)
-      .where('type', '=', 'user.authentication.sso')
-      .execute();
-    expect(events).toHaveLength(1);
+    expect(await signInEvents(user.id)).toHaveLength(1);
   });
 
   it('password sign-in (the attempt was claimed and committed before hashing): a clean 503 to retry, and the retry signs in', async () => {
@@ -106,15 +108,8 @@ describe('an IDX step that PostgreSQL aborts as a deadlock', () => {
     expect(refused.status, JSON.stringify(refused.body)).toBe(503);
     expect(messageKeys(refused.body)).toEqual(['gatehouse.service.unavailable']);
     expect(refused.headers.get('retry-after')).toBe('1');
-    const { db } = server.services.storage.handle;
-    // Nothing after the claim was written: no sign-in event, no interaction code.
-    const signedIn = await db
-      .selectFrom('events')
-      .select('type')
-      .where('user_id', '=', user.id)
-      .where('type', '=', 'user.authentication.sso')
-      .execute();
-    expect(signedIn).toHaveLength(0);
+    // Nothing after the claim was written: no sign-in event.
+    expect(await signInEvents(user.id)).toHaveLength(0);
     idx.last = first;
     const retried = await idx.submit('identify', identify);
     expect(retried.status, JSON.stringify(retried.body)).toBe(200);

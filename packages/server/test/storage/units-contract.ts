@@ -140,6 +140,13 @@ export function describeUnitsOfWork(kind: 'sqlite' | 'postgres', suite: () => Su
     });
 
     describe.runIf(kind === 'postgres')('on a pool of connections (PostgreSQL)', () => {
+      /** Two stored messages whose row locks two units take in opposite orders. */
+      const twoRows = async (store: Storage) => {
+        const rows = [message(), message()] as const;
+        for (const row of rows) await store.outbox.add(row);
+        return rows;
+      };
+
       it('a unit commits once: another connection sees nothing it wrote until it ends', async () => {
         const { store, openAnother } = suite();
         const other = await openAnother(1);
@@ -176,9 +183,7 @@ export function describeUnitsOfWork(kind: 'sqlite' | 'postgres', suite: () => Su
 
       it('a deadlock between two units: the one PostgreSQL aborts is rolled back whole and runs again; both commit once', async () => {
         const { store } = suite();
-        const [a, b] = [message(), message()];
-        await store.outbox.add(a);
-        await store.outbox.add(b);
+        const [a, b] = await twoRows(store);
         const bothLocked = barrier(2);
         const attempts: NewOutboxMessage[] = [];
         const unit = (first: string, second: string) =>
@@ -201,9 +206,7 @@ export function describeUnitsOfWork(kind: 'sqlite' | 'postgres', suite: () => Su
 
       it('a deadlock after part of a unit was committed (suspend): not run again, the error goes on, the rest is rolled back', async () => {
         const { store } = suite();
-        const [a, b] = [message(), message()];
-        await store.outbox.add(a);
-        await store.outbox.add(b);
+        const [a, b] = await twoRows(store);
         const bothLocked = barrier(2);
         const unit = (first: string, second: string) => {
           const [before, after] = [message(), message()];
