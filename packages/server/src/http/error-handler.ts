@@ -6,18 +6,25 @@ import { IdxError } from '../protocol/idx/idx-error.js';
 import { serializeError } from '../protocol/idx/serialize-envelope.js';
 import { oauthErrorOf } from '../protocol/oauth/engine-errors.js';
 import { OAuthError } from '../protocol/oauth/oauth-error.js';
+import { DatabaseConflictError } from '../storage/units-of-work.js';
 import { protocolOf } from './protocol-kind.js';
 
 /**
  * The one place thrown errors become responses. IDX routes answer with an IDX `messages` body,
  * OAuth routes with `{ error, error_description }`. Engine errors are mapped by their protocol's
  * table (`protocol/idx/engine-errors.ts`, `protocol/oauth/engine-errors.ts`); framework errors (bad
- * JSON, wrong content type, too large, schema violations) into the same catalog. Nothing leaks a
- * stack trace.
+ * JSON, wrong content type, too large, schema violations) into the same catalog. A conflict the
+ * database aborted and units of work could not run again is a 503 to retry (nothing was written).
+ * Nothing leaks a stack trace.
  */
 export function installErrorHandling(app: FastifyInstance): void {
-  app.setErrorHandler((error: FastifyError | EngineError | IdxError | OAuthError, request, reply) => {
+  app.setErrorHandler((thrown: FastifyError | EngineError | IdxError | OAuthError, request, reply) => {
     const kind = protocolOf(request);
+    let error = thrown;
+    if (error instanceof DatabaseConflictError) {
+      request.log.warn({ err: error, reqId: request.id }, 'database conflict; answered 503 to retry');
+      error = new EngineError('SERVICE_UNAVAILABLE', { retryAfterSeconds: 1 });
+    }
     if (error instanceof EngineError) {
       if (kind === 'idx') {
         const message = idxMessageOf(error);

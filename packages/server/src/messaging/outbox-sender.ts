@@ -1,3 +1,4 @@
+import { AsyncResource } from 'node:async_hooks';
 import type { Clock } from '../clock.js';
 import type { EventsStore } from '../storage/events-store.js';
 import type { OutboxMessage, OutboxStore } from '../storage/outbox-store.js';
@@ -45,6 +46,12 @@ export class OutboxSender {
   private wokenWhileRunning = false;
   private stopped = false;
   private log: SenderLog = { warn: () => undefined };
+  /**
+   * `notify`, bound to the context the sender is made in (start-up): a timer set by a request runs in
+   * the request's context, and a drain started there while the request's unit of work is still open
+   * would run its statements in that request's database transaction.
+   */
+  private readonly wake = AsyncResource.bind(() => this.notify());
 
   constructor(private readonly deps: OutboxSenderDeps) {}
 
@@ -65,7 +72,7 @@ export class OutboxSender {
   queued(): void {
     if (this.stopped || !this.timer) return;
     const delay = QUEUED_DELAY_MS + Math.floor(Math.random() * QUEUED_JITTER_MS);
-    setTimeout(() => this.notify(), delay).unref();
+    setTimeout(this.wake, delay).unref();
   }
 
   /** Something is due: drain now (or right after the run in progress). */

@@ -1,6 +1,4 @@
-import { createHash } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import SqliteDatabase from 'better-sqlite3';
 import {
@@ -9,9 +7,6 @@ import {
   type Driver,
   Kysely,
   Migrator,
-  PostgresDialect,
-  type PostgresPool,
-  type PostgresPoolClient,
   SqliteDialect,
   type SqliteDialectConfig,
   SqliteDriver,
@@ -30,8 +25,9 @@ import * as appLoginUri from './migrations/0010-app-login-uri.js';
 import * as authenticatorEnrollments from './migrations/0011-authenticator-enrollments.js';
 import * as hostedSignIn from './migrations/0012-hosted-sign-in.js';
 import * as tokenSigningAlg from './migrations/0013-token-signing-alg.js';
+import { openPostgres } from './postgres-database.js';
 import type { Database } from './schema.js';
-import { passThroughUnits, UnitOfWorkDriver, type UnitsOfWork } from './units-of-work.js';
+import { UnitOfWorkDriver, type UnitsOfWork } from './units-of-work.js';
 
 export type DialectName = 'sqlite' | 'postgres';
 
@@ -47,50 +43,23 @@ export interface DatabaseHandle {
   dialect: DialectName;
   /** Where the data lives, for logs (never includes a password). */
   location: string;
-  /** Units of work: one commit per IDX step (SQLite; on PostgreSQL they run the work as it is). */
+  /**
+   * The rate-limit counters' database: on PostgreSQL a small pool of its own, in autocommit and
+   * outside units of work (`postgres-database.ts` says why); on SQLite `db` itself.
+   */
+  counters: Kysely<Database>;
+  /** Units of work: one commit per IDX step. */
   units: UnitsOfWork;
   close(): Promise<void>;
 }
 
-const INT8_OID = 20;
-
 /** Opens SQLite (embedded default) or PostgreSQL when a URL is given. Only this folder imports a driver. */
 export function openDatabase(options: StorageOptions): DatabaseHandle {
   if (options.databaseUrl) {
-    // Loaded only for PostgreSQL: the driver costs ~10 MB of resident memory the embedded store never uses.
-    const pg = createRequire(import.meta.url)('pg') as typeof import('pg');
-    const pool = new pg.Pool({
-      connectionString: options.databaseUrl,
-      max: options.poolSize ?? 10,
-      // Times are stored as bigint; they fit in a JS number.
-      types: {
-        getTypeParser: ((oid: number, format?: 'text' | 'binary') =>
-          oid === INT8_OID
-            ? (v: string) => Number(v)
-            : pg.types.getTypeParser(oid, format as 'text')) as never,
-      },
-    });
-    // An idle connection the server ends (restart, failover, DROP DATABASE … FORCE) is discarded by
-    // the pool, which then emits 'error'; without a listener that event would crash the process.
-    pool.on('error', () => {});
-    // A client that dies while checked out (between the statements of a transaction) emits
-    // 'error' on itself, not on the pool: without this listener the process would crash. The
-    // query in flight, or the next one on that client, fails instead, and the pool replaces it.
-    pool.on('connect', (client) => {
-      client.on('error', () => {});
-    });
-    const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool: withPreparedStatements(pool) }) });
+    const { db, counters, units, close } = openPostgres(options.databaseUrl, options.poolSize ?? 10);
     const url = new URL(options.databaseUrl);
     url.password = '';
-    // No units of work on PostgreSQL: a step's transaction would hold row locks (the per-IP rate
-    // limit counters every step hits) and a pooled connection for the whole step.
-    return {
-      db,
-      dialect: 'postgres',
-      location: url.toString(),
-      units: passThroughUnits,
-      close: () => db.destroy(),
-    };
+    return { db, counters, dialect: 'postgres', location: url.toString(), units, close };
   }
   let file = options.sqliteFile;
   if (file !== ':memory:') {
@@ -107,7 +76,7 @@ export function openDatabase(options: StorageOptions): DatabaseHandle {
   const db = new Kysely<Database>({
     dialect: new WriteLockingSqliteDialect({ database: withStatementCache(sqlite) }, units),
   });
-  return { db, dialect: 'sqlite', location: file, units, close: () => db.destroy() };
+  return { db, counters: db, dialect: 'sqlite', location: file, units, close: () => db.destroy() };
 }
 
 /**
@@ -136,35 +105,6 @@ class WriteLockingSqliteDialect extends SqliteDialect {
   override createDriver(): Driver {
     return this.units.wrap(new WriteLockingSqliteDriver(this.sqliteConfig));
   }
-}
-
-/**
- * Kysely sends every query as an unnamed statement, which PostgreSQL parses and plans afresh each
- * time. Naming each parameterised statement after a hash of its text makes node-pg prepare it once
- * per connection and then only bind and execute it (the set of texts is small: queries are built
- * with parameters). Statements without parameters (begin, commit, DDL of migrations) stay unnamed.
- * Measured on the bench box: PostgreSQL CPU per indexed lookup 80–105 µs unnamed, 33–40 µs named.
- * A migration run by another process while this one serves could invalidate a prepared `select *`
- * ("cached plan must not change result type"): migrate before starting servers, as `start` does.
- */
-function withPreparedStatements(pool: import('pg').Pool): PostgresPool {
-  return {
-    async connect() {
-      const client = await pool.connect();
-      return {
-        query: ((text: string, values: unknown[]) =>
-          values.length > 0
-            ? client.query({ name: statementName(text), text, values })
-            : client.query(text, values)) as unknown as PostgresPoolClient['query'],
-        release: (err?: Error | boolean) => client.release(err),
-      };
-    },
-    end: () => pool.end(),
-  };
-}
-
-function statementName(text: string): string {
-  return `gh_${createHash('sha256').update(text).digest('base64url').slice(0, 40)}`;
 }
 
 const STATEMENT_CACHE_SIZE = 500;

@@ -74,7 +74,7 @@ export async function openStorage(options: StorageOptions, migrate = true): Prom
     emailChallenges: new EmailChallengesStore(db),
     outbox: new OutboxStore(db),
     emailTemplates: new EmailTemplatesStore(db),
-    rateLimits: new RateLimitsStore(db),
+    rateLimits: new RateLimitsStore(handle.counters),
     serverSecrets: new ServerSecretsStore(db),
     sessions: new SessionsStore(db),
     transaction: (work) =>

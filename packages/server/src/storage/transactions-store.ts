@@ -3,7 +3,7 @@ import { type AuditEvent, insertEvent } from './events-store.js';
 import { type InteractionCode, toCodeRow } from './interaction-codes-store.js';
 import { PreparedQuery } from './prepared.js';
 import type { Database, TransactionsTable } from './schema.js';
-import type { UnitsOfWork } from './units-of-work.js';
+import { passThroughUnits, type UnitsOfWork } from './units-of-work.js';
 
 export type FlowName = 'sign-in' | 'recovery' | 'registration' | 'unlock';
 export type TransactionStatus = 'active' | 'completed' | 'canceled' | 'failed';
@@ -144,12 +144,12 @@ const byStateHandleHash = new PreparedQuery('transactions.byStateHandleHash', 1,
 export class TransactionsStore {
   constructor(
     private readonly db: Kysely<Database>,
-    private readonly units: UnitsOfWork = { run: (work) => work(), suspend: (work) => work() },
+    private readonly units: UnitsOfWork = passThroughUnits,
   ) {}
 
   /**
    * Runs one IDX step as a unit of work: what it writes (the transaction, challenges, counters,
-   * outbox rows, audit events) commits once, when it ends (SQLite; see `UnitsOfWork`).
+   * outbox rows, audit events) commits once, when it ends (see `UnitsOfWork`).
    */
   step<T>(work: () => Promise<T>): Promise<T> {
     return this.units.run(work);

@@ -1457,7 +1457,12 @@ export function describeStores(kind: StoreKind): void {
 
     describeOutboxDelivery(() => ({ store, race }));
     describeAuthenticatorStores(() => ({ store, race }));
-    describeUnitsOfWork(() => ({ store, race }));
+    describeUnitsOfWork(kind, () => ({
+      store,
+      race,
+      openAnother: (poolSize) =>
+        openStorage({ dataDir: dir, sqliteFile: ':memory:', databaseUrl: database?.url, poolSize }, false),
+    }));
     describeDeletions(() => ({ store, race }));
 
     describe('OutboxStore and EmailTemplatesStore', () => {

@@ -12,6 +12,11 @@ export interface StatementCounts {
   transactions: number;
   /** Commits the database made: explicit transactions plus autocommit writes. */
   commits: number;
+  /**
+   * Of the autocommit writes, those to the rate-limit counters (on PostgreSQL they run on their own
+   * pool, outside the step's transaction, and commit alone).
+   */
+  counterCommits: number;
 }
 
 export const emptyCounts = (): StatementCounts => ({
@@ -21,6 +26,7 @@ export const emptyCounts = (): StatementCounts => ({
   autocommitWrites: 0,
   transactions: 0,
   commits: 0,
+  counterCommits: 0,
 });
 
 type Kind = 'begin' | 'commit' | 'rollback' | 'read' | 'write';
@@ -48,6 +54,7 @@ function record(kind: Kind, inTransaction: boolean, sql: string): void {
     if (!inTransaction) {
       current.autocommitWrites++;
       current.commits++;
+      if (/\brate_limits\b/.test(sql)) current.counterCommits++;
     }
   } else if (kind === 'commit') {
     current.transactions++;
