@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { IdxResponse } from '@gatehouse/protocol';
 import { type Browser, type BrowserContext, chromium, type Page, type Response } from 'playwright-core';
-import { expect } from 'vitest';
+import { expect, onTestFailed } from 'vitest';
 import type { AppPolicyInput } from '../../src/apps/app-service.js';
 import type { DeepPartial } from '../../src/config/load.js';
 import type { ConfigInput } from '../../src/config/schema.js';
@@ -247,10 +247,11 @@ export class BrowserSession {
 }
 
 /**
- * Runs a browser test; on failure saves screenshots to test-results/widget-interop/ and adds the
- * pages' console errors to the failure message. Any console error, page error or blocked request
- * not matched by `expectedErrors` (e.g. the 401 of a wrong password) fails the test. Sessions are
- * closed in every case.
+ * Runs a browser test; on failure saves screenshots to test-results/widget-interop/ and reports the
+ * pages' console errors, the form each tab shows and the Gatehouse traffic in order: in the failure
+ * message when the body throws, on stderr when the test times out (the body is then still waiting).
+ * Any console error, page error or blocked request not matched by `expectedErrors` (e.g. the 401 of
+ * a wrong password) fails the test. Sessions are closed in every case.
  */
 export async function withBrowser(
   env: WidgetEnv,
@@ -264,6 +265,23 @@ export async function withBrowser(
     sessions.push(session);
     return session;
   };
+  let reported = false;
+  const report = async () => {
+    reported = true;
+    const shots = (await Promise.all(sessions.map((s) => s.screenshots(testName)))).flat();
+    const problems = sessions.flatMap((s) => s.problems);
+    const titles = (await Promise.all(sessions.map((s) => s.formTitles()))).flat();
+    const traffic = sessions.flatMap((s) => s.traffic);
+    return (
+      `\n--- browser problems (${problems.length}) ---\n${problems.join('\n') || '(none)'}` +
+      `\n--- forms shown ---\n${titles.join('\n') || '(none)'}` +
+      `\n--- Gatehouse traffic ---\n${traffic.join('\n') || '(none)'}` +
+      `\n--- screenshots ---\n${shots.join('\n') || '(none)'}`
+    );
+  };
+  onTestFailed(async () => {
+    if (!reported) console.error(`${testName}: failed while waiting${await report()}`);
+  });
   try {
     await body(open);
     const unexpected = sessions
@@ -271,16 +289,8 @@ export async function withBrowser(
       .filter((p) => !expectedErrors.some((re) => re.test(p)));
     expect(unexpected, 'unexpected browser errors').toEqual([]);
   } catch (err) {
-    const shots = (await Promise.all(sessions.map((s) => s.screenshots(testName)))).flat();
-    const problems = sessions.flatMap((s) => s.problems);
-    const traffic = sessions.flatMap((s) => s.traffic);
-    const titles = (await Promise.all(sessions.map((s) => s.formTitles()))).flat();
     const error = err instanceof Error ? err : new Error(String(err));
-    error.message +=
-      `\n--- browser problems (${problems.length}) ---\n${problems.join('\n') || '(none)'}` +
-      `\n--- forms shown ---\n${titles.join('\n') || '(none)'}` +
-      `\n--- Gatehouse traffic ---\n${traffic.join('\n') || '(none)'}` +
-      `\n--- screenshots ---\n${shots.join('\n') || '(none)'}`;
+    error.message += await report();
     throw error;
   } finally {
     await Promise.all(sessions.map((s) => s.close().catch(() => undefined)));
