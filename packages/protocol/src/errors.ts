@@ -105,7 +105,7 @@ export const IdxErrors = Object.freeze({
     'gatehouse.service.unavailable',
     503,
     'The service is temporarily unavailable. Try again in a moment.',
-    'A dependency (rate-limit store) is unreachable; requests fail closed.',
+    'A dependency (the rate-limit store) is unreachable, or the database refused a step after a conflicting write (deadlock or serialization failure) that could not be retried whole; requests fail closed.',
   ),
   passwordRequirementsNotMet: idx(
     'password.passwordRequirementsNotMet',
