@@ -23,7 +23,7 @@ import {
   stepIdentity,
 } from './local-steps.js';
 import { PollTimer } from './poll-timer.js';
-import { recordSubmitAnswer } from './retry-wait.js';
+import { recordSubmitAnswer, withKnownWait } from './retry-wait.js';
 import { readStep, type Step } from './step.js';
 import type { ActionName, FlowName, IdxReply, WidgetClient } from './widget-client.js';
 
@@ -158,7 +158,8 @@ export class FlowDriver {
     const step = readStep(reply.body);
     const next = followUpOf(step, reply, how);
     if (next && 'submit' in next)
-      await this.run(() => this.client.submit(next.submit, next.body), { fresh: true });
+      // Posted for the user, but a submit all the same: a 429 holds the form it answers with.
+      await this.run(() => this.client.submit(next.submit, next.body), { fresh: true, submit: true });
     else if (next) await this.run(() => this.client.action(next.action), { fresh: true });
     else this.handle(reply, step, how);
   }
@@ -170,6 +171,7 @@ export class FlowDriver {
   ): void {
     // A submit's answer: 429 holds the form's button for Retry-After seconds (core/retry-wait.ts).
     const submitted = how.submit ? reply : undefined;
+    step.messages = withKnownWait(step.messages, reply);
     const expired = step.messages.some((m) => m.key === SESSION_EXPIRED_KEY);
     if (expired) {
       this.client.clear();

@@ -4,6 +4,9 @@
  * show the message. Kept in the flow driver's per-step memory, so it lasts across re-renders of
  * the same step (a resend, a poll answer) and ends with the step.
  */
+import type { EnvelopeMessage } from '@gatehouse/protocol';
+import { RATE_LIMIT_KEY } from '../i18n/translator.js';
+import type { IdxReply } from './widget-client.js';
 
 export interface RetryWait {
   /** Epoch ms from which the form may be submitted again (0: no wait was given). */
@@ -33,4 +36,15 @@ export function recordSubmitAnswer(
   const seconds = reply.retryAfterSeconds;
   const wait: RetryWait = { until: seconds === undefined ? 0 : now + seconds * 1000, announced: false };
   memory[KEY] = wait;
+}
+
+/**
+ * A 429 whose `Retry-After` the SDK could read: its rate-limit messages carry the wait in seconds
+ * as their param (in place of the server's English words), so the translator says it in the
+ * widget's language ("Réessayez dans 12 minutes.", i18n/translator.ts).
+ */
+export function withKnownWait(messages: EnvelopeMessage[], reply: IdxReply): EnvelopeMessage[] {
+  const seconds = reply.retryAfterSeconds;
+  if (reply.status !== 429 || seconds === undefined) return messages;
+  return messages.map((m) => (m.key === RATE_LIMIT_KEY ? { ...m, params: [seconds] } : m));
 }

@@ -73,8 +73,8 @@ export const de: Record<string, string> = {
     'Der Anmeldedienst ist nicht erreichbar. Prüfen Sie Ihre Verbindung und versuchen Sie es erneut.',
   'gh.error.unexpected': 'Etwas ist schiefgelaufen. Versuchen Sie es erneut.',
   'gh.error.reset.unavailable': 'Das Zurücksetzen des Passworts ist hier nicht verfügbar.',
-  'gh.retry.wait': 'Versuchen Sie es in {0} Sekunden erneut.',
-  'gh.retry.wait.one': 'Versuchen Sie es in 1 Sekunde erneut.',
+  'gh.tooManyRequests.wait': 'Zu viele Versuche. Versuchen Sie es in {0} erneut.',
+  'gh.retry.wait': 'Versuchen Sie es in {0} erneut.',
   'gh.retry.ready': 'Sie können es jetzt erneut versuchen.',
   'idx.session.expired':
     'Sie wurden wegen Inaktivität abgemeldet. Aktualisieren Sie die Seite oder kehren Sie zur Anmeldung zurück.',

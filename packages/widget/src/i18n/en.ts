@@ -81,8 +81,8 @@ export const en: Record<string, string> = {
   'gh.error.network': 'We could not reach the sign-in service. Check your connection and try again.',
   'gh.error.unexpected': 'Something went wrong. Try again.',
   'gh.error.reset.unavailable': 'Password reset is not available here.',
-  'gh.retry.wait': 'Try again in {0} seconds.',
-  'gh.retry.wait.one': 'Try again in 1 second.',
+  'gh.tooManyRequests.wait': 'Too many attempts. Try again in {0}.',
+  'gh.retry.wait': 'Try again in {0}.',
   'gh.retry.ready': 'You can try again now.',
   // Sign-up (enroll-profile) and the links to it and to unlock (identify)
   'registration.signup.label': "Don't have an account?",

@@ -72,8 +72,8 @@ export const fr: Record<string, string> = {
   'gh.error.network': 'Impossible de joindre le service de connexion. Vérifiez votre connexion et réessayez.',
   'gh.error.unexpected': "Une erreur s'est produite. Réessayez.",
   'gh.error.reset.unavailable': "La réinitialisation du mot de passe n'est pas disponible ici.",
-  'gh.retry.wait': 'Réessayez dans {0} secondes.',
-  'gh.retry.wait.one': 'Réessayez dans 1 seconde.',
+  'gh.tooManyRequests.wait': 'Trop de tentatives. Réessayez dans {0}.',
+  'gh.retry.wait': 'Réessayez dans {0}.',
   'gh.retry.ready': 'Vous pouvez réessayer maintenant.',
   'idx.session.expired':
     "Vous avez été déconnecté pour cause d'inactivité. Actualisez la page ou revenez à l'écran de connexion.",

@@ -2,6 +2,7 @@ import type { EnvelopeMessage } from '@gatehouse/protocol';
 import { de } from './de.js';
 import { en } from './en.js';
 import { fr } from './fr.js';
+import { waitInWords } from './wait-in-words.js';
 
 /** Languages shipped in the bundle. */
 export const BUNDLED_LANGUAGES: Record<string, Record<string, string>> = { en, fr, de };
@@ -20,10 +21,14 @@ export interface Translator {
   /**
    * A server message: the translation of its i18n key when known, else the server's text. A key
    * with a text parameter may have a translation of its own for it (`<key>.<param>`, e.g.
-   * `registration.error.notUniqueWithinOrg.Email`), as in Okta's widget.
+   * `registration.error.notUniqueWithinOrg.Email`), as in Okta's widget. A `tooManyRequests`
+   * whose first param is a number of seconds says that wait in this language.
    */
   message(message: EnvelopeMessage): string;
 }
+
+/** The server's key for a rate limit ("Too many attempts. Try again in 12 minutes."). */
+export const RATE_LIMIT_KEY = 'tooManyRequests';
 
 const primary = (tag: string) => tag.toLowerCase().split(/[-_]/)[0] ?? '';
 
@@ -67,6 +72,9 @@ export function createTranslator(language: string, overrides: I18nOverrides = {}
     has: (key) => find(key) !== undefined,
     message(message) {
       const param = message.params?.[0];
+      // A rate limit whose wait the widget knows (seconds, from Retry-After: see core/retry-wait.ts).
+      if (message.key === RATE_LIMIT_KEY && typeof param === 'number')
+        return format(find('gh.tooManyRequests.wait') ?? '', [waitInWords(param, language)]);
       const specific = message.key && typeof param === 'string' ? find(`${message.key}.${param}`) : undefined;
       const text = specific ?? (message.key ? find(message.key) : undefined);
       if (text !== undefined) return format(text, message.params ?? []);

@@ -1,10 +1,11 @@
 /**
  * The wait after a throttled submit (429 with `Retry-After`, see core/retry-wait.ts): the buttons
- * that submit stay disabled while a countdown shows the seconds left ("Try again in 42 seconds."),
+ * that submit stay disabled while a countdown shows the wait left ("Try again in 42 seconds.", "… in 12 minutes."),
  * then they are enabled again and the countdown says so. Screen readers hear it twice, through a
  * polite live region: when the wait starts and when it is over — not every second.
  */
 import { retryWaitOf } from '../core/retry-wait.js';
+import { waitInWords } from '../i18n/wait-in-words.js';
 import { h, replaceChildren } from './dom.js';
 import type { ViewContext } from './view-context.js';
 
@@ -23,9 +24,7 @@ export function retryCountdown(ctx: ViewContext, buttons: HTMLButtonElement[]): 
   if (!wait || msLeft() <= 0) return null;
   const { t } = ctx;
   const say = (seconds: number) =>
-    seconds <= 0
-      ? t.t('gh.retry.ready')
-      : t.t(seconds === 1 ? 'gh.retry.wait.one' : 'gh.retry.wait', [seconds]);
+    seconds <= 0 ? t.t('gh.retry.ready') : t.t('gh.retry.wait', [waitInWords(seconds, t.language)]);
   const shown = h('p', { class: 'gh-hint gh-retry-wait' });
   const status = h('p', {
     class: 'gh-sr-only',
@@ -37,7 +36,8 @@ export function retryCountdown(ctx: ViewContext, buttons: HTMLButtonElement[]): 
     const ms = msLeft();
     const seconds = Math.ceil(ms / 1000);
     for (const button of buttons) button.disabled = seconds > 0;
-    replaceChildren(shown, say(seconds));
+    const text = say(seconds);
+    if (shown.textContent !== text) replaceChildren(shown, text);
     // Next tick when the shown number changes (the last one exactly when the wait is over).
     if (seconds > 0) timer = setTimeout(tick, ms - (seconds - 1) * 1000);
     else replaceChildren(status, say(0));

@@ -1,7 +1,7 @@
 /**
  * End to end in Chromium (issue 13): wrong passwords from one IP reach Gatehouse's per-IP limit
  * (`failedSignInPerIp`, lowered to 2 per 3 s here), the server answers 429 with `Retry-After`, and
- * the widget keeps the form and what was typed, shows the server's message and a countdown from
+ * the widget keeps the form and what was typed, shows the message with the wait and a countdown from
  * the server's number, holds the button until the wait is over, then enables it and says so.
  */
 import type { Page, Response } from 'playwright-core';
@@ -86,8 +86,8 @@ describe('rate limits in the widget (429 + Retry-After)', () => {
 
       const countdown = page.locator('[data-se="retry-countdown"]');
       await countdown.waitFor();
-      // The server's message, the form, and what was typed (the unjudged password too) are kept.
-      expect(await page.locator('.gh-banner').textContent()).toBe(TOO_MANY);
+      // The message with the server's wait, the form, and what was typed (the unjudged password too) are kept.
+      expect(await page.locator('.gh-banner').textContent()).toBe(`Too many attempts. ${waitText(seconds)}`);
       expect(await page.getByLabel('Username').inputValue()).toBe(user.login);
       expect(await page.getByLabel('Password', { exact: true }).inputValue()).toMatch(/^wrong-password-/);
       const status = page.locator('[data-se="retry-status"]');
