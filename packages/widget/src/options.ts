@@ -91,7 +91,8 @@ function linkUri(options: Record<string, unknown>, name: string): string | undef
   if (value === undefined) return undefined;
   let url: URL;
   try {
-    url = new URL(value, 'https://base.invalid/');
+    // Any http base will do (a path resolves to http); the bundle names no other origin.
+    url = new URL(value, 'http://localhost/');
   } catch {
     throw new TypeError(`SignInWidget: "${name}" must be an http(s) URL or a path.`);
   }
