@@ -68,16 +68,10 @@ const storageSchema = z
       .regex(/^postgres(ql)?:\/\//, 'must be a postgres:// URL')
       .optional()
       .meta({ description: 'PostgreSQL connection URL; when set it replaces SQLite.', env: 'DATABASE_URL' }),
-    poolSize: z
-      .number()
-      .int()
-      .min(1)
-      .max(200)
-      .default(10)
-      .meta({
-        description:
-          'PostgreSQL pool size per process; rate-limit counters use 2 more connections of their own.',
-      }),
+    poolSize: z.number().int().min(1).max(200).default(10).meta({
+      description:
+        'PostgreSQL pool size per process; rate-limit counters use 2 more connections of their own.',
+    }),
   })
   .prefault({});
 
