@@ -16,7 +16,7 @@ import { action, answer, emailApp, latestCode, startEmailSignIn } from './email-
 /** The request `path` has reached the server and had a few turns of the event loop to be routed. */
 function arrival(server: TestServer, path: string): Promise<void> {
   const http = server.gatehouse.http.server;
-  return new Promise((resolve) => {
+  return new Promise<void>((resolve) => {
     const seen = (req: { url?: string }) => {
       if (req.url !== path) return;
       http.off('request', seen);
