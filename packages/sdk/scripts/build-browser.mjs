@@ -1,7 +1,7 @@
 // Builds dist/gatehouse-sdk.browser.js (ESM, minified, for browsers) with esbuild and, with
 // --size, prints its raw and gzipped sizes. `buildBrowserBundle()` is also used by the Chromium
 // test, which serves the bundle from memory.
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
 import { build } from 'esbuild';
@@ -30,7 +30,11 @@ export async function buildBrowserBundle() {
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
   const { code, bytes, gzipBytes } = await buildBrowserBundle();
   mkdirSync(`${root}dist`, { recursive: true });
-  writeFileSync(`${root}dist/gatehouse-sdk.browser.js`, code);
+  // Written under a temporary name and renamed: a server serving dist/ never reads half a file
+  // (npm pack's prepack rebuilds it while tests may be running).
+  const temporary = `${root}dist/gatehouse-sdk.browser.js.${process.pid}.tmp`;
+  writeFileSync(temporary, code);
+  renameSync(temporary, `${root}dist/gatehouse-sdk.browser.js`);
   const kb = (n) => `${(n / 1024).toFixed(1)} KB`;
   console.log(
     `dist/gatehouse-sdk.browser.js: ${kb(bytes)} minified, ${kb(gzipBytes)} gzipped (target < 16 KB)`,
