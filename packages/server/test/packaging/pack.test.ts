@@ -24,6 +24,8 @@ import { exec, installScratchProject, npmEnv, PUBLISHED, packWorkspaces } from '
  */
 
 const DEMO_REDIRECT = 'http://localhost:8080/login/callback';
+/** A server start through npx, or tsc over the server's declarations: 10–25 s on an idle 2-core box. */
+const SLOW_STEP_MS = 120_000;
 
 /** Every file under `dir`, relative to it. */
 function filesUnder(dir: string): string[] {
@@ -125,76 +127,82 @@ describe('the published packages, installed from their tarballs outside the work
     }
   });
 
-  it('the installed `gatehouse` bin starts; the installed SDK signs the demo user in against it', async () => {
-    const port = await freePort();
-    const dataDir = join(work, 'data');
-    server = spawn(
-      'npx',
-      ['--no-install', 'gatehouse', 'start', '--port', String(port), '--data-dir', dataDir],
-      {
-        cwd: project,
-        env: npmEnv(),
-        stdio: ['ignore', 'pipe', 'pipe'],
-        detached: true, // its own process group: npx and the server it runs end together
-      },
-    );
-    let stdout = '';
-    let stderr = '';
-    server.stdout?.on('data', (chunk) => {
-      stdout += chunk;
-    });
-    server.stderr?.on('data', (chunk) => {
-      stderr += chunk;
-    });
-    await new Promise<void>((ready, fail) => {
-      const poll = setInterval(() => {
-        if (stdout.includes('Gatehouse listening on')) {
-          clearInterval(poll);
-          ready();
-        }
-      }, 50);
-      server?.once('exit', (code) => {
-        clearInterval(poll);
-        fail(new Error(`gatehouse start exited ${code}:\n${stdout}\n${stderr}`));
+  it(
+    'the installed `gatehouse` bin starts; the installed SDK signs the demo user in against it',
+    async () => {
+      const port = await freePort();
+      const dataDir = join(work, 'data');
+      server = spawn(
+        'npx',
+        ['--no-install', 'gatehouse', 'start', '--port', String(port), '--data-dir', dataDir],
+        {
+          cwd: project,
+          env: npmEnv(),
+          stdio: ['ignore', 'pipe', 'pipe'],
+          detached: true, // its own process group: npx and the server it runs end together
+        },
+      );
+      let stdout = '';
+      let stderr = '';
+      server.stdout?.on('data', (chunk) => {
+        stdout += chunk;
       });
-    });
-    expect(stdout).toContain(`redirect URI:  ${DEMO_REDIRECT}`);
-    const password = /^ {2}password: +(\S+)$/m.exec(stdout)?.[1] as string;
-    expect(password).toBeDefined();
-    const issuer = `http://localhost:${port}/oauth2/default`;
+      server.stderr?.on('data', (chunk) => {
+        stderr += chunk;
+      });
+      await new Promise<void>((ready, fail) => {
+        const poll = setInterval(() => {
+          if (stdout.includes('Gatehouse listening on')) {
+            clearInterval(poll);
+            ready();
+          }
+        }, 50);
+        server?.once('exit', (code) => {
+          clearInterval(poll);
+          fail(new Error(`gatehouse start exited ${code}:\n${stdout}\n${stderr}`));
+        });
+      });
+      expect(stdout).toContain(`redirect URI:  ${DEMO_REDIRECT}`);
+      const password = /^ {2}password: +(\S+)$/m.exec(stdout)?.[1] as string;
+      expect(password).toBeDefined();
+      const issuer = `http://localhost:${port}/oauth2/default`;
 
-    writeFileSync(
-      join(project, 'sign-in.mjs'),
-      `import { createAuthClient } from '@gatehouse/sdk';
+      writeFileSync(
+        join(project, 'sign-in.mjs'),
+        `import { createAuthClient } from '@gatehouse/sdk';
 const [issuer, password] = process.argv.slice(2);
 const auth = createAuthClient({ issuer, clientId: 'gatehouse-demo', redirectUri: '${DEMO_REDIRECT}' });
 const tx = await auth.idx.authenticate({ username: 'demo@example.com', password });
 console.log(JSON.stringify({ status: tx.status, email: tx.tokens?.claims?.email, accessToken: tx.tokens?.accessToken }));
 `,
-    );
-    const result = JSON.parse(await exec(process.execPath, ['sign-in.mjs', issuer, password], project)) as {
-      status: string;
-      email?: string;
-      accessToken?: string;
-    };
-    expect(result.status).toBe('SUCCESS');
-    expect(result.email).toBe('demo@example.com');
-    const userinfo = await fetch(`${issuer}/v1/userinfo`, {
-      headers: { authorization: `Bearer ${result.accessToken}` },
-    });
-    expect(userinfo.status).toBe(200);
-    expect(((await userinfo.json()) as { email?: string }).email).toBe('demo@example.com');
+      );
+      const result = JSON.parse(await exec(process.execPath, ['sign-in.mjs', issuer, password], project)) as {
+        status: string;
+        email?: string;
+        accessToken?: string;
+      };
+      expect(result.status).toBe('SUCCESS');
+      expect(result.email).toBe('demo@example.com');
+      const userinfo = await fetch(`${issuer}/v1/userinfo`, {
+        headers: { authorization: `Bearer ${result.accessToken}` },
+      });
+      expect(userinfo.status).toBe(200);
+      expect(((await userinfo.json()) as { email?: string }).email).toBe('demo@example.com');
 
-    // The hosted page's widget comes from the installed @gatehouse/widget.
-    const widget = await fetch(`http://127.0.0.1:${port}/widget/0.1.0/gatehouse-sign-in.js`);
-    expect(widget.status).toBe(200);
-    expect(await widget.text()).toContain('@gatehouse/widget 0.1.0');
-  });
+      // The hosted page's widget comes from the installed @gatehouse/widget.
+      const widget = await fetch(`http://127.0.0.1:${port}/widget/0.1.0/gatehouse-sign-in.js`);
+      expect(widget.status).toBe(200);
+      expect(await widget.text()).toContain('@gatehouse/widget 0.1.0');
+    },
+    SLOW_STEP_MS,
+  );
 
-  it('the types resolve: tsc checks a file importing the three packages', async () => {
-    writeFileSync(
-      join(project, 'check.ts'),
-      `import type { IdxResponse } from '@gatehouse/protocol';
+  it(
+    'the types resolve: tsc checks a file importing the three packages',
+    async () => {
+      writeFileSync(
+        join(project, 'check.ts'),
+        `import type { IdxResponse } from '@gatehouse/protocol';
 import { createAuthClient, type IdxTransaction } from '@gatehouse/sdk';
 import { type GatehouseConfig, loadConfig } from '@gatehouse/server';
 
@@ -205,23 +213,25 @@ export type Checked = [IdxResponse, IdxTransaction, GatehouseConfig];
 // @ts-expect-error the issuer is a string: an \`any\` from a missing declaration would not be an error
 export const wrong: number = auth.issuer;
 `,
-    );
-    writeFileSync(
-      join(project, 'tsconfig.json'),
-      JSON.stringify({
-        compilerOptions: {
-          module: 'nodenext',
-          target: 'es2022',
-          strict: true,
-          noEmit: true,
-          skipLibCheck: true,
-          types: ['node'],
-          typeRoots: [relative(project, join(repoRoot, 'node_modules', '@types'))],
-        },
-        files: ['check.ts'],
-      }),
-    );
-    const tsc = join(repoRoot, 'node_modules', 'typescript', 'bin', 'tsc');
-    await exec(process.execPath, [tsc, '-p', 'tsconfig.json'], project);
-  });
+      );
+      writeFileSync(
+        join(project, 'tsconfig.json'),
+        JSON.stringify({
+          compilerOptions: {
+            module: 'nodenext',
+            target: 'es2022',
+            strict: true,
+            noEmit: true,
+            skipLibCheck: true,
+            types: ['node'],
+            typeRoots: [relative(project, join(repoRoot, 'node_modules', '@types'))],
+          },
+          files: ['check.ts'],
+        }),
+      );
+      const tsc = join(repoRoot, 'node_modules', 'typescript', 'bin', 'tsc');
+      await exec(process.execPath, [tsc, '-p', 'tsconfig.json'], project);
+    },
+    SLOW_STEP_MS,
+  );
 });
