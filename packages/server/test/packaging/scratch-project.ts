@@ -1,6 +1,6 @@
 import { execFile } from 'node:child_process';
 import { copyFileSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { promisify } from 'node:util';
 
 /**
@@ -110,7 +110,8 @@ export async function installScratchProject(
 ): Promise<void> {
   const dependencies: Record<string, string> = {};
   for (const tarball of tarballs) {
-    const name = /gatehouse-([a-z]+)-\d/.exec(tarball)?.[1];
+    // The file's own name: the temporary directory's (gatehouse-pack-<random>) may match too.
+    const name = /^gatehouse-([a-z]+)-\d/.exec(basename(tarball))?.[1];
     if (!name) throw new Error(`unexpected tarball name ${tarball}`);
     dependencies[`@gatehouse/${name}`] = `file:${tarball}`;
   }
