@@ -43,6 +43,8 @@ describe('the served widget', () => {
     expect(res.status).toBe(200);
     expect(res.headers.get('access-control-allow-origin')).toBe('*');
     expect(res.headers.get('access-control-allow-credentials')).toBeNull();
+    // Read every body: a response left unread can keep the server writing, and its close waiting.
+    await res.arrayBuffer();
   });
 
   it('HEAD works; another version or file is a plain 404', async () => {
@@ -54,8 +56,10 @@ describe('the served widget', () => {
     expect(other.status).toBe(404);
     expect(other.headers.get('content-type')).toBe('text/plain; charset=utf-8');
     expect(other.headers.get('cache-control')).toBe('no-store');
+    await other.arrayBuffer();
     const traversal = await fetch(`${server.url}/widget/${WIDGET_VERSION}/..%2Fpackage.json`);
     expect(traversal.status).toBe(404);
+    await traversal.arrayBuffer();
   });
 
   it('the bundle never evaluates or parses strings as HTML, and loads nothing from elsewhere', () => {
