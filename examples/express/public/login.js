@@ -23,7 +23,9 @@
     'idx.session.expired': 'expired',
     'oie.selfservice.unlock_user.success.message': 'unlocked',
   };
-  let journey = options.flow;
+  // A page opened from an email's link (otp in the options) does not know which journey it
+  // continues until the widget shows a view that names one: until then it stays "Almost there".
+  let journey = options.otp ? 'resumed' : options.flow;
 
   function headingFor(context) {
     journey = JOURNEY_OF_VIEW[context.controller] ?? journey;

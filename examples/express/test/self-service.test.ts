@@ -129,7 +129,10 @@ describe('express sample: sign-up and account unlock (Chromium)', () => {
       const landing = await second.goto(link);
       expect(landing?.url(), 'otp and state are removed from the address bar').toBe(`${env.appUrl}/login`);
       expect(await second.locator('main h1').textContent()).toBe('Almost there');
-      // The widget answered the email enrollment with the link's code: next is the password.
+      // The widget answered the email enrollment with the link's code: next is the password, and
+      // the heading (kept by login.js on each view the widget renders) still says where we are.
+      await widgetView(second, 'select-authenticator-enroll');
+      expect(await second.locator('main h1').textContent()).toBe('Almost there');
       await setUpPassword(second);
       const claims = await signedInHome(env, second);
       const user = await env.server.services.storage.users.findByEmail(email);
