@@ -141,13 +141,27 @@ export async function createGatehouse(
       },
       async close() {
         if (sweeper) clearInterval(sweeper);
-        await http.close();
+        await closeHttp(http, config.server.shutdownGraceSeconds);
         await closeServices(services);
       },
     };
   } catch (err) {
     await closeServices(services);
     throw err;
+  }
+}
+
+/**
+ * Stops accepting connections and lets the requests in progress finish; after `graceSeconds` the
+ * connections still open (a client that stalls mid-request or never reads its answer) are
+ * destroyed, so no client can hold a shutdown.
+ */
+async function closeHttp(http: FastifyInstance, graceSeconds: number): Promise<void> {
+  const force = setTimeout(() => http.server.closeAllConnections(), graceSeconds * 1000);
+  try {
+    await http.close();
+  } finally {
+    clearTimeout(force);
   }
 }
 

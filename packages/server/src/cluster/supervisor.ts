@@ -12,8 +12,12 @@ const FIRST_RESTART_DELAY_MS = 100;
 const MAX_RESTART_DELAY_MS = 10_000;
 /** Unexpected exits within this window make the next restart wait longer. */
 const CRASH_WINDOW_MS = 60_000;
-/** A worker still running this long after being told to stop is killed. */
-const STOP_TIMEOUT_MS = 10_000;
+/**
+ * A worker still running this long after its shutdown grace period (`server.shutdownGraceSeconds`,
+ * after which it drops the connections left) is killed: the time to close the outbox sender and
+ * the database.
+ */
+const STOP_AFTER_GRACE_MS = 5_000;
 
 export interface SupervisorEvents {
   /** Every worker listens; called once, with the address they share. */
@@ -73,7 +77,10 @@ export class WorkerSupervisor {
   stop(): Promise<void> {
     this.stopping ??= (async () => {
       for (const slot of this.slots) if (slot.restart) clearTimeout(slot.restart);
-      await Promise.all(this.slots.map((slot) => (slot.worker ? stopWorker(slot.worker) : undefined)));
+      const timeoutMs = this.config.server.shutdownGraceSeconds * 1000 + STOP_AFTER_GRACE_MS;
+      await Promise.all(
+        this.slots.map((slot) => (slot.worker ? stopWorker(slot.worker, timeoutMs) : undefined)),
+      );
     })();
     return this.stopping;
   }
@@ -137,10 +144,10 @@ export class WorkerSupervisor {
   }
 }
 
-function stopWorker(worker: Worker): Promise<void> {
+function stopWorker(worker: Worker, timeoutMs: number): Promise<void> {
   if (worker.process.exitCode !== null || worker.process.signalCode !== null) return Promise.resolve();
   return new Promise((resolve) => {
-    const kill = setTimeout(() => worker.process.kill('SIGKILL'), STOP_TIMEOUT_MS);
+    const kill = setTimeout(() => worker.process.kill('SIGKILL'), timeoutMs);
     worker.once('exit', () => {
       clearTimeout(kill);
       resolve();

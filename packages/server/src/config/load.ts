@@ -26,6 +26,7 @@ export const ENV_KEYS: ReadonlyArray<{ env: string; path: string[]; parse?: (v: 
   { env: 'GATEHOUSE_PORT', path: ['server', 'port'], parse: parseNumber },
   { env: 'GATEHOUSE_PUBLIC_URL', path: ['server', 'publicUrl'] },
   { env: 'GATEHOUSE_WORKERS', path: ['server', 'workers'], parse: parseNumber },
+  { env: 'GATEHOUSE_SHUTDOWN_GRACE_SECONDS', path: ['server', 'shutdownGraceSeconds'], parse: parseNumber },
   { env: 'GATEHOUSE_DATA_DIR', path: ['storage', 'dataDir'] },
   { env: 'DATABASE_URL', path: ['storage', 'databaseUrl'] },
   { env: 'GATEHOUSE_LOG_LEVEL', path: ['log', 'level'] },

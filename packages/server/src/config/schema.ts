@@ -40,6 +40,11 @@ const serverSchema = z
       .max(10 * 1024 * 1024)
       .default(65536)
       .meta({ description: 'Largest request body accepted; larger bodies get 413.' }),
+    shutdownGraceSeconds: z.number().min(0).max(600).default(10).meta({
+      description:
+        'On shutdown, how long requests in progress may take to finish; connections still open after it (a slow or stalled client) are closed.',
+      env: 'GATEHOUSE_SHUTDOWN_GRACE_SECONDS',
+    }),
     workers: z
       .union([z.number().int().min(1).max(256), z.literal('auto')])
       .default(1)
