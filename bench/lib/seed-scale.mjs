@@ -66,8 +66,8 @@ const USER_COLUMNS =
   'id, login, login_key, email, email_verified, status, profile, failed_attempts, locked_until, created_at, updated_at, password_changed_at';
 
 function seedSqlite(file, from, to, hash, loginKey, now) {
-  return import('better-sqlite3').then(({ default: Sqlite }) => {
-    const db = new Sqlite(file);
+  return dist('storage/sqlite-driver.js').then(({ SqliteDatabase }) => {
+    const db = new SqliteDatabase(file);
     try {
       db.pragma('journal_mode = WAL');
       db.pragma('synchronous = NORMAL');

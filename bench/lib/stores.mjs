@@ -5,7 +5,9 @@ import { spawnSync } from 'node:child_process';
 import { readdirSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import pg from 'pg';
+import { ROOT } from './processes.mjs';
 
 export const DEFAULT_PG_ADMIN_URL = 'postgres://postgres@127.0.0.1:5432/postgres';
 const LOOPBACK = ['127.0.0.1', 'localhost', '[::1]', '::1'];
@@ -90,8 +92,10 @@ export function dropDatabasesSync(adminUrl, names) {
 
 /** The SQLite library better-sqlite3 embeds (the embedded store's engine). */
 export async function sqliteVersion() {
-  const { default: Sqlite } = await import('better-sqlite3');
-  const db = new Sqlite(':memory:');
+  // The driver the server loads (better-sqlite3 13, or 12 on an older Node: ADR 0016).
+  const driver = pathToFileURL(join(ROOT, 'packages/server/dist/storage/sqlite-driver.js')).href;
+  const { SqliteDatabase } = await import(driver);
+  const db = new SqliteDatabase(':memory:');
   try {
     return `SQLite ${db.prepare('SELECT sqlite_version() AS v').get().v}`;
   } finally {

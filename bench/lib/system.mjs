@@ -189,10 +189,15 @@ export function machine(root, extraPackages = {}) {
     gitDirty: status === null ? null : status.length > 0,
     packages: {
       ...Object.fromEntries(
-        ['fastify', 'better-sqlite3', '@node-rs/argon2', 'jose', 'kysely', 'undici'].map((p) => [
-          p,
-          packageVersion(root, p),
-        ]),
+        [
+          'fastify',
+          'better-sqlite3',
+          'better-sqlite3-v12',
+          '@node-rs/argon2',
+          'jose',
+          'kysely',
+          'undici',
+        ].map((p) => [p, packageVersion(root, p)]),
       ),
       ...extraPackages,
     },

@@ -4,8 +4,9 @@
  */
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
-import Database from 'better-sqlite3';
+import type Database from 'better-sqlite3';
 import session, { type SessionData } from 'express-session';
+import { SqliteDriver } from './sqlite-driver.js';
 
 export interface SqliteSessionStoreOptions {
   /** Database file, or `:memory:`. */
@@ -37,7 +38,7 @@ export class SqliteSessionStore extends session.Store {
   constructor(options: SqliteSessionStoreOptions) {
     super();
     if (options.file !== ':memory:') mkdirSync(dirname(options.file), { recursive: true });
-    this.db = new Database(options.file);
+    this.db = new SqliteDriver(options.file);
     if (options.file !== ':memory:') this.db.pragma('journal_mode = WAL');
     this.db.exec(
       'CREATE TABLE IF NOT EXISTS sessions (sid TEXT PRIMARY KEY, data TEXT NOT NULL, expires_at INTEGER NOT NULL)',

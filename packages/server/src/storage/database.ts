@@ -1,6 +1,5 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import SqliteDatabase from 'better-sqlite3';
 import {
   CompiledQuery,
   type DatabaseConnection,
@@ -27,6 +26,7 @@ import * as hostedSignIn from './migrations/0012-hosted-sign-in.js';
 import * as tokenSigningAlg from './migrations/0013-token-signing-alg.js';
 import { openPostgres } from './postgres-database.js';
 import type { Database } from './schema.js';
+import { SqliteDatabase, type SqliteStatement } from './sqlite-driver.js';
 import { UnitOfWorkDriver, type UnitsOfWork } from './units-of-work.js';
 
 export type DialectName = 'sqlite' | 'postgres';
@@ -113,9 +113,9 @@ const STATEMENT_CACHE_SIZE = 500;
  * Kysely prepares every query afresh; better-sqlite3 statements can be reused, so keep the most
  * recent ones by SQL text (queries are built with parameters, so the set of texts is small).
  */
-function withStatementCache(sqlite: SqliteDatabase.Database): SqliteDatabase.Database {
-  const cache = new Map<string, SqliteDatabase.Statement>();
-  const prepare = (source: string): SqliteDatabase.Statement => {
+function withStatementCache(sqlite: SqliteDatabase): SqliteDatabase {
+  const cache = new Map<string, SqliteStatement>();
+  const prepare = (source: string): SqliteStatement => {
     let statement = cache.get(source);
     if (statement) {
       cache.delete(source);

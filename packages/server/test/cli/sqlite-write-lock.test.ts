@@ -1,10 +1,10 @@
-import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Worker } from 'node:worker_threads';
 import { sql } from 'kysely';
 import { afterAll, describe, expect, it } from 'vitest';
 import { type DatabaseHandle, openDatabase } from '../../src/storage/database.js';
+import { SQLITE_DRIVER_PATH } from '../../src/storage/sqlite-driver.js';
 import { TempDirs } from './cli-harness.js';
 
 /**
@@ -58,7 +58,7 @@ describe('SQLite transactions across connections', () => {
     const writer = new Worker(WRITER, {
       eval: true,
       workerData: {
-        driver: createRequire(import.meta.url).resolve('better-sqlite3'),
+        driver: SQLITE_DRIVER_PATH,
         file: join(dataDir, 'lock.db'),
       },
     });

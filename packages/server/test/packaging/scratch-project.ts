@@ -94,14 +94,18 @@ export function runtimeLockEntries(repoRoot: string): Record<string, LockEntry> 
       walk(key, entry, { ...entry.dependencies, ...entry.optionalDependencies, ...entry.peerDependencies });
     }
   };
-  for (const workspace of PUBLISHED) walk('', undefined, entries[workspace]?.dependencies ?? {});
+  for (const workspace of PUBLISHED) {
+    const { dependencies = {}, optionalDependencies = {} } = entries[workspace] ?? {};
+    walk('', entries[workspace], { ...dependencies, ...optionalDependencies });
+  }
   return picked;
 }
 
 /**
  * Writes the scratch project (package.json naming the tarballs, the cut lockfile) and installs it
- * offline. Install scripts do not run: the one native module, better-sqlite3, gets the workspace's
- * own build of the same version for the same Node (compiling it takes minutes on two cores).
+ * offline. Install scripts do not run: better-sqlite3 12 (`better-sqlite3-v12`, the driver on Node
+ * 20) gets the workspace's own build of the same version for the same Node (compiling it takes
+ * minutes on two cores); 13 (Node 22.14+, 24) ships prebuilt binaries in its package.
  */
 export async function installScratchProject(
   dir: string,
@@ -127,7 +131,8 @@ export async function installScratchProject(
   writeFileSync(join(dir, 'package-lock.json'), JSON.stringify(lock, null, 2));
   await exec('npm', ['install', '--offline', '--ignore-scripts', '--no-audit', '--no-fund'], dir, 240_000);
 
-  const release = join('node_modules', 'better-sqlite3', 'build', 'Release');
+  // better-sqlite3 13 ships its binaries; 12 (the driver on Node 20) is compiled at install.
+  const release = join('node_modules', 'better-sqlite3-v12', 'build', 'Release');
   mkdirSync(join(dir, release), { recursive: true });
   copyFileSync(join(repoRoot, release, 'better_sqlite3.node'), join(dir, release, 'better_sqlite3.node'));
 }

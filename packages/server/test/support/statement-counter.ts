@@ -1,4 +1,5 @@
 import { createRequire } from 'node:module';
+import { SqliteDatabase } from '../../src/storage/sqlite-driver.js';
 
 /** What one span of work sent to the database. */
 export interface StatementCounts {
@@ -71,8 +72,7 @@ export function installStatementCounter(): void {
   if (installed) return;
   installed = true;
   const require = createRequire(import.meta.url);
-  const Sqlite = require('better-sqlite3') as typeof import('better-sqlite3');
-  const probe = new Sqlite(':memory:');
+  const probe = new SqliteDatabase(':memory:');
   const statementProto = Object.getPrototypeOf(probe.prepare('select 1')) as Record<string, unknown>;
   probe.close();
   for (const method of ['run', 'get', 'all', 'iterate'] as const) {
