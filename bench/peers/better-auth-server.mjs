@@ -17,7 +17,8 @@ import { betterAuth } from 'better-auth';
 import { getMigrations } from 'better-auth/db/migration';
 import { toNodeHandler } from 'better-auth/node';
 import { emailOTP } from 'better-auth/plugins/email-otp';
-import Database from 'better-sqlite3';
+// The SQLite driver Gatehouse loads on this Node (better-sqlite3 13, or 12 on Node 20: ADR 0016).
+import { SqliteDatabase as Database } from '../../packages/server/dist/storage/sqlite-driver.js';
 
 const { values: args } = parseArgs({
   options: { port: { type: 'string' }, 'data-dir': { type: 'string' } },

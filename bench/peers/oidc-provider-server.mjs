@@ -11,8 +11,9 @@
 import { createHash, generateKeyPairSync, randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import Database from 'better-sqlite3';
 import Provider from 'oidc-provider';
+// The SQLite driver Gatehouse loads on this Node (better-sqlite3 13, or 12 on Node 20: ADR 0016).
+import { SqliteDatabase as Database } from '../../packages/server/dist/storage/sqlite-driver.js';
 
 const { values: args } = parseArgs({
   options: { port: { type: 'string' }, 'data-dir': { type: 'string' } },
