@@ -42,7 +42,7 @@ function demoUserSection(overview: ServerOverview): Markup {
 <dt>Status</dt><dd>${demoUser.status}</dd>
 <dt>Password</dt><dd>Printed once, in the terminal, when this store was created (Gatehouse keeps only a hash). To choose a new one, with the same data directory or <code>DATABASE_URL</code> as this server:
 <pre>npx gatehouse users set-password --login ${demoUser.login} --password '&lt;a new password&gt;'</pre>
-Or sign in by email: choose Email on the sign-in page and open the link from the dev mailbox.</dd></dl></section>`;
+${overview.devMailbox ? html`Or sign in by email: choose Email on the sign-in page and open the link from the dev mailbox.` : html`Or sign in by email, if you can read that address's mail: this server has no dev mailbox, its mail goes to the relay.`}</dd></dl></section>`;
 }
 
 function browserBuildsSection(
@@ -68,7 +68,7 @@ export function sendDevelopmentHome(
   builds: Record<string, { version: string; files: Record<string, PublishedFile> }>,
 ): FastifyReply {
   const playground = overview.playgroundApp
-    ? html`<p>${link('/playground', 'Open the playground')}: sign in as the demo user (password, or a magic link from the dev mailbox) and see the tokens decoded.</p>`
+    ? html`<p>${link('/playground', 'Open the playground')}: sign in as the demo user (password, or a magic link${overview.devMailbox ? ' from the dev mailbox' : ''}) and see the tokens decoded.</p>`
     : html`<p class="note">The playground needs the demo app: it is created on the first start with an empty store.</p>`;
   return sendStrictPage(reply, () => ({
     title: 'Gatehouse (development)',

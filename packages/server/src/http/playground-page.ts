@@ -30,7 +30,13 @@ export async function readPlaygroundScript(): Promise<PlaygroundScript | null> {
  */
 export async function sendPlayground(
   reply: FastifyReply,
-  input: { publicUrl: string; issuer: string; sdk: SdkFiles; script: PlaygroundScript | null },
+  input: {
+    publicUrl: string;
+    issuer: string;
+    sdk: SdkFiles;
+    script: PlaygroundScript | null;
+    devMailbox: boolean;
+  },
 ): Promise<FastifyReply> {
   const sdkName = 'gatehouse-sdk.browser.js';
   const sdkFile = await input.sdk.read(sdkName);
@@ -48,7 +54,11 @@ export async function sendPlayground(
     title: 'Gatehouse playground',
     connectSelf: true,
     main: html`<h1>Playground <span class="badge">development</span></h1>
-<p>Sign in to the app <code>${PLAYGROUND_CLIENT_ID}</code> by redirect to Gatehouse's hosted page, as the demo user <code>demo@example.com</code>: with the password printed when the store was created, or choose <strong>Email</strong> and open the link from the <a href="/dev/mailbox">dev mailbox</a> in this browser. The page then shows the tokens, decoded.</p>
+<p>Sign in to the app <code>${PLAYGROUND_CLIENT_ID}</code> by redirect to Gatehouse's hosted page, as the demo user <code>demo@example.com</code>: with the password printed when the store was created, ${
+      input.devMailbox
+        ? html`or choose <strong>Email</strong> and open the link from the <a href="/dev/mailbox">dev mailbox</a> in this browser`
+        : html`or choose <strong>Email</strong> and open the link from the email, if you can read that address's mail (this server has no dev mailbox: its mail goes to the relay)`
+    }. The page then shows the tokens, decoded.</p>
 <p id="playground-status" role="status" aria-live="polite" class="note">${
       !input.script
         ? 'The playground script is missing from this installation (packages/server/assets).'

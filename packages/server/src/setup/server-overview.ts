@@ -87,7 +87,11 @@ export async function readServerOverview(services: Services): Promise<ServerOver
       : config.storage.sqliteFile === ':memory:'
         ? 'SQLite in memory'
         : `SQLite file ${resolve(config.storage.dataDir, config.storage.sqliteFile)}`,
-    mail: smtp ? `SMTP relay ${relayHost(smtp)}` : 'kept in the outbox, shown in the dev mailbox',
+    mail: smtp
+      ? `SMTP relay ${relayHost(smtp)}`
+      : config.devMailbox.enabled
+        ? 'kept in the outbox, shown in the dev mailbox'
+        : 'kept in the outbox, sent nowhere (no SMTP relay, no dev mailbox)',
     devMailbox: config.devMailbox.enabled,
     demoApp: appOverview(demoApp),
     playgroundApp: appOverview(playgroundApp),

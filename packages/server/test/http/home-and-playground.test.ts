@@ -120,6 +120,8 @@ describe('a development server: /, the playground, the browser builds', () => {
       /<script type="importmap" nonce="([\w-]+)">(.*?)<\/script>/.exec(body)?.[2] ?? '{}',
     );
     expect(importMap).toEqual({ imports: { '@gatehouse/sdk': path }, integrity: { [path]: sdk.integrity } });
+    // This server has the dev mailbox: the magic link is read there.
+    expect(body).toContain('open the link from the <a href="/dev/mailbox">dev mailbox</a> in this browser');
     expect(body).toContain(`<script type="importmap" nonce="${nonce}">`);
     expect(body).toMatch(
       new RegExp(
@@ -207,6 +209,41 @@ describe('a development server: /, the playground, the browser builds', () => {
       const { integrity } = manifest.widget!.files['gatehouse-sign-in.js']!;
       expect(await load(integrity)).toEqual({ tag: 'refused', imported: 'refused' });
     });
+  });
+});
+
+describe('a development server whose mail goes to a relay, with no dev mailbox', () => {
+  let server: TestServer;
+  beforeAll(async () => {
+    server = await startTestServer({
+      config: {
+        devMailbox: { enabled: false },
+        // Nothing is sent in these tests; the relay is only named.
+        email: { smtpUrl: `smtp://127.0.0.1:${await freePort()}` },
+      },
+    });
+  });
+  afterAll(() => server.close());
+
+  it('/ and the playground never point at a dev mailbox that is not there', async () => {
+    expect((await fetch(`${server.url}/dev/mailbox`)).status).toBe(404);
+    const home = await (await fetch(`${server.url}/`)).text();
+    expect(home).toContain('SMTP relay smtp://127.0.0.1:');
+    expect(home).not.toContain('/dev/mailbox');
+    expect(home).not.toContain('dev mailbox)');
+    const playground = await (await fetch(`${server.url}/playground`)).text();
+    expect(playground).not.toContain('/dev/mailbox');
+    expect(playground).toContain('this server has no dev mailbox: its mail goes to the relay');
+  });
+
+  it('with neither a relay nor a dev mailbox, / says the mail is sent nowhere', async () => {
+    const quiet = await startTestServer({ config: { devMailbox: { enabled: false } } });
+    try {
+      const home = await (await fetch(`${quiet.url}/`)).text();
+      expect(home).toContain('kept in the outbox, sent nowhere (no SMTP relay, no dev mailbox)');
+    } finally {
+      await quiet.close();
+    }
   });
 });
 

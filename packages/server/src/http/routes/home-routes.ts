@@ -35,6 +35,7 @@ export async function homeRoutes(
     issuer: services.server('default').issuer,
     sdk: deps.sdk,
     script,
+    devMailbox: config.devMailbox.enabled,
   };
   app.get('/playground', plain, async (_request, reply) => sendPlayground(reply, playground));
   app.get('/playground/callback', plain, async (_request, reply) => sendPlayground(reply, playground));
