@@ -12,7 +12,9 @@ const require = createRequire(import.meta.url);
 function loadDriver(): typeof Database {
   if (Number(process.versions.napi) >= 10) {
     try {
-      return require('better-sqlite3') as typeof Database;
+      const driver = require('better-sqlite3') as typeof Database;
+      new driver(':memory:').close(); // loads the native binary now, not at the first open
+      return driver;
     } catch {
       // Skipped at install (`--omit=optional`, no prebuilt binary here): 12 below.
     }

@@ -14,7 +14,9 @@ const require = createRequire(import.meta.url);
 function pick(): { name: string; driver: typeof BetterSqlite3 } {
   if (Number(process.versions.napi) >= 10) {
     try {
-      return { name: 'better-sqlite3', driver: require('better-sqlite3') as typeof BetterSqlite3 };
+      const driver = require('better-sqlite3') as typeof BetterSqlite3;
+      new driver(':memory:').close(); // loads the native binary now, not at the first open
+      return { name: 'better-sqlite3', driver };
     } catch {
       // Not installed (`--omit=optional`) or no prebuilt binary for this platform: 12 it is.
     }
