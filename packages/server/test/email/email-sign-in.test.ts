@@ -6,6 +6,7 @@ import {
   action,
   answer,
   emailApp,
+  HIGH_STEP_LIMITS,
   latestCode,
   mailbox,
   messageKeys,
@@ -25,7 +26,7 @@ describe('email sign-in: typed one-time code (issue #3, docs/security.md E1, E3,
       config: {
         email: { otpTtlSeconds: 60 },
         // This file is about codes, not throttles: the per-IP caps must not interfere.
-        rateLimits: { challengePerIp: { limit: 1000 }, answerPerIp: { limit: 1000 } },
+        rateLimits: HIGH_STEP_LIMITS,
       },
     });
     clientId = (await emailApp(server)).clientId;

@@ -6,6 +6,7 @@ import {
   action,
   answer,
   EMAIL_POLICY,
+  HIGH_STEP_LIMITS,
   latestCode,
   mailbox,
   messageKeys,
@@ -25,7 +26,7 @@ describe('email magic link (docs/protocol/idx-protocol.md §9, docs/security.md 
 
   beforeAll(async () => {
     server = await startTestServer({
-      config: { rateLimits: { challengePerIp: { limit: 1000 }, answerPerIp: { limit: 1000 } } },
+      config: { rateLimits: HIGH_STEP_LIMITS },
     });
   });
   afterAll(() => server?.close());

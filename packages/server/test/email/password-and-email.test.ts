@@ -2,7 +2,14 @@ import { decodeJwt } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { IdxConversation, postJson } from '../support/idx-client.js';
 import { startTestServer, type TestServer } from '../support/test-server.js';
-import { latestCode, mailbox, messageKeys, optionId, PASSWORD_EMAIL_POLICY } from './email-helpers.js';
+import {
+  HIGH_STEP_LIMITS,
+  latestCode,
+  mailbox,
+  messageKeys,
+  optionId,
+  PASSWORD_EMAIL_POLICY,
+} from './email-helpers.js';
 
 describe('password+email policy (password first, then an email code)', () => {
   let server: TestServer;
@@ -10,7 +17,7 @@ describe('password+email policy (password first, then an email code)', () => {
 
   beforeAll(async () => {
     server = await startTestServer({
-      config: { rateLimits: { challengePerIp: { limit: 1000 }, answerPerIp: { limit: 1000 } } },
+      config: { rateLimits: HIGH_STEP_LIMITS },
     });
     clientId = (await server.createApp({ policy: PASSWORD_EMAIL_POLICY })).app.clientId;
   });

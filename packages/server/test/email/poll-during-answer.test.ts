@@ -11,7 +11,7 @@ import type { IdxResponse } from '@gatehouse/protocol';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { HttpResult } from '../support/idx-client.js';
 import { startTestServer, type TestServer } from '../support/test-server.js';
-import { action, answer, emailApp, latestCode, startEmailSignIn } from './email-helpers.js';
+import { action, answer, emailApp, HIGH_STEP_LIMITS, latestCode, startEmailSignIn } from './email-helpers.js';
 
 /** The request `path` has reached the server and had a few turns of the event loop to be routed. */
 function arrival(server: TestServer, path: string): Promise<void> {
@@ -62,7 +62,7 @@ describe('email challenge: a poll racing the answer', () => {
   let clientId: string;
   beforeAll(async () => {
     server = await startTestServer({
-      config: { rateLimits: { challengePerIp: { limit: 1000 }, answerPerIp: { limit: 1000 } } },
+      config: { rateLimits: HIGH_STEP_LIMITS },
     });
     clientId = (await emailApp(server)).clientId;
   });

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { buildCli, runCli, runCliJson, TempDirs } from '../cli/cli-harness.js';
 import { startTestServer, type TestServer } from '../support/test-server.js';
-import { answer, EMAIL_POLICY, mailbox, startEmailSignIn } from './email-helpers.js';
+import { answer, EMAIL_POLICY, HIGH_STEP_LIMITS, mailbox, startEmailSignIn } from './email-helpers.js';
 
 interface TemplateJson {
   templateId: string;
@@ -33,7 +33,7 @@ describe('gatehouse templates (CLI)', { timeout: 90_000 }, () => {
     dataDir = dirs.make();
     server = await startTestServer({
       config: {
-        rateLimits: { challengePerIp: { limit: 1000 }, answerPerIp: { limit: 1000 } },
+        rateLimits: HIGH_STEP_LIMITS,
         ...(process.env.GATEHOUSE_TEST_DB === 'postgres'
           ? {}
           : { storage: { dataDir, sqliteFile: 'gatehouse.db' } }),

@@ -3,7 +3,15 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { TemplateSource } from '../../src/messaging/templates/email-templates.js';
 import { TemplateError } from '../../src/messaging/templates/velocity-template.js';
 import { startTestServer, type TestServer } from '../support/test-server.js';
-import { answer, codeOf, EMAIL_POLICY, emailApp, mailbox, startEmailSignIn } from './email-helpers.js';
+import {
+  answer,
+  codeOf,
+  EMAIL_POLICY,
+  emailApp,
+  HIGH_STEP_LIMITS,
+  mailbox,
+  startEmailSignIn,
+} from './email-helpers.js';
 
 const CALLBACK_HTML = `<!doctype html>
 <html><body>
@@ -23,7 +31,7 @@ describe('email templates (docs/security.md L1–L3)', () => {
 
   beforeAll(async () => {
     server = await startTestServer({
-      config: { rateLimits: { challengePerIp: { limit: 1000 }, answerPerIp: { limit: 1000 } } },
+      config: { rateLimits: HIGH_STEP_LIMITS },
     });
     clientId = (await emailApp(server)).clientId;
   });

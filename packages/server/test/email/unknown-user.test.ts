@@ -5,6 +5,7 @@ import {
   action,
   answer,
   emailApp,
+  HIGH_STEP_LIMITS,
   latestCode,
   type MailboxMessage,
   messageKeys,
@@ -45,7 +46,7 @@ describe('unknown identifiers with the email policy (docs/security.md I1)', () =
 
   beforeAll(async () => {
     server = await startTestServer({
-      config: { rateLimits: { challengePerIp: { limit: 1000 }, answerPerIp: { limit: 1000 } } },
+      config: { rateLimits: HIGH_STEP_LIMITS },
     });
     clientId = (await emailApp(server)).clientId;
   });
